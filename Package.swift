@@ -1,0 +1,82 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layers (see README "Architecture"): dependencies point downward only.
+// Pure: SMSCodec, ATProtocol, Compliance. Linux I/O: SerialPort, ModemKit, Discovery, Records.
+// Orchestration: Agent. Front end: smsagent.
+let package = Package(
+    name: "smsagent",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "smsagent", targets: ["smsagent"]),
+        .library(name: "SMSCodec", targets: ["SMSCodec"]),
+        .library(name: "ModemKit", targets: ["ModemKit"]),
+        .library(name: "Simulator", targets: ["Simulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+    ],
+    targets: [
+        // C shims (system libraries found with pkg-config).
+        .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+        .systemLibrary(name: "CUmockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
+
+        // Pure layers: no I/O, no clock of their own.
+        .target(name: "SMSCodec"),
+        .target(name: "ATProtocol"),
+        .target(name: "Compliance", dependencies: ["SMSCodec"]),
+
+        // Linux I/O.
+        .target(name: "SerialPort"),
+        .target(name: "ModemKit", dependencies: [
+            "ATProtocol", "SMSCodec", "SerialPort",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Discovery", dependencies: [
+            "CUdev", "ModemKit", "SerialPort", "ATProtocol",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Records", dependencies: [
+            "Compliance", "SMSCodec",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Simulator", dependencies: [
+            "SMSCodec", "ATProtocol", "ModemKit",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Orchestration and front end.
+        .target(name: "Agent", dependencies: [
+            "SMSCodec", "ATProtocol", "SerialPort", "ModemKit", "Discovery", "Compliance", "Records", "Simulator",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "smsagent", dependencies: [
+            "Agent", "SMSCodec", "ATProtocol", "SerialPort", "ModemKit", "Discovery", "Compliance", "Records", "Simulator",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Benchmarks (not tests): `swift run -c release smsagent-bench`.
+        .executableTarget(name: "smsagent-bench", dependencies: ["SMSCodec", "ATProtocol", "ModemKit", "Simulator"]),
+
+        // Test support: owns a umockdev testbed; the Discovery tests run it under umockdev-wrapper.
+        .executableTarget(name: "smsagent-testbed", dependencies: ["CUmockdev", "Discovery", "Simulator", "ModemKit"]),
+
+        .testTarget(name: "SMSCodecTests", dependencies: ["SMSCodec"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ATProtocolTests", dependencies: ["ATProtocol"]),
+        .testTarget(name: "ModemKitTests", dependencies: ["ModemKit", "SerialPort", "Simulator", "SMSCodec", "ATProtocol"]),
+        .testTarget(name: "DiscoveryTests", dependencies: ["Discovery"]),
+        .testTarget(name: "ComplianceTests", dependencies: ["Compliance"]),
+        .testTarget(name: "RecordsTests", dependencies: ["Records"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SMSCodec", "Records"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

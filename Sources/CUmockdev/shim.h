@@ -1,0 +1,4 @@
+#ifndef SMSAGENT_CUMOCKDEV_SHIM_H
+#define SMSAGENT_CUMOCKDEV_SHIM_H
+#include <umockdev.h>
+#endif

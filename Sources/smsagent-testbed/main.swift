@@ -1,0 +1,3 @@
+import CUmockdev
+// Test support for DiscoveryTests: owns a umockdev testbed and runs one named scenario.
+print("no scenarios yet")

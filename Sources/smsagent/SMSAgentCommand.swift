@@ -1,0 +1,12 @@
+import ArgumentParser
+
+@main
+struct SMSAgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "smsagent",
+        abstract: "Send compliant SMS from your own SIM cards through USB GSM modems.",
+        subcommands: [
+            PDUCommand.self,
+        ]
+    )
+}
