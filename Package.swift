@@ -72,11 +72,12 @@ let package = Package(
         .testTarget(name: "SMSCodecTests", dependencies: ["SMSCodec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ATProtocolTests", dependencies: ["ATProtocol"]),
         .testTarget(name: "ModemKitTests", dependencies: ["ModemKit", "SerialPort", "Simulator", "SMSCodec", "ATProtocol"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "SMSCodec", "ModemKit"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery"]),
         .testTarget(name: "ComplianceTests", dependencies: ["Compliance"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["SMSCodec", "Records"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SMSCodec", "Compliance", "Records"]),
     ],
     swiftLanguageModes: [.v6]
 )
