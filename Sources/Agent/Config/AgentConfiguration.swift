@@ -1,0 +1,234 @@
+import Foundation
+
+/// The whole effective configuration of one agent installation: what `Config/smsagent.yaml`
+/// says, with every omitted option at its documented default.
+///
+/// Plain values only (no handles): loaded once at start by `ConfigurationLoader`, then shared.
+public struct AgentConfiguration: Sendable, Equatable {
+    /// Where the outbox, ledger, opt-outs, inbox and lock live (created 0700 if missing).
+    public var dataDirectory: String = "/var/lib/smsagent"
+    /// swift-log level for `smsagent run`: trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String = "info"
+    public var modems: ModemsSettings = .init()
+    public var sender: SenderSettings = .init()
+    public var compliance: ComplianceSettings = .init()
+    public var credits: CreditSettings = .init()
+    public var sending: SendingSettings = .init()
+    public var inbound: InboundSettings = .init()
+    /// How often `status.json` is rewritten while running (it is also rewritten on every change
+    /// of a modem's state).
+    public var statusInterval: Duration = .seconds(5)
+
+    public init() {}
+}
+
+/// Which modems the agent drives.
+public struct ModemsSettings: Sendable, Equatable {
+    /// Enumerate USB modems with libudev at start (and follow hotplug events).
+    public var discovery: Bool = true
+    /// Follow udev add/remove events while running (only with `discovery`).
+    public var hotplug: Bool = true
+    /// SIM PIN used for every modem that does not set its own (nil: none configured).
+    public var pin: String?
+    /// SMSC (service centre) override for every modem that does not set its own.
+    public var smsc: String?
+    /// Default per-SIM throttle.
+    public var throttle: ThrottleSettings = .init()
+    /// Explicit serial devices (used in addition to, or instead of, discovery).
+    public var devices: [ModemDeviceSettings] = []
+    /// In-process simulated modems (the embedded default; `smsagent demo` uses them).
+    public var simulated: [SimulatedModemSettings] = []
+    /// A slow health query (registration + signal) on an idle modem; never between sends.
+    public var keepaliveInterval: Duration = .seconds(300)
+
+    public init() {}
+}
+
+/// A per-SIM sending throttle (operators suspend SIMs that send in bursts; see COMPLIANCE.md).
+public struct ThrottleSettings: Sendable, Equatable {
+    /// The least time between two messages from one SIM (0 = no minimum). Default 3 s.
+    public var minInterval: Duration = .seconds(3)
+    /// At most this many messages per SIM per calendar day (0 = no cap). Default 200.
+    public var dailyCap: Int = 200
+
+    public init(minInterval: Duration = .seconds(3), dailyCap: Int = 200) {
+        self.minInterval = minInterval
+        self.dailyCap = dailyCap
+    }
+}
+
+/// One explicitly configured serial modem.
+public struct ModemDeviceSettings: Sendable, Equatable {
+    /// A short name used in logs, `status.json` and the ledger (default: the path).
+    public var name: String
+    /// The AT port, e.g. `/dev/serial/by-id/usb-HUAWEI_…-if02-port0`.
+    public var path: String
+    public var pin: String?
+    public var smsc: String?
+    public var baud: Int = 115200
+    public var flowControl: Bool = false
+    public var enabled: Bool = true
+    public var throttle: ThrottleSettings?
+
+    public init(name: String, path: String) {
+        self.name = name
+        self.path = path
+    }
+}
+
+/// One in-process simulated modem.
+public struct SimulatedModemSettings: Sendable, Equatable {
+    public var name: String
+    /// The simulated SIM's own number (what `AT+CNUM` answers).
+    public var ownNumber: String?
+    /// Simulator dialect profile: generic, huawei, simcom, quectel.
+    public var profile: String = "generic"
+    public var enabled: Bool = true
+    public var throttle: ThrottleSettings?
+
+    public init(name: String) { self.name = name }
+}
+
+/// Who the messages come from.
+public struct SenderSettings: Sendable, Equatable {
+    /// The advertiser's name, put in the footer and the confirmation texts (required).
+    public var brand: String?
+    /// The number recipients reply STOP to. Default: the SIM's own number from `AT+CNUM`, per
+    /// modem; required when a modem does not know its number.
+    public var stopNumber: String?
+
+    public init() {}
+}
+
+/// Installation mode (COMPLIANCE.md): a marketing installation always puts the footer on
+/// marketing messages; a notification installation may switch a footer on for notifications.
+public enum AccountMode: String, Sendable, Equatable, CaseIterable {
+    case marketing, notification
+}
+
+/// The class of a message as configured (mirrors `Compliance.MessageClass`).
+public enum ConfiguredMessageClass: String, Sendable, Equatable, CaseIterable {
+    case marketing, notification
+}
+
+public enum QuietHoursSetting: Sendable, Equatable {
+    /// One of the presets of COMPLIANCE.md: fr, fr-strict, uk, us, none.
+    case preset(String)
+    /// Windows when marketing may be sent, in the configured time zone.
+    case custom([SendingWindow], holidays: String?)
+}
+
+/// One window when marketing may be sent: on `days`, from `start` to `end` (minutes after midnight).
+public struct SendingWindow: Sendable, Equatable {
+    /// ISO weekday numbers, 1 = Monday … 7 = Sunday.
+    public var days: [Int]
+    public var startMinute: Int
+    public var endMinute: Int
+
+    public init(days: [Int], startMinute: Int, endMinute: Int) {
+        self.days = days
+        self.startMinute = startMinute
+        self.endMinute = endMinute
+    }
+}
+
+public struct ComplianceSettings: Sendable, Equatable {
+    public var mode: AccountMode = .marketing
+    /// Class of a message that does not say (default: the mode).
+    public var defaultClass: ConfiguredMessageClass?
+    /// Only in notification mode: also put the footer on notifications.
+    public var footerOnNotifications: Bool = false
+    /// Locale of the footer and texts for numbers whose country is not in `countryLocales`.
+    public var locale: String = "fr"
+    /// Country calling code -> locale, e.g. "33": fr, "44": en.
+    public var countryLocales: [String: String] = ["33": "fr", "32": "fr", "41": "fr", "352": "fr", "44": "en", "1": "en", "353": "en"]
+    /// Replace typographic characters by GSM ones (« » ’ … –) so a message stays GSM 7-bit.
+    public var smartEncoding: Bool = true
+    /// ISO 3166 alpha-2 country of national numbers (0612345678).
+    public var defaultCountry: String = "FR"
+    public var quietHours: QuietHoursSetting = .preset("fr")
+    /// IANA time zone in which quiet hours are evaluated.
+    public var timeZone: String = "Europe/Paris"
+
+    public init() {}
+
+    /// The class used for a message that does not name one.
+    public var effectiveDefaultClass: ConfiguredMessageClass {
+        defaultClass ?? (mode == .marketing ? .marketing : .notification)
+    }
+}
+
+public struct CreditSettings: Sendable, Equatable {
+    /// Credits available when the ledger is first created.
+    public var openingBalance: Int = 1000
+    /// Credits per submitted segment.
+    public var costPerSegment: Int = 1
+    /// Per-class cost per segment, overriding `costPerSegment`.
+    public var classCosts: [ConfiguredMessageClass: Int] = [:]
+    /// Log a warning (once) when the balance drops below this.
+    public var lowBalanceWarning: Int = 100
+    /// When true, a message whose cost exceeds the balance stays queued ("waiting for credits").
+    public var hardStop: Bool = true
+
+    public init() {}
+
+    public func cost(perSegmentFor messageClass: ConfiguredMessageClass) -> Int {
+        classCosts[messageClass] ?? costPerSegment
+    }
+}
+
+/// What to do on restart with a message whose PDU may have reached the modem but whose `+CMGS`
+/// answer was never recorded (the one ambiguous window, DESIGN.md invariant 2).
+public enum AmbiguousWindowPolicy: String, Sendable, Equatable, CaseIterable {
+    /// Move it to `failed/` with reason "ambiguous": nothing is sent twice; a person decides.
+    case fail
+    /// Count it as sent (its credits are committed): nothing is sent twice, it may be lost.
+    case assumeSent = "assume-sent"
+    /// Send it again: nothing is lost, the recipient may receive it twice.
+    case resend
+}
+
+public struct RetrySettings: Sendable, Equatable {
+    /// Attempts on one modem before it is re-initialised.
+    public var attemptsBeforeReinitialise: Int = 2
+    /// Re-initialisations before a reset (`AT+CFUN=1,1`).
+    public var reinitialisationsBeforeReset: Int = 1
+    /// Resets before the modem is marked unhealthy (its work moves to the others).
+    public var resetsBeforeUnhealthy: Int = 1
+    public var initialBackoff: Duration = .seconds(1)
+    public var maxBackoff: Duration = .seconds(60)
+    /// A message that failed on this many modem attempts (any modem) goes to `failed/`.
+    public var maxAttemptsPerMessage: Int = 5
+    /// An unhealthy modem is retried after this long.
+    public var unhealthyRetryInterval: Duration = .seconds(300)
+
+    public init() {}
+}
+
+public struct SendingSettings: Sendable, Equatable {
+    public var retry: RetrySettings = .init()
+    public var ambiguousWindow: AmbiguousWindowPolicy = .fail
+    /// Ask the network for delivery reports (`+CDS`).
+    public var statusReports: Bool = false
+    /// Validity period asked of the SMSC (nil: network default).
+    public var validity: Duration?
+
+    public init() {}
+}
+
+/// The `inbound:` section, read by the receiving side (`InboundProcessor`).
+public struct InboundSettings: Sendable, Equatable {
+    /// Fallback poll of SIM storage; `+CMTI` is the main trigger.
+    public var pollInterval: Duration = .seconds(30)
+    /// Incomplete multi-part messages are archived as incomplete after this.
+    public var reassemblyTimeout: Duration = .seconds(24 * 3600)
+    /// One confirmation SMS per opt-out (at most one per number per 24 h).
+    public var confirmations: Bool = true
+    /// Reply to HELP / INFO / AIDE / CONTACT with the brand and how to stop.
+    public var helpReplies: Bool = true
+    public var keywordLocales: [String] = ["fr", "en"]
+    /// Store an HMAC-SHA-256 of the number instead of the number (key file `<data>/optout.key`, 0600).
+    public var hashOptOuts: Bool = false
+
+    public init() {}
+}

@@ -1,0 +1,343 @@
+import Foundation
+
+/// Section-by-section reading of the YAML tree into `AgentConfiguration`. Every section lists
+/// its keys once; anything else is rejected by `ConfigNode.mapping(allowed:)`.
+enum ConfigurationReading {
+    static func read(_ root: ConfigNode, into c: inout AgentConfiguration) throws {
+        for (key, value) in try root.mapping(allowed: ["data_directory", "log_level", "modems", "sender", "compliance", "credits", "sending", "inbound", "status_interval"]) {
+            switch key {
+            case "data_directory": c.dataDirectory = try value.nonEmptyString()
+            case "log_level":
+                let level = try value.string()
+                let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+                guard levels.contains(level) else { throw value.error("expected one of \(levels.joined(separator: ", ")), got '\(level)'") }
+                c.logLevel = level
+            case "modems": try readModems(value, into: &c.modems)
+            case "sender": try readSender(value, into: &c.sender)
+            case "compliance": try readCompliance(value, into: &c.compliance)
+            case "credits": try readCredits(value, into: &c.credits)
+            case "sending": try readSending(value, into: &c.sending)
+            case "inbound": try readInbound(value, into: &c.inbound)
+            case "status_interval": c.statusInterval = try positive(value)
+            default: break
+            }
+        }
+    }
+
+    static func positive(_ node: ConfigNode) throws -> Duration {
+        let value = try node.duration()
+        guard value > .zero else { throw node.error("expected a duration greater than 0") }
+        return value
+    }
+
+    static func readModems(_ node: ConfigNode, into m: inout ModemsSettings) throws {
+        for (key, value) in try node.mapping(allowed: ["discovery", "hotplug", "pin", "smsc", "throttle", "devices", "simulated", "keepalive_interval"]) {
+            switch key {
+            case "discovery": m.discovery = try value.bool()
+            case "hotplug": m.hotplug = try value.bool()
+            case "pin": m.pin = try pin(value)
+            case "smsc": m.smsc = try smsc(value)
+            case "throttle": m.throttle = try throttle(value, base: m.throttle)
+            case "keepalive_interval": m.keepaliveInterval = try positive(value)
+            case "devices":
+                m.devices = try value.sequence().map { try device($0) }
+            case "simulated":
+                m.simulated = try value.sequence().enumerated().map { index, element in try simulated(element, index: index) }
+            default: break
+            }
+        }
+    }
+
+    static func pin(_ node: ConfigNode) throws -> String? {
+        guard let text = try node.optionalString() else { return nil }
+        guard (4...8).contains(text.count), text.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw node.error("expected a SIM PIN of 4 to 8 digits (quote it: \"0000\")")
+        }
+        return text
+    }
+
+    static func smsc(_ node: ConfigNode) throws -> String? {
+        guard let text = try node.optionalString() else { return nil }
+        guard isDialable(text) else { throw node.error("expected a service-centre number such as +33609001390, got '\(text)'") }
+        return text
+    }
+
+    static func isDialable(_ text: String) -> Bool {
+        var digits = Substring(text)
+        if digits.hasPrefix("+") { digits = digits.dropFirst() }
+        return (3...20).contains(digits.count) && digits.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
+    static func throttle(_ node: ConfigNode, base: ThrottleSettings) throws -> ThrottleSettings {
+        var t = base
+        for (key, value) in try node.mapping(allowed: ["min_interval", "daily_cap"]) {
+            switch key {
+            case "min_interval": t.minInterval = try value.duration()
+            case "daily_cap": t.dailyCap = try value.int(min: 0)
+            default: break
+            }
+        }
+        return t
+    }
+
+    static func device(_ node: ConfigNode) throws -> ModemDeviceSettings {
+        let entries = try node.mapping(allowed: ["name", "path", "pin", "smsc", "baud", "flow_control", "enabled", "throttle"])
+        guard let pathNode = entries.first(where: { $0.key == "path" })?.value else {
+            throw node.error("a device needs a 'path' (its AT port, e.g. /dev/ttyUSB2)")
+        }
+        let path = try pathNode.nonEmptyString()
+        guard path.hasPrefix("/") else { throw pathNode.error("expected an absolute device path such as /dev/ttyUSB2, got '\(path)'") }
+        var d = ModemDeviceSettings(name: path, path: path)
+        for (key, value) in entries {
+            switch key {
+            case "name": d.name = try value.nonEmptyString()
+            case "pin": d.pin = try pin(value)
+            case "smsc": d.smsc = try smsc(value)
+            case "baud":
+                let baud = try value.int()
+                let rates = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600]
+                guard rates.contains(baud) else { throw value.error("expected a baud rate among \(rates.map(String.init).joined(separator: ", ")), got \(baud)") }
+                d.baud = baud
+            case "flow_control": d.flowControl = try value.bool()
+            case "enabled": d.enabled = try value.bool()
+            case "throttle": d.throttle = try throttle(value, base: .init())
+            default: break
+            }
+        }
+        return d
+    }
+
+    static func simulated(_ node: ConfigNode, index: Int) throws -> SimulatedModemSettings {
+        var s = SimulatedModemSettings(name: "sim\(index)")
+        for (key, value) in try node.mapping(allowed: ["name", "own_number", "profile", "enabled", "throttle"]) {
+            switch key {
+            case "name": s.name = try value.nonEmptyString()
+            case "own_number":
+                let number = try value.optionalString()
+                if let number, !isDialable(number) { throw value.error("expected a phone number such as +33612345678, got '\(number)'") }
+                s.ownNumber = number
+            case "profile":
+                let profile = try value.string()
+                let profiles = ["generic", "huawei", "simcom", "quectel"]
+                guard profiles.contains(profile) else { throw value.error("expected one of \(profiles.joined(separator: ", ")), got '\(profile)'") }
+                s.profile = profile
+            case "enabled": s.enabled = try value.bool()
+            case "throttle": s.throttle = try throttle(value, base: .init())
+            default: break
+            }
+        }
+        return s
+    }
+
+    static func readSender(_ node: ConfigNode, into s: inout SenderSettings) throws {
+        for (key, value) in try node.mapping(allowed: ["brand", "stop_number"]) {
+            switch key {
+            case "brand":
+                guard let brand = try value.optionalString() else { s.brand = nil; continue }
+                let trimmed = brand.trimmingCharacters(in: .whitespaces)
+                guard !trimmed.isEmpty, trimmed.count <= 40 else { throw value.error("expected the advertiser's name (1 to 40 characters)") }
+                s.brand = trimmed
+            case "stop_number":
+                let number = try value.optionalString()
+                if let number, !isDialable(number) { throw value.error("expected a phone number such as +33612345678 or 0612345678, got '\(number)'") }
+                s.stopNumber = number
+            default: break
+            }
+        }
+    }
+
+    static let quietPresets = ["fr", "fr-strict", "uk", "us", "none"]
+
+    static func readCompliance(_ node: ConfigNode, into c: inout ComplianceSettings) throws {
+        for (key, value) in try node.mapping(allowed: ["mode", "default_class", "footer_on_notifications", "locale", "country_locales", "smart_encoding", "default_country", "quiet_hours", "time_zone"]) {
+            switch key {
+            case "mode": c.mode = try value.choice(AccountMode.self)
+            case "default_class": c.defaultClass = try value.choice(ConfiguredMessageClass.self)
+            case "footer_on_notifications":
+                c.footerOnNotifications = try value.bool()
+            case "locale": c.locale = try locale(value)
+            case "country_locales":
+                var map: [String: String] = [:]
+                for (code, keyNode, localeNode) in try value.stringMapping() {
+                    guard (1...3).contains(code.count), code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                        throw keyNode.error("expected a country calling code (1 to 3 digits, e.g. \"33\"), got '\(code)'")
+                    }
+                    map[code] = try locale(localeNode)
+                }
+                c.countryLocales = map
+            case "smart_encoding": c.smartEncoding = try value.bool()
+            case "default_country":
+                let country = try value.string().uppercased()
+                guard country.count == 2, country.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+                    throw value.error("expected an ISO 3166 alpha-2 country code such as FR, got '\(country)'")
+                }
+                c.defaultCountry = country
+            case "quiet_hours": c.quietHours = try quietHours(value)
+            case "time_zone":
+                let name = try value.string()
+                guard TimeZone(identifier: name) != nil else { throw value.error("expected an IANA time zone such as Europe/Paris, got '\(name)'") }
+                c.timeZone = name
+            default: break
+            }
+        }
+    }
+
+    static func locale(_ node: ConfigNode) throws -> String {
+        let text = try node.string().lowercased()
+        let locales = ["fr", "en"]
+        guard locales.contains(text) else { throw node.error("expected a locale among \(locales.joined(separator: ", ")), got '\(text)'") }
+        return text
+    }
+
+    static func quietHours(_ node: ConfigNode) throws -> QuietHoursSetting {
+        if case .scalar = node.node {
+            let name = try node.string()
+            guard quietPresets.contains(name) else {
+                throw node.error("expected a preset among \(quietPresets.joined(separator: ", ")) or a mapping with 'preset' or 'windows', got '\(name)'")
+            }
+            return .preset(name)
+        }
+        var preset: String?
+        var windows: [SendingWindow]?
+        var holidays: String?
+        for (key, value) in try node.mapping(allowed: ["preset", "windows", "holidays"]) {
+            switch key {
+            case "preset":
+                let name = try value.string()
+                guard quietPresets.contains(name) else { throw value.error("expected one of \(quietPresets.joined(separator: ", ")), got '\(name)'") }
+                preset = name
+            case "windows": windows = try value.sequence().map { try window($0) }
+            case "holidays":
+                let name = try value.string()
+                guard ["fr", "fr-alsace-moselle", "none"].contains(name) else { throw value.error("expected fr, fr-alsace-moselle or none, got '\(name)'") }
+                holidays = name
+            default: break
+            }
+        }
+        switch (preset, windows) {
+        case (let preset?, nil): return .preset(preset)
+        case (nil, let windows?):
+            guard !windows.isEmpty else { throw node.error("expected at least one window (or preset: none)") }
+            return .custom(windows, holidays: holidays)
+        case (.some, .some): throw node.error("give either 'preset' or 'windows', not both")
+        case (nil, nil): throw node.error("expected 'preset' or 'windows'")
+        }
+    }
+
+    static let dayNames = ["mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7]
+
+    static func window(_ node: ConfigNode) throws -> SendingWindow {
+        var days: [Int]?
+        var start: Int?
+        var end: Int?
+        for (key, value) in try node.mapping(allowed: ["days", "from", "to"]) {
+            switch key {
+            case "days":
+                days = try value.sequence().map { dayNode in
+                    let name = try dayNode.string().lowercased()
+                    guard let day = dayNames[String(name.prefix(3))], name.count >= 3 else {
+                        throw dayNode.error("expected a weekday (mon, tue, wed, thu, fri, sat, sun), got '\(name)'")
+                    }
+                    return day
+                }
+            case "from": start = try timeOfDay(value)
+            case "to": end = try timeOfDay(value)
+            default: break
+            }
+        }
+        guard let days, !days.isEmpty else { throw node.error("a window needs 'days' (e.g. [mon, tue, wed, thu, fri])") }
+        guard let start, let end else { throw node.error("a window needs 'from' and 'to' (HH:MM)") }
+        guard start < end else { throw node.error("'from' must be before 'to'") }
+        return SendingWindow(days: days, startMinute: start, endMinute: end)
+    }
+
+    static func timeOfDay(_ node: ConfigNode) throws -> Int {
+        // YAML 1.1 reads 08:00 as a sexagesimal number; take the scalar text as written.
+        let text = node.scalarText
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0...24).contains(h), (0...59).contains(m), h * 60 + m <= 1440 else {
+            throw node.error("expected a time of day HH:MM (quote it: \"08:00\"), got '\(text)'")
+        }
+        return h * 60 + m
+    }
+
+    static func readCredits(_ node: ConfigNode, into c: inout CreditSettings) throws {
+        for (key, value) in try node.mapping(allowed: ["opening_balance", "cost_per_segment", "class_costs", "low_balance_warning", "hard_stop"]) {
+            switch key {
+            case "opening_balance": c.openingBalance = try value.int(min: 0)
+            case "cost_per_segment": c.costPerSegment = try value.int(min: 0)
+            case "class_costs":
+                for (className, costNode) in try value.mapping(allowed: ConfiguredMessageClass.allCases.map(\.rawValue)) {
+                    if let messageClass = ConfiguredMessageClass(rawValue: className) {
+                        c.classCosts[messageClass] = try costNode.int(min: 0)
+                    }
+                }
+            case "low_balance_warning": c.lowBalanceWarning = try value.int(min: 0)
+            case "hard_stop": c.hardStop = try value.bool()
+            default: break
+            }
+        }
+    }
+
+    static func readSending(_ node: ConfigNode, into s: inout SendingSettings) throws {
+        for (key, value) in try node.mapping(allowed: ["retry", "ambiguous_window", "status_reports", "validity"]) {
+            switch key {
+            case "retry": try readRetry(value, into: &s.retry)
+            case "ambiguous_window": s.ambiguousWindow = try value.choice(AmbiguousWindowPolicy.self)
+            case "status_reports": s.statusReports = try value.bool()
+            case "validity":
+                if value.isNull { s.validity = nil; continue }
+                let validity = try positive(value)
+                guard validity >= .seconds(300), validity <= .seconds(63 * 7 * 86400) else {
+                    throw value.error("expected a validity between 5m and 441d (TS 23.040 §9.2.3.12.1)")
+                }
+                s.validity = validity
+            default: break
+            }
+        }
+    }
+
+    static func readRetry(_ node: ConfigNode, into r: inout RetrySettings) throws {
+        for (key, value) in try node.mapping(allowed: ["attempts_before_reinitialise", "reinitialisations_before_reset", "resets_before_unhealthy", "initial_backoff", "max_backoff", "max_attempts_per_message", "unhealthy_retry_interval"]) {
+            switch key {
+            case "attempts_before_reinitialise": r.attemptsBeforeReinitialise = try value.int(min: 1, max: 100)
+            case "reinitialisations_before_reset": r.reinitialisationsBeforeReset = try value.int(min: 0, max: 100)
+            case "resets_before_unhealthy": r.resetsBeforeUnhealthy = try value.int(min: 0, max: 100)
+            case "initial_backoff": r.initialBackoff = try value.duration()
+            case "max_backoff": r.maxBackoff = try value.duration()
+            case "max_attempts_per_message": r.maxAttemptsPerMessage = try value.int(min: 1, max: 1000)
+            case "unhealthy_retry_interval": r.unhealthyRetryInterval = try positive(value)
+            default: break
+            }
+        }
+        if r.maxBackoff < r.initialBackoff {
+            throw node.error("max_backoff (\(DurationText.format(r.maxBackoff))) is shorter than initial_backoff (\(DurationText.format(r.initialBackoff)))")
+        }
+    }
+
+    static func readInbound(_ node: ConfigNode, into i: inout InboundSettings) throws {
+        for (key, value) in try node.mapping(allowed: ["poll_interval", "reassembly_timeout", "confirmations", "help_replies", "keyword_locales", "hash_opt_outs"]) {
+            switch key {
+            case "poll_interval": i.pollInterval = try positive(value)
+            case "reassembly_timeout": i.reassemblyTimeout = try positive(value)
+            case "confirmations": i.confirmations = try value.bool()
+            case "help_replies": i.helpReplies = try value.bool()
+            case "keyword_locales":
+                let locales = try value.sequence().map { try locale($0) }
+                guard !locales.isEmpty else { throw value.error("expected at least one locale (fr, en)") }
+                i.keywordLocales = locales
+            case "hash_opt_outs": i.hashOptOuts = try value.bool()
+            default: break
+            }
+        }
+    }
+
+    /// Cross-field rules that no single key can check.
+    static func validate(_ c: AgentConfiguration, file: String) throws {
+        let names = c.modems.devices.map(\.name) + c.modems.simulated.map(\.name)
+        var seen = Set<String>()
+        for name in names where !seen.insert(name).inserted {
+            throw ConfigurationError(file: file, line: nil, column: nil, key: "modems", message: "two modems are named '\(name)'; names must be unique")
+        }
+    }
+}
