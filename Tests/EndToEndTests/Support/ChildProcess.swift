@@ -1,0 +1,124 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Errors of the end-to-end harness, with what was being waited for and what the children said.
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A child process (`smsagent simulate`, `smsagent run`, …) with its output captured, a stdin
+/// to write control commands to, and a guaranteed kill at the end of the test.
+final class ChildProcess: @unchecked Sendable {
+    let name: String
+    let process = Process()
+    private let stdinPipe = Pipe()
+    private let stdoutPipe = Pipe()
+    private let stderrPipe = Pipe()
+    private let lock = NSLock()
+    private var stdoutText = ""
+    private var stderrText = ""
+
+    /// Starts `executable arguments…` with `environment` added to this process's environment.
+    init(name: String, executable: URL, arguments: [String], environment: [String: String] = [:], workingDirectory: URL? = nil) throws {
+        self.name = name
+        process.executableURL = executable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        if let workingDirectory { process.currentDirectoryURL = workingDirectory }
+        process.standardInput = stdinPipe
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrPipe
+        stdoutPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { handle.readabilityHandler = nil; return }
+            self.lock.withLock { self.stdoutText += String(decoding: data, as: UTF8.self) }
+        }
+        stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { handle.readabilityHandler = nil; return }
+            self.lock.withLock { self.stderrText += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var stdout: String { lock.withLock { stdoutText } }
+    var stderr: String { lock.withLock { stderrText } }
+    var isRunning: Bool { process.isRunning }
+    var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
+
+    /// Writes one line (a control command) to the child's stdin.
+    func send(line: String) throws {
+        try stdinPipe.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+    }
+
+    func closeStdin() {
+        try? stdinPipe.fileHandleForWriting.close()
+    }
+
+    func signal(_ signal: Int32) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    /// SIGKILL, no questions asked (the crash tests' `kill -9`).
+    func kill9() {
+        signal(SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Waits for the child to exit, failing after `timeout`.
+    @discardableResult
+    func waitForExit(timeout: Duration) async throws -> Int32 {
+        try await Wait.until("\(name) exits", timeout: timeout, diagnostics: { self.transcript }) { !self.process.isRunning }
+        return process.terminationStatus
+    }
+
+    /// Waits until the child's stdout (or stderr) contains `text`.
+    func waitForOutput(containing text: String, timeout: Duration) async throws {
+        try await Wait.until("\(name) prints '\(text)'", timeout: timeout, diagnostics: { self.transcript }) {
+            self.stdout.contains(text) || self.stderr.contains(text)
+        }
+    }
+
+    /// Everything the child said, for failure messages.
+    var transcript: String {
+        "--- \(name) (pid \(pid), \(process.isRunning ? "running" : "exit \(process.terminationStatus)")) stdout:\n\(stdout.suffix(4000))\n--- stderr:\n\(stderr.suffix(6000))"
+    }
+
+    /// Ends the child if it is still running (SIGTERM, then SIGKILL after `grace`).
+    func stop(grace: TimeInterval = 2) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(grace)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill9() }
+        closeStdin()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// Waiting on a condition with an overall timeout (the condition is checked every few
+/// milliseconds; the timeout fails the test with what was awaited and the children's output).
+enum Wait {
+    static func until(_ what: String, timeout: Duration, every interval: Duration = .milliseconds(20),
+                      diagnostics: @escaping @Sendable () -> String = { "" },
+                      _ condition: @escaping @Sendable () throws -> Bool) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while true {
+            if try condition() { return }
+            if clock.now >= deadline {
+                throw HarnessError("timed out after \(timeout) waiting until \(what)\n\(diagnostics())")
+            }
+            try await Task.sleep(for: interval)
+        }
+    }
+}
