@@ -1,4 +1,6 @@
+import Compliance
 import Foundation
+import Records
 
 /// The whole effective configuration of one agent installation: what `Config/smsagent.yaml`
 /// says, with every omitted option at its documented default.
@@ -11,7 +13,7 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var logLevel: String = "info"
     public var modems: ModemsSettings = .init()
     public var sender: SenderSettings = .init()
-    public var compliance: ComplianceSettings = .init()
+    public var compliance: ComplianceOptions = .init()
     public var credits: CreditSettings = .init()
     public var sending: SendingSettings = .init()
     public var inbound: InboundSettings = .init()
@@ -100,17 +102,6 @@ public struct SenderSettings: Sendable, Equatable {
     public init() {}
 }
 
-/// Installation mode (COMPLIANCE.md): a marketing installation always puts the footer on
-/// marketing messages; a notification installation may switch a footer on for notifications.
-public enum AccountMode: String, Sendable, Equatable, CaseIterable {
-    case marketing, notification
-}
-
-/// The class of a message as configured (mirrors `Compliance.MessageClass`).
-public enum ConfiguredMessageClass: String, Sendable, Equatable, CaseIterable {
-    case marketing, notification
-}
-
 public enum QuietHoursSetting: Sendable, Equatable {
     /// One of the presets of COMPLIANCE.md: fr, fr-strict, uk, us, none.
     case preset(String)
@@ -132,10 +123,10 @@ public struct SendingWindow: Sendable, Equatable {
     }
 }
 
-public struct ComplianceSettings: Sendable, Equatable {
-    public var mode: AccountMode = .marketing
+public struct ComplianceOptions: Sendable, Equatable {
+    public var mode: InstallationMode = .marketing
     /// Class of a message that does not say (default: the mode).
-    public var defaultClass: ConfiguredMessageClass?
+    public var defaultClass: MessageClass?
     /// Only in notification mode: also put the footer on notifications.
     public var footerOnNotifications: Bool = false
     /// Locale of the footer and texts for numbers whose country is not in `countryLocales`.
@@ -153,8 +144,8 @@ public struct ComplianceSettings: Sendable, Equatable {
     public init() {}
 
     /// The class used for a message that does not name one.
-    public var effectiveDefaultClass: ConfiguredMessageClass {
-        defaultClass ?? (mode == .marketing ? .marketing : .notification)
+    public var effectiveDefaultClass: MessageClass {
+        defaultClass ?? mode.defaultClass
     }
 }
 
@@ -164,7 +155,7 @@ public struct CreditSettings: Sendable, Equatable {
     /// Credits per submitted segment.
     public var costPerSegment: Int = 1
     /// Per-class cost per segment, overriding `costPerSegment`.
-    public var classCosts: [ConfiguredMessageClass: Int] = [:]
+    public var classCosts: [MessageClass: Int] = [:]
     /// Log a warning (once) when the balance drops below this.
     public var lowBalanceWarning: Int = 100
     /// When true, a message whose cost exceeds the balance stays queued ("waiting for credits").
@@ -172,20 +163,9 @@ public struct CreditSettings: Sendable, Equatable {
 
     public init() {}
 
-    public func cost(perSegmentFor messageClass: ConfiguredMessageClass) -> Int {
+    public func cost(perSegmentFor messageClass: MessageClass) -> Int {
         classCosts[messageClass] ?? costPerSegment
     }
-}
-
-/// What to do on restart with a message whose PDU may have reached the modem but whose `+CMGS`
-/// answer was never recorded (the one ambiguous window, DESIGN.md invariant 2).
-public enum AmbiguousWindowPolicy: String, Sendable, Equatable, CaseIterable {
-    /// Move it to `failed/` with reason "ambiguous": nothing is sent twice; a person decides.
-    case fail
-    /// Count it as sent (its credits are committed): nothing is sent twice, it may be lost.
-    case assumeSent = "assume-sent"
-    /// Send it again: nothing is lost, the recipient may receive it twice.
-    case resend
 }
 
 public struct RetrySettings: Sendable, Equatable {
@@ -207,7 +187,10 @@ public struct RetrySettings: Sendable, Equatable {
 
 public struct SendingSettings: Sendable, Equatable {
     public var retry: RetrySettings = .init()
-    public var ambiguousWindow: AmbiguousWindowPolicy = .fail
+    /// What to do on restart with a part whose PDU may have reached the modem but whose `+CMGS`
+    /// answer was never recorded (the ambiguous window, DESIGN.md invariant 2); also applied when
+    /// a modem vanishes between writing a PDU and its answer. Default `assume-sent`: never twice.
+    public var ambiguousWindow: AmbiguousSendPolicy = .assumeSent
     /// Ask the network for delivery reports (`+CDS`).
     public var statusReports: Bool = false
     /// Validity period asked of the SMSC (nil: network default).

@@ -1,4 +1,6 @@
+import Compliance
 import Foundation
+import Records
 
 /// Section-by-section reading of the YAML tree into `AgentConfiguration`. Every section lists
 /// its keys once; anything else is rejected by `ConfigNode.mapping(allowed:)`.
@@ -148,11 +150,11 @@ enum ConfigurationReading {
 
     static let quietPresets = ["fr", "fr-strict", "uk", "us", "none"]
 
-    static func readCompliance(_ node: ConfigNode, into c: inout ComplianceSettings) throws {
+    static func readCompliance(_ node: ConfigNode, into c: inout ComplianceOptions) throws {
         for (key, value) in try node.mapping(allowed: ["mode", "default_class", "footer_on_notifications", "locale", "country_locales", "smart_encoding", "default_country", "quiet_hours", "time_zone"]) {
             switch key {
-            case "mode": c.mode = try value.choice(AccountMode.self)
-            case "default_class": c.defaultClass = try value.choice(ConfiguredMessageClass.self)
+            case "mode": c.mode = try value.choice(InstallationMode.self)
+            case "default_class": c.defaultClass = try value.choice(MessageClass.self)
             case "footer_on_notifications":
                 c.footerOnNotifications = try value.bool()
             case "locale": c.locale = try locale(value)
@@ -267,8 +269,8 @@ enum ConfigurationReading {
             case "opening_balance": c.openingBalance = try value.int(min: 0)
             case "cost_per_segment": c.costPerSegment = try value.int(min: 0)
             case "class_costs":
-                for (className, costNode) in try value.mapping(allowed: ConfiguredMessageClass.allCases.map(\.rawValue)) {
-                    if let messageClass = ConfiguredMessageClass(rawValue: className) {
+                for (className, costNode) in try value.mapping(allowed: MessageClass.allCases.map(\.rawValue)) {
+                    if let messageClass = MessageClass(rawValue: className) {
                         c.classCosts[messageClass] = try costNode.int(min: 0)
                     }
                 }
@@ -283,7 +285,7 @@ enum ConfigurationReading {
         for (key, value) in try node.mapping(allowed: ["retry", "ambiguous_window", "status_reports", "validity"]) {
             switch key {
             case "retry": try readRetry(value, into: &s.retry)
-            case "ambiguous_window": s.ambiguousWindow = try value.choice(AmbiguousWindowPolicy.self)
+            case "ambiguous_window": s.ambiguousWindow = try value.choice(AmbiguousSendPolicy.self)
             case "status_reports": s.statusReports = try value.bool()
             case "validity":
                 if value.isNull { s.validity = nil; continue }
