@@ -1,0 +1,60 @@
+/// What a short AT exchange on one port showed.
+public struct PortProbeResult: Codable, Sendable, Equatable {
+    /// `AT` got `OK`.
+    public var answersAT: Bool
+    /// `AT+CMGF=0` got `OK`: PDU-mode SMS (TS 27.005 §3.2.3).
+    public var pduSMS: Bool
+    /// The first storage `AT+CPMS?` reported (TS 27.005 §3.2.2), e.g. `SM`.
+    public var storage: String?
+    /// How many `AT` attempts were needed (a port still settling after plug-in answers late).
+    public var attempts: Int
+    /// What went wrong, in words (`no answer`, `permission denied`, `non-AT bytes`).
+    public var problem: String?
+
+    public init(answersAT: Bool, pduSMS: Bool = false, storage: String? = nil, attempts: Int, problem: String? = nil) {
+        self.answersAT = answersAT
+        self.pduSMS = pduSMS
+        self.storage = storage
+        self.attempts = attempts
+        self.problem = problem
+    }
+
+    /// One line for `smsagent discover`.
+    public var summary: String {
+        guard answersAT else { return problem ?? "no answer to AT" }
+        var text = "answers AT"
+        if attempts > 1 { text += " (attempt \(attempts))" }
+        text += pduSMS ? ", PDU SMS (AT+CMGF=0 OK)" : ", refused AT+CMGF=0"
+        if let storage { text += ", storage \(storage)" }
+        return text
+    }
+}
+
+/// Timings of a probe.
+public struct ProbeOptions: Sendable {
+    /// `AT` attempts before a port is declared silent.
+    public var attempts: Int
+    /// How long each `AT` attempt waits for an answer.
+    public var answerTimeout: Duration
+    /// Pause between attempts (a port that just appeared may not be ready yet).
+    public var retryDelay: Duration
+    /// Timeout of the later commands (`AT+CMGF=0`, `AT+CPMS?`, identity).
+    public var commandTimeout: Duration
+
+    public init(attempts: Int = 3, answerTimeout: Duration = .milliseconds(500),
+                retryDelay: Duration = .milliseconds(300), commandTimeout: Duration = .seconds(2)) {
+        self.attempts = attempts
+        self.answerTimeout = answerTimeout
+        self.retryDelay = retryDelay
+        self.commandTimeout = commandTimeout
+    }
+}
+
+/// Talks to one port briefly. Kept behind a protocol so tests and the ModemKit-based
+/// implementation can stand in for the built-in one.
+public protocol PortProber: Sendable {
+    /// `AT`, then `AT+CMGF=0` and `AT+CPMS?` if it answered.
+    func probe(devnode: String) async -> PortProbeResult
+    /// Manufacturer, model, IMEI, IMSI, ICCID, read on a port known to answer AT.
+    func fingerprint(devnode: String) async -> ModemFingerprint?
+}
