@@ -1,0 +1,120 @@
+import Foundation
+
+/// When marketing may be sent, in the recipient's local time (COMPLIANCE.md "Quiet hours
+/// presets"). Outside the windows, and on the holidays of `holidays`, sending is closed.
+///
+/// Pure: the instant and the time zone are passed in. DST is handled by `Calendar`: windows are
+/// wall-clock times, so 08:00 stays 08:00 local on both sides of a transition.
+public struct QuietHours: Sendable, Hashable, Codable {
+    /// The preset name or `"custom"`.
+    public var name: String
+    public var windows: [SendingWindow]
+    public var holidays: HolidayCalendar
+
+    public init(name: String = "custom", windows: [SendingWindow], holidays: HolidayCalendar = .none) throws(QuietHoursError) {
+        guard !windows.isEmpty else { throw .noWindows }
+        self.name = name
+        self.windows = windows
+        self.holidays = holidays
+    }
+
+    /// Custom windows written as `SendingWindow(parsing:)` accepts: `["mon-fri 08:30-20:00", "sat 10:00-18:00"]`.
+    public static func custom(_ specs: [String], holidays: HolidayCalendar = .none) throws(QuietHoursError) -> QuietHours {
+        var windows = [SendingWindow]()
+        for spec in specs { windows.append(try SendingWindow(parsing: spec)) }
+        return try QuietHours(windows: windows, holidays: holidays)
+    }
+
+    /// The names `preset(_:)` knows.
+    public static let presetNames = ["fr", "fr-strict", "uk", "us", "none"]
+
+    /// - `fr`: Monday–Saturday 08:00–20:00, closed on Sundays and French public holidays.
+    /// - `fr-strict`: Monday–Friday 08:30–20:00, Saturday 10:00–18:00, closed on holidays.
+    /// - `uk`, `us`: every day 09:00–20:00 (COMPLIANCE.md gives hours only; US TCPA allows 08:00–21:00,
+    ///   some states less, so 09:00–20:00 is the conservative shared window).
+    /// - `none`: always open.
+    public static func preset(_ name: String) throws(QuietHoursError) -> QuietHours {
+        func window(_ days: [Weekday], _ start: (Int, Int), _ end: (Int, Int)) -> SendingWindow? {
+            guard let from = TimeOfDay(hour: start.0, minute: start.1), let to = TimeOfDay(hour: end.0, minute: end.1) else { return nil }
+            return try? SendingWindow(days: days, start: from, end: to)
+        }
+        let windows: [SendingWindow?]
+        let holidays: HolidayCalendar
+        switch name.lowercased() {
+        case "fr":
+            windows = [window(Weekday.mondayToSaturday, (8, 0), (20, 0))]
+            holidays = .france
+        case "fr-strict":
+            windows = [window(Weekday.mondayToFriday, (8, 30), (20, 0)), window([.saturday], (10, 0), (18, 0))]
+            holidays = .france
+        case "uk", "us":
+            windows = [window(Weekday.allCases, (9, 0), (20, 0))]
+            holidays = .none
+        case "none":
+            windows = [window(Weekday.allCases, (0, 0), (24, 0))]
+            holidays = .none
+        default:
+            throw .unknownPreset(name, known: presetNames)
+        }
+        return try QuietHours(name: name.lowercased(), windows: windows.compactMap { $0 }, holidays: holidays)
+    }
+
+    /// Whether sending is allowed at `date` in `timeZone` (window start inclusive, end exclusive:
+    /// open at 19:59:59, closed at 20:00:00).
+    public func isOpen(at date: Date, timeZone: TimeZone) -> Bool {
+        let calendar = Self.calendar(timeZone)
+        let parts = calendar.dateComponents([.year, .month, .day, .weekday, .hour, .minute, .second], from: date)
+        guard let year = parts.year, let month = parts.month, let day = parts.day, let weekdayNumber = parts.weekday,
+              let weekday = Weekday(rawValue: weekdayNumber) else { return false }
+        if holidays.isHoliday(year: year, month: month, day: day) { return false }
+        let seconds = (parts.hour ?? 0) * 3600 + (parts.minute ?? 0) * 60 + (parts.second ?? 0)
+        return windows.contains { window in
+            window.days.contains(weekday)
+                && seconds >= window.start.minutesSinceMidnight * 60
+                && seconds < window.end.minutesSinceMidnight * 60
+        }
+    }
+
+    /// The earliest instant at or after `date` at which sending is allowed (`date` itself when open).
+    ///
+    /// Saturday 20:00 under `fr` gives Monday 08:00, or Tuesday 08:00 when that Monday is a
+    /// holiday. A window starting inside a DST gap opens when the clocks jump (the first instant
+    /// whose local time is past the start).
+    public func nextOpening(after date: Date, timeZone: TimeZone) -> Date {
+        if isOpen(at: date, timeZone: timeZone) { return date }
+        let calendar = Self.calendar(timeZone)
+        let firstDay = calendar.dateComponents([.year, .month, .day], from: date)
+        guard let year = firstDay.year, let month = firstDay.month, let day = firstDay.day else { return date }
+        let start = CivilDate(year: year, month: month, day: day)
+        // Holidays close at most a few days in a row; a year bounds any valid schedule.
+        for offset in 0..<370 {
+            let civil = start.adding(days: offset)
+            if holidays.isHoliday(year: civil.year, month: civil.month, day: civil.day) { continue }
+            var candidates = [Date]()
+            for window in windows {
+                let components = DateComponents(year: civil.year, month: civil.month, day: civil.day,
+                                                hour: window.start.hour % 24, minute: window.start.minute)
+                guard let opening = calendar.date(from: components) else { continue }
+                // The hour after covers a start inside a repeated (fall-back) hour.
+                candidates += [opening, opening.addingTimeInterval(3600)]
+            }
+            guard !candidates.isEmpty else { continue }
+            // A start inside a spring-forward gap opens at the transition.
+            let dayStart = calendar.date(from: DateComponents(year: civil.year, month: civil.month, day: civil.day)) ?? date
+            if let transition = timeZone.nextDaylightSavingTimeTransition(after: dayStart.addingTimeInterval(-1)),
+               transition < dayStart.addingTimeInterval(26 * 3600) {
+                candidates.append(transition)
+            }
+            if let opening = candidates.sorted().first(where: { $0 >= date && isOpen(at: $0, timeZone: timeZone) }) {
+                return opening
+            }
+        }
+        return date
+    }
+
+    static func calendar(_ timeZone: TimeZone) -> Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar
+    }
+}
