@@ -1,0 +1,412 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import Synchronization
+
+/// The outbox as a Maildir-style spool: `outbox/{tmp,new,sending,sent,failed}/<id>.json`.
+///
+/// - Intake: any program writes a file in `outbox/tmp/` (or anywhere on the same file system)
+///   and renames it into `outbox/new/`; a rename is atomic, so a half-written file is never seen.
+/// - Claim: `rename(new/x, sending/<id>.json)`; oldest first by file name (our ids sort by time).
+/// - Every change of a claimed message rewrites its file atomically (temporary file in `tmp/`,
+///   fsync, rename, fsync of the folder), so the file a person opens is always whole.
+/// - A file that cannot be read as a message is moved to `failed/` with a `<name>.reason` file
+///   beside it (invariant 7), and the claim goes on with the next file.
+public final class FileOutbox: Outbox, Sendable {
+    public let root: String
+    /// Files larger than this are refused (moved to `failed/`).
+    public static let maximumFileSize = 1 << 20
+    private let logger: Logger
+    /// File names in `new/` known to be held (`not_before` in the future), so that a held
+    /// campaign is read once, not at every claim.
+    private let held = Mutex<[String: Date]>([:])
+    /// Serialises this process's changes of the spool (the data-directory lock keeps other agents out).
+    private let gate = Mutex<Void>(())
+
+    public init(root: String, logger: Logger = Logger(label: "smsagent.records.outbox")) throws {
+        self.root = root
+        self.logger = logger
+        try FileSystem.makeDirectory(root)
+        for folder in OutboxFolder.allCases {
+            try FileSystem.makeDirectory(path(folder))
+        }
+    }
+
+    public func path(_ folder: OutboxFolder) -> String { root + "/" + folder.rawValue }
+
+    public func path(_ folder: OutboxFolder, id: String) -> String { path(folder) + "/" + id + ".json" }
+
+    // MARK: Intake
+
+    public func enqueue(_ message: OutboxMessage) throws {
+        try Self.validateID(message.id)
+        let bytes = try encode(message)
+        try gate.withLock { _ in
+            try FileSystem.writeAtomically(bytes, to: path(.new, id: message.id), temporaryDirectory: path(.tmp))
+            held.withLock { cache in
+                if let notBefore = message.notBefore { cache[message.id + ".json"] = notBefore } else {
+                    cache[message.id + ".json"] = nil
+                }
+            }
+        }
+    }
+
+    // MARK: Claim
+
+    public func claimNext(now: Date) throws -> ClaimedMessage? {
+        try gate.withLock { _ -> ClaimedMessage? in
+            var rejected: [RejectedSpoolFile] = []
+            let names = try FileSystem.listDirectory(path(.new)).filter { !$0.hasPrefix(".") }.sorted()
+            let present = Set(names)
+            let heldNow = held.withLock { cache in
+                cache = cache.filter { present.contains($0.key) }
+                return cache
+            }
+            for name in names {
+                if let until = heldNow[name], until > now { continue }
+                let source = path(.new) + "/" + name
+                let id = Self.id(fromFileName: name)
+                let message: OutboxMessage
+                do {
+                    guard let bytes = try readSpoolFile(source) else { continue }   // taken meanwhile
+                    message = try decodeSpoolFile(bytes, id: id)
+                } catch let problem as SpoolProblem {
+                    if let moved = try reject(source, name: name, id: id, reason: problem.reason) {
+                        rejected.append(moved)
+                    }
+                    continue
+                }
+                if let notBefore = message.notBefore, notBefore > now {
+                    held.withLock { $0[name] = notBefore }
+                    continue
+                }
+                let target = path(.sending, id: id)
+                do {
+                    try FileSystem.rename(source, target)
+                } catch RecordsError.system(_, _, ENOENT) {
+                    continue
+                }
+                try FileSystem.fsyncDirectory(path(.sending))
+                try FileSystem.fsyncDirectory(path(.new))
+                held.withLock { $0[name] = nil }
+                return ClaimedMessage(message: message, rejected: rejected)
+            }
+            if !rejected.isEmpty {
+                // Nothing to claim, but the rejections must still be reported: log them.
+                for file in rejected { logger.error("spool file rejected", metadata: ["file": "\(file.path)", "reason": "\(file.reason)"]) }
+            }
+            return nil
+        }
+    }
+
+    public func earliestHeldUntil() throws -> Date? {
+        let names = Set(try FileSystem.listDirectory(path(.new)))
+        return held.withLock { cache in cache.filter { names.contains($0.key) }.values.min() }
+    }
+
+    // MARK: Progress of a claimed message
+
+    public func recordAttempt(_ id: String, _ attempt: SendAttempt) throws {
+        guard attempt.part >= 1, attempt.part <= attempt.parts else {
+            throw RecordsError.invalidRecord("attempt for part \(attempt.part) of \(attempt.parts) of \(id)")
+        }
+        try updateSending(id) { message in message.attempts.append(attempt) }
+    }
+
+    public func recordPartAccepted(_ id: String, part: Int, reference: Int, at: Date) throws {
+        try updateSending(id) { message in
+            if let index = message.attempts.lastIndex(where: { $0.part == part && $0.status == nil }) {
+                message.attempts[index].status = .accepted
+                message.attempts[index].reference = reference
+                message.attempts[index].answeredAt = at
+            } else if message.attempts.contains(where: { $0.part == part && $0.status == .accepted && $0.reference == reference }) {
+                return   // already recorded: idempotent
+            } else {
+                throw RecordsError.invalidRecord("\(id): part \(part) accepted but no attempt was recorded for it")
+            }
+        }
+    }
+
+    public func recordPartRejected(_ id: String, part: Int, reason: String, at: Date) throws {
+        try updateSending(id) { message in
+            guard let index = message.attempts.lastIndex(where: { $0.part == part && $0.status == nil }) else {
+                throw RecordsError.invalidRecord("\(id): part \(part) rejected but no attempt is outstanding")
+            }
+            message.attempts[index].status = .rejected
+            message.attempts[index].reason = reason
+            message.attempts[index].answeredAt = at
+        }
+    }
+
+    public func complete(_ id: String, result: SendResult) throws {
+        try gate.withLock { _ in
+            var message = try loadSending(id)
+            message.result = result
+            try FileSystem.writeAtomically(try encode(message), to: path(.sending, id: id), temporaryDirectory: path(.tmp))
+            try move(id, from: .sending, to: result.status == .sent ? .sent : .failed)
+        }
+    }
+
+    public func requeue(_ id: String, notBefore: Date?) throws {
+        try gate.withLock { _ in
+            var message = try loadSending(id)
+            message.notBefore = notBefore
+            try FileSystem.writeAtomically(try encode(message), to: path(.sending, id: id), temporaryDirectory: path(.tmp))
+            try move(id, from: .sending, to: .new)
+            held.withLock { $0[id + ".json"] = notBefore }
+        }
+    }
+
+    // MARK: Recovery
+
+    public func recoverAfterCrash(policy: AmbiguousSendPolicy) throws -> RecoveryReport {
+        try gate.withLock { _ in
+            var report = RecoveryReport()
+            let names = try FileSystem.listDirectory(path(.sending)).filter { !$0.hasPrefix(".") }.sorted()
+            for name in names {
+                let source = path(.sending) + "/" + name
+                let id = Self.id(fromFileName: name)
+                var message: OutboxMessage
+                do {
+                    guard let bytes = try readSpoolFile(source) else { continue }
+                    message = try decodeSpoolFile(bytes, id: id)
+                } catch let problem as SpoolProblem {
+                    _ = try reject(source, name: name, id: id, reason: problem.reason)
+                    report.entries.append(.init(id: id, action: .failed, ambiguousParts: [], acceptedParts: [], reason: problem.reason))
+                    continue
+                }
+                if name != id + ".json" {
+                    try FileSystem.rename(source, path(.sending, id: id))
+                }
+                let entry = try recover(&message, policy: policy)
+                report.entries.append(entry)
+                logger.notice("recovered message left in sending/", metadata: [
+                    "message.id": "\(id)", "action": "\(entry.action.rawValue)",
+                    "ambiguous_parts": "\(entry.ambiguousParts)", "reason": "\(entry.reason ?? "")",
+                ])
+            }
+            return report
+        }
+    }
+
+    private func recover(_ message: inout OutboxMessage, policy: AmbiguousSendPolicy) throws -> RecoveryReport.Entry {
+        let id = message.id
+        let accepted = message.attempts.filter { $0.status == .accepted }
+        if let result = message.result {
+            try move(id, from: .sending, to: result.status == .sent ? .sent : .failed)
+            return .init(id: id, action: result.status == .sent ? .sent : .failed, ambiguousParts: [],
+                         acceptedParts: accepted, reason: "the result was written before the stop")
+        }
+        if message.attempts.isEmpty {
+            try move(id, from: .sending, to: .new)
+            return .init(id: id, action: .requeued, ambiguousParts: [], acceptedParts: [], reason: "no attempt had started")
+        }
+        let total = message.attempts.map(\.parts).max() ?? 0
+        let acceptedParts = Set(accepted.map(\.part))
+        var ambiguous: [Int] = []
+        for index in message.attempts.indices where message.attempts[index].status == nil {
+            let part = message.attempts[index].part
+            if acceptedParts.contains(part) { continue }
+            ambiguous.append(part)
+            switch policy {
+            case .assumeSent:
+                message.attempts[index].status = .assumedSent
+                message.attempts[index].reason = "no answer before the agent stopped; assumed sent (policy assume-sent)"
+            case .resend, .fail:
+                message.attempts[index].status = .interrupted
+                message.attempts[index].reason = "no answer before the agent stopped (policy \(policy.rawValue))"
+            }
+        }
+        ambiguous = Array(Set(ambiguous)).sorted()
+        let done = message.partsDone
+        let lastModem = message.attempts.last?.modem
+        if !ambiguous.isEmpty, policy == .fail {
+            let reason = "part(s) \(ambiguous.map(String.init).joined(separator: ",")) may have been sent: no answer before the agent stopped (policy fail)"
+            message.result = SendResult(status: .failed, refs: message.acceptedReferences, modem: lastModem,
+                                        segments: acceptedParts.count, credits: 0, reason: reason)
+            try rewriteSending(message)
+            try move(id, from: .sending, to: .failed)
+            return .init(id: id, action: .failed, ambiguousParts: ambiguous, acceptedParts: accepted, reason: reason)
+        }
+        if total > 0, (1...total).allSatisfy(done.contains) {
+            let reason = ambiguous.isEmpty
+                ? "every part was accepted before the agent stopped"
+                : "part(s) \(ambiguous.map(String.init).joined(separator: ",")) assumed sent after a stop with no answer (policy assume-sent)"
+            message.result = SendResult(status: .sent, refs: message.acceptedReferences, modem: lastModem,
+                                        segments: total, credits: 0, reason: reason)
+            try rewriteSending(message)
+            try move(id, from: .sending, to: .sent)
+            return .init(id: id, action: .sent, ambiguousParts: ambiguous, acceptedParts: accepted, reason: reason)
+        }
+        try rewriteSending(message)
+        try move(id, from: .sending, to: .new)
+        let reason = ambiguous.isEmpty
+            ? "parts not yet accepted will be sent"
+            : "part(s) \(ambiguous.map(String.init).joined(separator: ",")) will be sent again (policy \(policy.rawValue))"
+        return .init(id: id, action: .requeued, ambiguousParts: ambiguous, acceptedParts: accepted, reason: reason)
+    }
+
+    // MARK: Queries
+
+    public func counts() throws -> OutboxCounts {
+        func count(_ folder: OutboxFolder) throws -> Int {
+            try FileSystem.listDirectory(path(folder)).filter { !$0.hasPrefix(".") && !$0.hasSuffix(".reason") }.count
+        }
+        return OutboxCounts(new: try count(.new), sending: try count(.sending), sent: try count(.sent), failed: try count(.failed))
+    }
+
+    public func find(_ id: String) throws -> (folder: OutboxFolder, message: OutboxMessage)? {
+        try Self.validateID(id)
+        for folder in [OutboxFolder.sending, .new, .sent, .failed] {
+            let file = path(folder, id: id)
+            guard let bytes = try readSpoolFile(file) else { continue }
+            if let message = try? decodeSpoolFile(bytes, id: id) { return (folder, message) }
+        }
+        return nil
+    }
+
+    /// Every readable message of a folder, oldest first (unreadable files are skipped).
+    public func messages(in folder: OutboxFolder) throws -> [OutboxMessage] {
+        try FileSystem.listDirectory(path(folder)).filter { !$0.hasPrefix(".") && !$0.hasSuffix(".reason") }.sorted()
+            .compactMap { name in
+                guard let bytes = try readSpoolFile(path(folder) + "/" + name) else { return nil }
+                return try? decodeSpoolFile(bytes, id: Self.id(fromFileName: name))
+            }
+    }
+
+    /// The reason a file in `failed/` could not be used (`<name>.reason`), if any.
+    public func rejectionReason(fileName: String) -> String? {
+        guard let bytes = try? FileSystem.readFile(path(.failed) + "/" + fileName + ".reason") else { return nil }
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    // MARK: Internals
+
+    private struct SpoolProblem: Error { var reason: String }
+
+    static func id(fromFileName name: String) -> String {
+        name.hasSuffix(".json") ? String(name.dropLast(5)) : name
+    }
+
+    static func validateID(_ id: String) throws {
+        if id.isEmpty || id.hasPrefix(".") || id.contains("/") || id.contains("\0") || id.utf8.count > 200 {
+            throw RecordsError.invalidMessageID(id)
+        }
+    }
+
+    private func encode(_ message: OutboxMessage) throws -> [UInt8] {
+        Array(try RecordCoding.encoder().encode(message)) + [UInt8(ascii: "\n")]
+    }
+
+    /// `nil` when the file is gone (claimed or moved meanwhile).
+    private func readSpoolFile(_ file: String) throws -> [UInt8]? {
+        let fd: Int32
+        do {
+            fd = try FileSystem.open(file, O_RDONLY | O_NOFOLLOW)
+        } catch RecordsError.system(_, _, ENOENT) {
+            return nil
+        } catch let RecordsError.system(operation, _, code) {
+            throw SpoolProblem(reason: "cannot \(operation): \(String(cString: strerror(code))) (errno \(code))")
+        }
+        defer { FileSystem.close(fd) }
+        do {
+            let st = try FileSystem.status(fd: fd, path: file)
+            guard (st.st_mode & S_IFMT) == S_IFREG else { throw SpoolProblem(reason: "not a regular file") }
+            guard st.st_size.asInt <= Self.maximumFileSize else {
+                throw SpoolProblem(reason: "larger than \(Self.maximumFileSize) bytes")
+            }
+            return try FileSystem.readToEnd(fd, path: file)
+        } catch let RecordsError.system(operation, _, code) {
+            throw SpoolProblem(reason: "cannot \(operation): \(String(cString: strerror(code))) (errno \(code))")
+        }
+    }
+
+    private func decodeSpoolFile(_ bytes: [UInt8], id: String) throws -> OutboxMessage {
+        var message: OutboxMessage
+        do {
+            message = try RecordCoding.decoder().decode(OutboxMessage.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw SpoolProblem(reason: Self.describe(error))
+        } catch {
+            throw SpoolProblem(reason: "not valid JSON: \(error)")
+        }
+        guard (try? Self.validateID(id)) != nil else { throw SpoolProblem(reason: "file name is not a usable message id") }
+        if message.to.trimmingCharacters(in: .whitespaces).isEmpty { throw SpoolProblem(reason: "\"to\" is empty") }
+        if message.text.isEmpty { throw SpoolProblem(reason: "\"text\" is empty") }
+        message.id = id
+        return message
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func where_(_ path: [any CodingKey]) -> String {
+            path.isEmpty ? "" : " at " + path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case let .keyNotFound(key, context):
+            return "missing field \"\(key.stringValue)\"\(where_(context.codingPath))"
+        case let .typeMismatch(type, context):
+            return "wrong type\(where_(context.codingPath)): expected \(type)"
+        case let .valueNotFound(type, context):
+            return "null value\(where_(context.codingPath)): expected \(type)"
+        case let .dataCorrupted(context):
+            if context.codingPath.isEmpty { return "not valid JSON" }
+            return "bad value\(where_(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "unreadable message"
+        }
+    }
+
+    /// Moves an unusable file to `failed/` (under a free name) with a `.reason` file beside it.
+    private func reject(_ source: String, name: String, id: String, reason: String) throws -> RejectedSpoolFile? {
+        var targetName = (try? Self.validateID(id)) != nil ? id + ".json" : "rejected-" + OutboxMessage.makeID() + ".json"
+        if FileSystem.exists(path(.failed) + "/" + targetName) {
+            targetName = Self.id(fromFileName: targetName) + "-" + FileSystem.randomHex(3) + ".json"
+        }
+        let target = path(.failed) + "/" + targetName
+        let reasonText = "\(reason)\n(was \(source))\n"
+        try FileSystem.writeAtomically(Array(reasonText.utf8), to: target + ".reason", temporaryDirectory: path(.tmp))
+        do {
+            try FileSystem.rename(source, target)
+        } catch RecordsError.system(_, _, ENOENT) {
+            _ = try? FileSystem.unlink(target + ".reason")
+            return nil
+        }
+        try FileSystem.fsyncDirectory(path(.failed))
+        try FileSystem.fsyncDirectory((source as NSString).deletingLastPathComponent)
+        logger.error("spool file rejected", metadata: ["file": "\(source)", "moved_to": "\(target)", "reason": "\(reason)"])
+        return RejectedSpoolFile(path: target, reason: reason)
+    }
+
+    private func loadSending(_ id: String) throws -> OutboxMessage {
+        try Self.validateID(id)
+        let file = path(.sending, id: id)
+        do {
+            guard let bytes = try readSpoolFile(file) else {
+                throw RecordsError.messageNotFound(id: id, folder: path(.sending))
+            }
+            return try decodeSpoolFile(bytes, id: id)
+        } catch let problem as SpoolProblem {
+            throw RecordsError.malformedSpoolFile(path: file, reason: problem.reason)
+        }
+    }
+
+    private func rewriteSending(_ message: OutboxMessage) throws {
+        try FileSystem.writeAtomically(try encode(message), to: path(.sending, id: message.id), temporaryDirectory: path(.tmp))
+    }
+
+    private func updateSending(_ id: String, _ change: (inout OutboxMessage) throws -> Void) throws {
+        try gate.withLock { _ in
+            var message = try loadSending(id)
+            try change(&message)
+            try rewriteSending(message)
+        }
+    }
+
+    private func move(_ id: String, from: OutboxFolder, to: OutboxFolder) throws {
+        try FileSystem.rename(path(from, id: id), path(to, id: id))
+        try FileSystem.fsyncDirectory(path(to))
+        try FileSystem.fsyncDirectory(path(from))
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// The queue of messages to send. The file spool (`FileOutbox`) is the embedded default; a
+/// database with `SKIP LOCKED` can implement the same contract later (DESIGN.md "Later").
+///
+/// Life of a message: `enqueue` → `new` → `claimNext` → `sending` → (`recordAttempt` before each
+/// PDU, `recordPartAccepted`/`recordPartRejected` after its answer) → `complete` (`sent`/`failed`)
+/// or `requeue` (back to `new`). After a crash, `recoverAfterCrash` settles whatever was left in
+/// `sending`. Every transition is durable when the call returns.
+public protocol Outbox: Sendable {
+    /// Adds a message to `new` (temporary file + fsync + rename + fsync of the folder).
+    func enqueue(_ message: OutboxMessage) throws
+    /// Claims the oldest message of `new` whose `notBefore` has passed, moving it to `sending`.
+    /// Unusable files met on the way go to `failed` with a reason, and the claim goes on.
+    func claimNext(now: Date) throws -> ClaimedMessage?
+    /// The earliest `notBefore` among the messages held in `new` (to schedule the next look).
+    func earliestHeldUntil() throws -> Date?
+    /// Durably records that part `attempt.part` is about to be written to modem `attempt.modem`.
+    /// Call it BEFORE writing the PDU: it is how the ambiguous window is detected after a crash.
+    func recordAttempt(_ id: String, _ attempt: SendAttempt) throws
+    /// The modem answered `+CMGS: <reference>` for `part`.
+    func recordPartAccepted(_ id: String, part: Int, reference: Int, at: Date) throws
+    /// The modem refused `part` with a definite error: it was not sent.
+    func recordPartRejected(_ id: String, part: Int, reason: String, at: Date) throws
+    /// Writes the result and moves the message to `sent` (status `.sent`) or `failed`.
+    func complete(_ id: String, result: SendResult) throws
+    /// Moves a claimed message back to `new`, optionally not to be claimed before `notBefore`.
+    func requeue(_ id: String, notBefore: Date?) throws
+    /// Settles the files left in `sending` by a crash (call once at start, before claiming).
+    func recoverAfterCrash(policy: AmbiguousSendPolicy) throws -> RecoveryReport
+    func counts() throws -> OutboxCounts
+    /// A message in any folder, by id (for status reports and status-report correlation).
+    func find(_ id: String) throws -> (folder: OutboxFolder, message: OutboxMessage)?
+}
+
+extension Outbox {
+    public func claimNext() throws -> ClaimedMessage? { try claimNext(now: Date()) }
+    public func recordPartAccepted(_ id: String, part: Int, reference: Int) throws {
+        try recordPartAccepted(id, part: part, reference: reference, at: Date())
+    }
+    public func recordPartRejected(_ id: String, part: Int, reason: String) throws {
+        try recordPartRejected(id, part: part, reason: reason, at: Date())
+    }
+    public func recoverAfterCrash() throws -> RecoveryReport { try recoverAfterCrash(policy: .assumeSent) }
+}
+
+/// The spool folders under `outbox/`.
+public enum OutboxFolder: String, Sendable, CaseIterable {
+    /// Where other programs rename their files into `new/` from (Maildir `tmp`).
+    case tmp
+    case new
+    case sending
+    case sent
+    case failed
+}

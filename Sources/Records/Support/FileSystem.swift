@@ -1,0 +1,195 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Every libc call of the `Records` layer goes through here: each wrapper retries on `EINTR`
+/// and throws `RecordsError.system(operation:path:errno:)` naming the call and the path.
+enum FileSystem {
+    static let fileMode: mode_t = 0o600
+    static let directoryMode: mode_t = 0o700
+
+    /// Runs `body` until it does not fail with `EINTR`; a `-1` result becomes a typed error.
+    @discardableResult
+    static func call<T: FixedWidthInteger>(_ operation: String, _ path: String, _ body: () -> T) throws -> T {
+        while true {
+            let result = body()
+            if result != -1 { return result }
+            let code = errno
+            if code == EINTR { continue }
+            throw RecordsError.system(operation: operation, path: path, errno: code)
+        }
+    }
+
+    static func open(_ path: String, _ flags: Int32, mode: mode_t = fileMode) throws -> Int32 {
+        try call("open", path) { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    }
+
+    static func close(_ fd: Int32) {
+        _ = Glibc.close(fd)   // close is never retried on Linux (the fd is gone either way)
+    }
+
+    /// Writes every byte or throws.
+    static func writeAll(_ fd: Int32, _ bytes: some Collection<UInt8>, path: String) throws {
+        let array = Array(bytes)
+        var offset = 0
+        while offset < array.count {
+            let n = try array.withUnsafeBytes { raw in
+                try call("write", path) { Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset) }
+            }
+            offset += n
+        }
+    }
+
+    static func fsync(_ fd: Int32, path: String) throws {
+        try call("fsync", path) { Glibc.fsync(fd) }
+    }
+
+    /// Makes a rename or a file creation inside `directory` durable.
+    static func fsyncDirectory(_ directory: String) throws {
+        let fd = try open(directory, O_RDONLY | O_DIRECTORY)
+        defer { close(fd) }
+        try fsync(fd, path: directory)
+    }
+
+    static func rename(_ from: String, _ to: String) throws {
+        try call("rename", "\(from) -> \(to)") { Glibc.rename(from, to) }
+    }
+
+    static func unlink(_ path: String) throws {
+        try call("unlink", path) { Glibc.unlink(path) }
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var st = Glibc.stat()
+        return libcStat(path, &st) == 0
+    }
+
+    static func status(_ path: String) throws -> Glibc.stat {
+        var st = Glibc.stat()
+        try call("stat", path) { libcStat(path, &st) }
+        return st
+    }
+
+    static func status(fd: Int32, path: String) throws -> Glibc.stat {
+        var st = Glibc.stat()
+        try call("fstat", path) { libcFstat(fd, &st) }
+        return st
+    }
+
+    static func ftruncate(_ fd: Int32, _ length: Int, path: String) throws {
+        try call("ftruncate", path) { Glibc.ftruncate(fd, off_t(length)) }
+    }
+
+    static func chmod(_ path: String, _ mode: mode_t) throws {
+        try call("chmod", path) { Glibc.chmod(path, mode) }
+    }
+
+    /// Creates `path` (and its parents) with `mode` if missing; an existing directory is kept as is.
+    static func makeDirectory(_ path: String, mode: mode_t = directoryMode) throws {
+        if let st = try? status(path) {
+            if (st.st_mode & S_IFMT) == S_IFDIR { return }
+            throw RecordsError.system(operation: "mkdir", path: path, errno: ENOTDIR)
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path, !exists(parent) {
+            try makeDirectory(parent, mode: mode)
+        }
+        while Glibc.mkdir(path, mode) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            if code == EEXIST { return }
+            throw RecordsError.system(operation: "mkdir", path: path, errno: code)
+        }
+        // mkdir honours the umask; set the exact mode we promise.
+        try chmod(path, mode)
+    }
+
+    /// Reads a whole file.
+    static func readFile(_ path: String) throws -> [UInt8] {
+        let fd = try open(path, O_RDONLY)
+        defer { close(fd) }
+        return try readToEnd(fd, path: path)
+    }
+
+    static func readToEnd(_ fd: Int32, path: String, from offset: Int = 0) throws -> [UInt8] {
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var position = offset
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { raw in
+                try call("pread", path) { Glibc.pread(fd, raw.baseAddress!, raw.count, off_t(position)) }
+            }
+            if n == 0 { break }
+            result.append(contentsOf: buffer[0..<n])
+            position += n
+        }
+        return result
+    }
+
+    /// Writes `bytes` to `path` atomically: a temporary file in `temporaryDirectory` (same file
+    /// system), fsync, rename over `path`, fsync of the target directory.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, temporaryDirectory: String? = nil) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let tmpDir = temporaryDirectory ?? directory
+        let tmp = tmpDir + "/." + name + "." + randomHex(6) + ".tmp"
+        let fd = try open(tmp, O_WRONLY | O_CREAT | O_EXCL)
+        do {
+            try writeAll(fd, bytes, path: tmp)
+            try fsync(fd, path: tmp)
+            close(fd)
+        } catch {
+            close(fd)
+            _ = Glibc.unlink(tmp)
+            throw error
+        }
+        do {
+            try rename(tmp, path)
+        } catch {
+            _ = Glibc.unlink(tmp)
+            throw error
+        }
+        try fsyncDirectory(directory)
+        if tmpDir != directory { try fsyncDirectory(tmpDir) }
+    }
+
+    /// Names in a directory (no `.` / `..`), unsorted.
+    static func listDirectory(_ path: String) throws -> [String] {
+        guard let dir = Glibc.opendir(path) else {
+            throw RecordsError.system(operation: "opendir", path: path, errno: errno)
+        }
+        defer { Glibc.closedir(dir) }
+        var names: [String] = []
+        while true {
+            errno = 0
+            guard let entry = Glibc.readdir(dir) else {
+                if errno != 0 { throw RecordsError.system(operation: "readdir", path: path, errno: errno) }
+                break
+            }
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            names.append(name)
+        }
+        return names
+    }
+
+    static func randomHex(_ byteCount: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<byteCount).map { _ in hex(UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    static func hex(_ byte: UInt8) -> String {
+        let digits = Array("0123456789abcdef")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
+    }
+}
+
+private func libcStat(_ path: String, _ st: UnsafeMutablePointer<stat>) -> Int32 { stat(path, st) }
+private func libcFstat(_ fd: Int32, _ st: UnsafeMutablePointer<stat>) -> Int32 { fstat(fd, st) }

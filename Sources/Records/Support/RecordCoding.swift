@@ -1,0 +1,41 @@
+import Foundation
+
+/// JSON and date formats of the record files.
+enum RecordCoding {
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(timestamp(date))
+        }
+        return encoder
+    }
+
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let c = try decoder.singleValueContainer()
+            let raw = try c.decode(String.self)
+            guard let date = parseTimestamp(raw) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "not an ISO 8601 date: \(raw)")
+            }
+            return date
+        }
+        return decoder
+    }
+
+    /// `2026-11-29T10:40:30.123Z` (UTC, milliseconds).
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    /// ISO 8601 with or without fractional seconds, `Z` or a numeric offset.
+    static func parseTimestamp(_ raw: String) -> Date? {
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        if let date = try? Date(trimmed, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
+            return date
+        }
+        return try? Date(trimmed, strategy: Date.ISO8601FormatStyle())
+    }
+}
