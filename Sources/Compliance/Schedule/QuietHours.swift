@@ -34,29 +34,39 @@ public struct QuietHours: Sendable, Hashable, Codable {
     ///   some states less, so 09:00–20:00 is the conservative shared window).
     /// - `none`: always open.
     public static func preset(_ name: String) throws(QuietHoursError) -> QuietHours {
-        func window(_ days: [Weekday], _ start: (Int, Int), _ end: (Int, Int)) -> SendingWindow? {
-            guard let from = TimeOfDay(hour: start.0, minute: start.1), let to = TimeOfDay(hour: end.0, minute: end.1) else { return nil }
-            return try? SendingWindow(days: days, start: from, end: to)
-        }
-        let windows: [SendingWindow?]
-        let holidays: HolidayCalendar
         switch name.lowercased() {
-        case "fr":
-            windows = [window(Weekday.mondayToSaturday, (8, 0), (20, 0))]
-            holidays = .france
-        case "fr-strict":
-            windows = [window(Weekday.mondayToFriday, (8, 30), (20, 0)), window([.saturday], (10, 0), (18, 0))]
-            holidays = .france
-        case "uk", "us":
-            windows = [window(Weekday.allCases, (9, 0), (20, 0))]
-            holidays = .none
-        case "none":
-            windows = [window(Weekday.allCases, (0, 0), (24, 0))]
-            holidays = .none
-        default:
-            throw .unknownPreset(name, known: presetNames)
+        case "fr": fr
+        case "fr-strict": frStrict
+        case "uk": uk
+        case "us": us
+        case "none": none
+        default: throw .unknownPreset(name, known: presetNames)
         }
-        return try QuietHours(name: name.lowercased(), windows: windows.compactMap { $0 }, holidays: holidays)
+    }
+
+    public static let fr = QuietHours(
+        preset: "fr", holidays: .france, [(Weekday.mondayToSaturday, (8, 0), (20, 0))])
+    public static let frStrict = QuietHours(
+        preset: "fr-strict", holidays: .france,
+        [(Weekday.mondayToFriday, (8, 30), (20, 0)), ([.saturday], (10, 0), (18, 0))])
+    public static let uk = QuietHours(preset: "uk", holidays: .none, [(Weekday.allCases, (9, 0), (20, 0))])
+    public static let us = QuietHours(preset: "us", holidays: .none, [(Weekday.allCases, (9, 0), (20, 0))])
+    public static let none = QuietHours(preset: "none", holidays: .none, [(Weekday.allCases, (0, 0), (24, 0))])
+
+    /// Presets are literals known to be valid.
+    private init(preset: String, holidays: HolidayCalendar, _ spans: [([Weekday], (Int, Int), (Int, Int))]) {
+        name = preset
+        self.holidays = holidays
+        windows = spans.map { days, start, end in
+            SendingWindow(unchecked: days, start: TimeOfDay(unchecked: start.0, start.1), end: TimeOfDay(unchecked: end.0, end.1))
+        }
+    }
+
+    /// Whether any instant is closed (false only for `none`-like schedules).
+    public var isAlwaysOpen: Bool {
+        holidays == .none && Weekday.allCases.allSatisfy { day in
+            windows.contains { $0.days.contains(day) && $0.start.minutesSinceMidnight == 0 && $0.end.minutesSinceMidnight == 1440 }
+        }
     }
 
     /// Whether sending is allowed at `date` in `timeZone` (window start inclusive, end exclusive:

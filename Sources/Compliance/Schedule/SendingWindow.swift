@@ -37,6 +37,11 @@ public struct TimeOfDay: Sendable, Hashable, Comparable, CustomStringConvertible
         self.minute = minute
     }
 
+    init(unchecked hour: Int, _ minute: Int) {
+        self.hour = hour
+        self.minute = minute
+    }
+
     /// Parses `HH:MM` (or `H:MM`, `HHhMM`, `HH`).
     public init?(parsing text: String) {
         let separators: Set<Character> = [":", "h", "H"]
@@ -85,6 +90,12 @@ public struct SendingWindow: Sendable, Hashable, Codable, CustomStringConvertibl
         guard !days.isEmpty else { throw .invalidWindow(spec: "\(start)-\(end)", reason: "no day given") }
         guard start < end else { throw .invalidWindow(spec: "\(start)-\(end)", reason: "the start must be before the end") }
         self.days = Array(Set(days)).sorted()
+        self.start = start
+        self.end = end
+    }
+
+    init(unchecked days: [Weekday], start: TimeOfDay, end: TimeOfDay) {
+        self.days = days
         self.start = start
         self.end = end
     }
