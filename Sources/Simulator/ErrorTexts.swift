@@ -1,0 +1,68 @@
+/// Verbose texts for `AT+CMEE=2` (TS 27.007 §9.2, TS 27.005 §3.2.5).
+enum ErrorTexts {
+    static func cme(_ code: Int) -> String {
+        switch code {
+        case 0: "phone failure"
+        case 3: "operation not allowed"
+        case 4: "operation not supported"
+        case 10: "SIM not inserted"
+        case 11: "SIM PIN required"
+        case 12: "SIM PUK required"
+        case 13: "SIM failure"
+        case 14: "SIM busy"
+        case 15: "SIM wrong"
+        case 16: "incorrect password"
+        case 20: "memory full"
+        case 21: "invalid index"
+        case 22: "not found"
+        case 23: "memory failure"
+        case 30: "no network service"
+        case 31: "network timeout"
+        case 32: "network not allowed - emergency calls only"
+        case 50: "Incorrect parameters"
+        case 100: "unknown"
+        case 262: "SIM blocked"
+        default: "unknown error \(code)"
+        }
+    }
+
+    static func cms(_ code: Int) -> String {
+        switch code {
+        case 1: "Unassigned (unallocated) number"
+        case 8: "Operator determined barring"
+        case 10: "Call barred"
+        case 21: "Short message transfer rejected"
+        case 27: "Destination out of service"
+        case 28: "Unidentified subscriber"
+        case 29: "Facility rejected"
+        case 30: "Unknown subscriber"
+        case 38: "Network out of order"
+        case 41: "Temporary failure"
+        case 42: "Congestion"
+        case 47: "Resources unavailable, unspecified"
+        case 50: "Requested facility not subscribed"
+        case 69: "Requested facility not implemented"
+        case 96: "Invalid mandatory information"
+        case 111: "Protocol error, unspecified"
+        case 300: "ME failure"
+        case 302: "operation not allowed"
+        case 303: "operation not supported"
+        case 304: "invalid PDU mode parameter"
+        case 305: "invalid text mode parameter"
+        case 310: "SIM not inserted"
+        case 311: "SIM PIN required"
+        case 313: "SIM failure"
+        case 314: "SIM busy"
+        case 316: "SIM PUK required"
+        case 320: "memory failure"
+        case 321: "invalid memory index"
+        case 322: "memory full"
+        case 330: "SMSC address unknown"
+        case 331: "no network service"
+        case 332: "network timeout"
+        case 340: "no +CNMA acknowledgement expected"
+        case 500: "unknown error"
+        default: "unknown error"
+        }
+    }
+}

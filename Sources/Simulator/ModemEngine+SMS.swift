@@ -1,0 +1,292 @@
+import Foundation
+
+extension ModemEngine {
+    // MARK: settings
+
+    /// `+CSMS` (TS 27.005 §3.2.1).
+    mutating func serviceCommand(_ c: ATCommand) -> CommandResult {
+        switch c.form {
+        case .read: return .ok(["+CSMS: \(csmsService),1,1,1"])
+        case .test: return .ok(["+CSMS: (0,1)"])
+        case .action: return .failed(.error)
+        case .set:
+            guard let service = c.arguments.first?.int, service == 0 || service == 1 else { return .failed(.cms(303)) }
+            csmsService = service
+            return .ok(["+CSMS: 1,1,1"])
+        }
+    }
+
+    /// `+CMGF` (TS 27.005 §3.2.3). The strict profile speaks PDU mode only.
+    mutating func formatCommand(_ c: ATCommand) -> CommandResult {
+        switch c.form {
+        case .read: return .ok(["+CMGF: \(cmgf)"])
+        case .test: return .ok([profile.supportsTextMode ? "+CMGF: (0-1)" : "+CMGF: (0)"])
+        case .action: return .failed(.error)
+        case .set:
+            guard let mode = c.arguments.first?.int, mode == 0 || mode == 1 else { return .failed(.cms(302)) }
+            if mode == 1, !profile.supportsTextMode { return .failed(.cms(303)) }
+            cmgf = mode
+            return .ok([])
+        }
+    }
+
+    /// `+CSCA` (TS 27.005 §3.3.1).
+    mutating func serviceCentreCommand(_ c: ATCommand) -> CommandResult {
+        if let failure = simFailureCMS() { return .failed(failure) }
+        switch c.form {
+        case .read:
+            guard let smsc = serviceCentre else { return .ok(["+CSCA: \"\",129"]) }
+            return .ok(["+CSCA: \"\(smsc)\",\(smsc.hasPrefix("+") ? 145 : 129)"])
+        case .test: return .ok([])
+        case .action: return .failed(.error)
+        case .set:
+            guard let address = c.arguments.first?.value, SimulatorPDU.isPhoneNumber(address) else { return .failed(.cms(304)) }
+            serviceCentre = address
+            return .ok([])
+        }
+    }
+
+    /// `+CPMS` (TS 27.005 §3.2.2): "SM" (SIM) and "ME" (phone) memories.
+    mutating func storageCommand(_ c: ATCommand) -> CommandResult {
+        if let failure = simFailureCMS() { return .failed(failure) }
+        switch c.form {
+        case .read:
+            let fields = memories.map { name in "\"\(name)\",\(stores[name]?.used ?? 0),\(stores[name]?.capacity ?? 0)" }
+            return .ok(["+CPMS: " + fields.joined(separator: ",")])
+        case .test:
+            return .ok(["+CPMS: (\"SM\",\"ME\"),(\"SM\",\"ME\"),(\"SM\",\"ME\")"])
+        case .action: return .failed(.error)
+        case .set:
+            let requested = c.arguments.map { $0.value.uppercased() }
+            guard !requested.isEmpty, requested.count <= 3 else { return .failed(.cms(302)) }
+            for name in requested where !name.isEmpty && stores[name] == nil { return .failed(.cms(302)) }
+            for (i, name) in requested.enumerated() where !name.isEmpty { memories[i] = name }
+            let fields = memories.map { name in "\(stores[name]?.used ?? 0),\(stores[name]?.capacity ?? 0)" }
+            return .ok(["+CPMS: " + fields.joined(separator: ",")])
+        }
+    }
+
+    /// `+CNMI` (TS 27.005 §3.4.1).
+    mutating func indicationCommand(_ c: ATCommand) -> CommandResult {
+        switch c.form {
+        case .read: return .ok(["+CNMI: " + cnmi.map(String.init).joined(separator: ",")])
+        case .test: return .ok(["+CNMI: (0-3),(0-3),(0,2),(0-2),(0,1)"])
+        case .action: return .failed(.error)
+        case .set:
+            let limits = [0...3, 0...3, 0...3, 0...2, 0...1]
+            var values = cnmi
+            for (i, arg) in c.arguments.enumerated() {
+                guard i < 5 else { return .failed(.cms(302)) }
+                if arg.isEmpty { continue }
+                guard let v = arg.int, limits[i].contains(v) else { return .failed(.cms(302)) }
+                values[i] = v
+            }
+            cnmi = values
+            return .ok([])
+        }
+    }
+
+    /// URCs buffered while `+CNMI` mode was 0, flushed after the command that enabled them (bfr = 0).
+    mutating func flushBufferedURCs() -> [EngineStep] {
+        guard cnmi[0] != 0, !bufferedURCs.isEmpty else { return [] }
+        defer { bufferedURCs = [] }
+        return cnmi[4] == 0 ? urc(bufferedURCs) : []
+    }
+
+    // MARK: sending (TS 27.005 §3.5.1, §3.5.3)
+
+    mutating func sendCommand(_ c: ATCommand) -> CommandResult {
+        guard c.form == .set else { return c.form == .test ? .ok([]) : .failed(.cms(302)) }
+        if let failure = simFailureCMS() { return .failed(failure) }
+        guard cmgf == 0 else { return .failed(.cms(305)) }
+        guard let length = c.arguments.first?.int, (7...164).contains(length) else { return .failed(.cms(304)) }
+        return .prompt(PDUEntry(purpose: .send, length: length))
+    }
+
+    mutating func writeCommand(_ c: ATCommand) -> CommandResult {
+        guard c.form == .set else { return c.form == .test ? .ok([]) : .failed(.cms(302)) }
+        if let failure = simFailureCMS() { return .failed(failure) }
+        guard cmgf == 0 else { return .failed(.cms(305)) }
+        guard let length = c.arguments.first?.int, (7...176).contains(length) else { return .failed(.cms(304)) }
+        let status = c.arguments.count > 1 ? (c.arguments[1].int ?? -1) : 2
+        guard (0...3).contains(status) else { return .failed(.cms(304)) }
+        guard stores[memories[1]]?.freeSlot != nil else { return .failed(.cms(322)) }
+        return .prompt(PDUEntry(purpose: .write(status: status), length: length))
+    }
+
+    /// The PDU ended with Ctrl-Z: validate, then submit or store.
+    mutating func finishPDU() -> [EngineStep] {
+        guard let entry = pduEntry else { return [] }
+        pduEntry = nil
+        let hex = String(decoding: entry.buffer, as: UTF8.self)
+        let latency = latency(for: "+CMGS")
+        func fail(_ code: Int) -> [EngineStep] { [.wait(latency), .write(failureBytes(.cms(code)))] }
+        guard let octets = SimulatorPDU.octets(fromHex: hex), let smscLength = octets.first,
+              octets.count == 1 + Int(smscLength) + entry.length else { return fail(304) }
+        switch entry.purpose {
+        case .write(let status):
+            let memory = memories[1]
+            guard var store = stores[memory], let slot = store.freeSlot else { return fail(322) }
+            store.slots[slot] = StoredSMS(status: status, pdu: hex.uppercased())
+            stores[memory] = store
+            return [.write(informationBytes(["+CMGW: \(slot + profile.firstIndex)"]) + okBytes())]
+        case .send:
+            let submit: DecodedSubmit
+            do { submit = try SimulatorPDU.decodeSubmit(hex: hex) } catch { return fail(304) }
+            if smscLength == 0, serviceCentre == nil { return fail(330) }
+            switch entry.fault {
+            case .cms(let code)?: return fail(code)
+            case .error?: return [.wait(latency), .write(failureBytes(.error))]
+            case .noReply?: return []
+            default: break
+            }
+            guard functionality == 1 else { return fail(331) }
+            guard registrationStat == 1 || registrationStat == 5 else { return fail(331) }
+            if let code = configuration.rejectedRecipients[submit.destination] { return fail(code) }
+            let reference = nextMessageReference
+            nextMessageReference = (nextMessageReference + 1) % 256
+            let submittedAt = now
+            let part = SubmittedPart(
+                number: submit.destination, text: submit.text, messageReference: reference,
+                concatenation: submit.concatenation, encoding: submit.encoding,
+                statusReportRequested: submit.statusReportRequested, messageClass: submit.messageClass,
+                pdu: hex.uppercased(), submittedAt: submittedAt)
+            var steps: [EngineStep] = [.wait(latency)]
+            if let message = log.add(part) { steps.append(.submitted(message)) }
+            if entry.fault != .noReplyAfterSubmit {
+                steps.append(.write(informationBytes(["+CMGS: \(reference)"]) + okBytes()))
+            }
+            if submit.statusReportRequested, configuration.statusReports {
+                let status = configuration.deliveryStatus[submit.destination] ?? 0
+                steps.append(.schedule(configuration.statusReportDelay,
+                                       .statusReport(reference: reference, recipient: submit.destination,
+                                                     submitted: submittedAt, status: status)))
+            }
+            return steps
+        }
+    }
+
+    /// The network's SMS-STATUS-REPORT arrives (TS 27.005 §3.4.1 `<ds>`).
+    mutating func deliverStatusReport(reference: Int, recipient: String, submitted: Date, status: UInt8) -> [EngineStep] {
+        let pdu = SimulatorPDU.encodeStatusReport(
+            reference: reference, recipient: recipient, submitted: submitted, discharged: now,
+            offsetMinutes: configuration.timeZoneOffsetMinutes, status: status, smsc: serviceCentre)
+        switch cnmi[3] {
+        case 1:
+            return smsURC(["+CDS: \(SimulatorPDU.tpduLength(ofHex: pdu))\r\n\(pdu)"])
+        case 2:
+            let memory = memories[2]
+            guard var store = stores[memory], let slot = store.freeSlot else { return [] }
+            store.slots[slot] = StoredSMS(status: 0, pdu: pdu)
+            stores[memory] = store
+            return smsURC(["+CDSI: \"\(memory)\",\(slot + profile.firstIndex)"])
+        default:
+            return []
+        }
+    }
+
+    // MARK: receiving
+
+    /// One SMS-DELIVER arrives from the network: routed to the host (`+CMT`, mt = 2) or stored
+    /// (`+CMTI` when mt = 1 or 3). With the receiving memory full it waits at the SMSC.
+    mutating func deliverInbound(_ pdu: String) -> [EngineStep] {
+        if cnmi[1] == 2 {
+            return smsURC(["+CMT: ,\(SimulatorPDU.tpduLength(ofHex: pdu))\r\n\(pdu)"])
+        }
+        let memory = memories[2]
+        guard var store = stores[memory], let slot = store.freeSlot else {
+            heldAtSMSC.append(pdu)
+            if !storageFullReported, let line = profile.storageFullURC(memory: memory) {
+                storageFullReported = true
+                return urc([line])
+            }
+            return []
+        }
+        store.slots[slot] = StoredSMS(status: 0, pdu: pdu)
+        stores[memory] = store
+        if cnmi[1] == 1 || cnmi[1] == 3 {
+            return smsURC(["+CMTI: \"\(memory)\",\(slot + profile.firstIndex)"])
+        }
+        return []
+    }
+
+    /// Messages held at the SMSC are delivered once slots free up.
+    mutating func retryHeldMessages() -> [EngineStep] {
+        var steps: [EngineStep] = []
+        while !heldAtSMSC.isEmpty, stores[memories[2]]?.freeSlot != nil {
+            steps += deliverInbound(heldAtSMSC.removeFirst())
+        }
+        if heldAtSMSC.isEmpty { storageFullReported = false }
+        return steps
+    }
+
+    // MARK: list / read / delete (TS 27.005 §3.4.2, §3.4.3, §3.5.4)
+
+    mutating func listCommand(_ c: ATCommand) -> CommandResult {
+        if let failure = simFailureCMS() { return .failed(failure) }
+        if c.form == .test { return .ok(["+CMGL: (0-4)"]) }
+        guard cmgf == 0 else { return .failed(.cms(302)) }
+        let wanted: Int
+        if c.form == .action { wanted = 0 } else {
+            guard let value = c.arguments.first?.int, (0...4).contains(value) else { return .failed(.cms(304)) }
+            wanted = value
+        }
+        let memory = memories[0]
+        guard var store = stores[memory] else { return .failed(.cms(302)) }
+        var lines: [String] = []
+        for slot in store.slots.keys.sorted() {
+            guard let sms = store.slots[slot], wanted == 4 || sms.status == wanted else { continue }
+            lines.append("+CMGL: \(slot + profile.firstIndex),\(sms.status),,\(SimulatorPDU.tpduLength(ofHex: sms.pdu))")
+            lines.append(sms.pdu)
+            if sms.status == 0 { store.slots[slot]?.status = 1 }
+        }
+        stores[memory] = store
+        return .ok(lines)
+    }
+
+    mutating func readCommand(_ c: ATCommand) -> CommandResult {
+        if let failure = simFailureCMS() { return .failed(failure) }
+        if c.form == .test { return .ok([]) }
+        guard cmgf == 0 else { return .failed(.cms(302)) }
+        let memory = memories[0]
+        guard c.form == .set, let index = c.arguments.first?.int, var store = stores[memory] else { return .failed(.cms(304)) }
+        let slot = index - profile.firstIndex
+        guard (0..<store.capacity).contains(slot) else { return .failed(.cms(321)) }
+        guard let sms = store.slots[slot] else {
+            // An empty slot: Huawei answers 321, the others a bare OK.
+            return profile == .huawei ? .failed(.cms(321)) : .ok([])
+        }
+        if sms.status == 0 { store.slots[slot]?.status = 1 }
+        stores[memory] = store
+        return .ok(["+CMGR: \(sms.status),,\(SimulatorPDU.tpduLength(ofHex: sms.pdu))", sms.pdu])
+    }
+
+    mutating func deleteCommand(_ c: ATCommand) -> CommandResult {
+        if let failure = simFailureCMS() { return .failed(failure) }
+        if c.form == .test {
+            let memory = memories[0]
+            let used = (stores[memory]?.slots.keys.sorted() ?? []).map { String($0 + profile.firstIndex) }.joined(separator: ",")
+            return .ok(["+CMGD: (\(used)),(0-4)"])
+        }
+        let memory = memories[0]
+        guard c.form == .set, let index = c.arguments.first?.int, var store = stores[memory] else { return .failed(.cms(304)) }
+        let flag = c.arguments.count > 1 ? (c.arguments[1].int ?? -1) : 0
+        guard (0...4).contains(flag) else { return .failed(.cms(304)) }
+        let slot = index - profile.firstIndex
+        if flag == 0 {
+            guard (0..<store.capacity).contains(slot) else { return .failed(.cms(321)) }
+            store.slots[slot] = nil
+        } else {
+            let doomed: Set<Int> = switch flag {
+            case 1: [1]
+            case 2: [1, 3]
+            case 3: [1, 2, 3]
+            default: [0, 1, 2, 3]
+            }
+            store.slots = store.slots.filter { !doomed.contains($0.value.status) }
+        }
+        stores[memory] = store
+        deletionHappened = true
+        return .ok([])
+    }
+}

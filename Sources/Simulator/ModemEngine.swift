@@ -1,0 +1,396 @@
+import Foundation
+
+/// What the owner of an engine does next, in order.
+enum EngineStep: Sendable {
+    case write([UInt8])
+    case wait(Duration)
+    case hangUp
+    case schedule(Duration, ScheduledEvent)
+    case submitted(SubmittedMessage)
+}
+
+/// Something the engine asked to be woken up for later.
+enum ScheduledEvent: Sendable {
+    case statusReport(reference: Int, recipient: String, submitted: Date, status: UInt8)
+    case boot
+}
+
+/// The result of one command of a line.
+enum CommandResult {
+    case ok([String])
+    case failed(ATFailure)
+    /// `> ` prompt, then PDU entry.
+    case prompt(PDUEntry)
+    /// Swallow: no final result.
+    case silent
+}
+
+enum ATFailure: Equatable {
+    case error
+    case unknown
+    case cme(Int)
+    case cms(Int)
+}
+
+struct PDUEntry: Sendable {
+    enum Purpose: Sendable { case send, write(status: Int) }
+    var purpose: Purpose
+    var length: Int
+    var buffer: [UInt8] = []
+    var fault: SimulatorFault?
+}
+
+enum SIMLock: Sendable, Equatable { case absent, pin, puk, ready, blocked }
+
+struct StoredSMS: Sendable, Equatable {
+    /// 0 REC UNREAD, 1 REC READ, 2 STO UNSENT, 3 STO SENT (TS 27.005 §3.1 `<stat>`).
+    var status: Int
+    var pdu: String
+}
+
+struct MessageStore: Sendable {
+    var capacity: Int
+    var slots: [Int: StoredSMS] = [:]
+    var used: Int { slots.count }
+    /// Lowest free slot (0-based), or nil when full.
+    var freeSlot: Int? { (0..<capacity).first { slots[$0] == nil } }
+}
+
+/// The simulated modem's state machine: bytes in, steps out. No I/O and no clock of its own
+/// (time comes from the configuration's clock); `SimulatedModem` performs the steps.
+struct ModemEngine: Sendable {
+    let profile: ModemProfile
+    var configuration: SimulatorConfiguration
+
+    // Settings (V.250 / 27.007 / 27.005 parameters).
+    var echo = true
+    var verbose = true
+    var quiet = false
+    var cmee = 0
+    var cmgf = 0
+    var cnmi: [Int]
+    var cregMode = 0, cgregMode = 0, ceregMode = 0
+    var copsFormat = 0
+    var vendorURCs = true
+    var functionality = 1
+    var csmsService = 0
+
+    // SIM.
+    var sim: SIMLock
+    var pin: String?
+    var pinRemaining: Int
+    var pukRemaining: Int
+    var serviceCentre: String?
+
+    // Storage.
+    var stores: [String: MessageStore]
+    var memories = ["SM", "SM", "SM"]
+
+    var nextMessageReference = 0
+    var nextConcatReference = 1
+    var registration: SimulatedRegistration
+    var signal: Int
+
+    // Input.
+    var lineBuffer: [UInt8] = []
+    var lastLine: [UInt8] = []
+    var pduEntry: PDUEntry?
+    var hung = false
+
+    // Faults and bookkeeping.
+    var faults: [FaultRule] = []
+    var log = SubmissionLog()
+    /// Inbound PDUs the network could not store yet (SIM full): delivered when a slot frees.
+    var heldAtSMSC: [String] = []
+    var bufferedURCs: [String] = []
+    var noiseTick = 0
+    /// Set by commands whose effects show after their final result.
+    var pendingReboot = false
+    var registrationURCPending = false
+    var simReadyURCPending = false
+    var storageFullReported = false
+    var deletionHappened = false
+
+    init(profile: ModemProfile, configuration: SimulatorConfiguration) {
+        self.profile = profile
+        self.configuration = configuration
+        cnmi = profile.defaultCNMI
+        pin = configuration.pin
+        pinRemaining = configuration.pinAttempts
+        pukRemaining = configuration.pukAttempts
+        sim = !configuration.simInserted ? .absent : (configuration.pin == nil ? .ready : .pin)
+        serviceCentre = configuration.serviceCentre
+        stores = ["SM": MessageStore(capacity: configuration.storageCapacity),
+                  "ME": MessageStore(capacity: configuration.phoneStorageCapacity)]
+        registration = configuration.registration
+        signal = configuration.signal
+    }
+
+    var now: Date { configuration.clock() }
+    var imei: String { configuration.imei ?? profile.defaultIMEI }
+
+    /// Power cycle: settings back to defaults, the SIM locked again; storage and counters survive
+    /// (they live on the SIM and in the network).
+    mutating func powerCycle() {
+        echo = true; verbose = true; quiet = false; cmee = 0; cmgf = 0
+        cnmi = profile.defaultCNMI
+        cregMode = 0; cgregMode = 0; ceregMode = 0; copsFormat = 0
+        vendorURCs = true; functionality = 1; csmsService = 0
+        memories = ["SM", "SM", "SM"]
+        lineBuffer = []; pduEntry = nil; hung = false
+        bufferedURCs = []
+        if sim != .absent, sim != .blocked, sim != .puk { sim = pin == nil ? .ready : .pin }
+    }
+
+    /// Power-on URCs.
+    func bootSteps() -> [EngineStep] {
+        guard configuration.bootURCs else { return [] }
+        let urcs = profile.bootURCs(simLocked: sim == .pin || sim == .puk)
+        return urcs.isEmpty ? [] : [.write(bytes(urcLines: urcs))]
+    }
+
+    // MARK: rendering (V.250 §5.7)
+
+    func bytes(urcLines lines: [String]) -> [UInt8] {
+        Array(lines.map { "\r\n\($0)\r\n" }.joined().utf8)
+    }
+
+    func informationBytes(_ lines: [String]) -> [UInt8] {
+        guard !lines.isEmpty else { return [] }
+        return verbose ? Array(("\r\n" + lines.joined(separator: "\r\n") + "\r\n").utf8)
+                       : Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
+    }
+
+    func finalBytes(_ text: String, numeric: Int) -> [UInt8] {
+        if quiet { return [] }
+        return verbose ? Array("\r\n\(text)\r\n".utf8) : Array("\(numeric)\r".utf8)
+    }
+
+    func okBytes() -> [UInt8] { finalBytes("OK", numeric: 0) }
+
+    func failureBytes(_ failure: ATFailure) -> [UInt8] {
+        switch failure {
+        case .error: return finalBytes("ERROR", numeric: 4)
+        case .unknown: return finalBytes(profile.unknownCommandResult, numeric: 4)
+        case .cme(let code):
+            switch cmee {
+            case 1: return finalBytes("+CME ERROR: \(code)", numeric: 4)
+            case 2: return finalBytes("+CME ERROR: \(ErrorTexts.cme(code))", numeric: 4)
+            default: return finalBytes("ERROR", numeric: 4)
+            }
+        case .cms(let code):
+            if cmee == 2 { return finalBytes("+CMS ERROR: \(ErrorTexts.cms(code))", numeric: 4) }
+            if cmee == 0, profile.cmsFollowsCMEE { return finalBytes("ERROR", numeric: 4) }
+            return finalBytes("+CMS ERROR: \(code)", numeric: 4)
+        }
+    }
+
+    // MARK: latency
+
+    func latency(for key: String) -> Duration {
+        if let exact = configuration.latency[key] ?? configuration.latency[key.replacingOccurrences(of: "=?", with: "")] {
+            return exact
+        }
+        if let fixed = configuration.fixedLatency { return fixed }
+        let ms = Double(profile.latencyMilliseconds(for: key)) * configuration.latencyScale
+        return ms > 0 ? .milliseconds(Int(ms.rounded())) : .zero
+    }
+
+    // MARK: faults
+
+    /// Takes the first fault that applies to `command` (consuming a one-shot).
+    mutating func takeFault(for command: String, where accept: (SimulatorFault) -> Bool = { _ in true }) -> SimulatorFault? {
+        guard let index = faults.firstIndex(where: { ($0.command == nil || $0.command == command) && accept($0.fault) }) else { return nil }
+        let rule = faults[index]
+        switch rule.persistence {
+        case .once: faults.remove(at: index)
+        case .times(let n): if n <= 1 { faults.remove(at: index) } else { faults[index].persistence = .times(n - 1) }
+        case .sticky: break
+        }
+        return rule.fault
+    }
+
+    // MARK: input (V.250 §5.2.1: command line editing with S3 = CR, S5 = backspace)
+
+    mutating func receive(_ input: [UInt8]) -> [EngineStep] {
+        if hung { return [] }
+        var steps: [EngineStep] = []
+        var echoed: [UInt8] = []
+        func flushEcho() {
+            if !echoed.isEmpty { steps.append(.write(echoed)); echoed = [] }
+        }
+        for byte in input {
+            if hung { break }
+            if pduEntry != nil {
+                switch byte {
+                case 0x1A:
+                    flushEcho()
+                    steps += finishPDU()
+                case 0x1B:
+                    flushEcho()
+                    pduEntry = nil
+                    steps.append(.write(okBytes()))
+                default:
+                    if echo { echoed.append(byte) }
+                    if byte != 0x0D, byte != 0x0A, byte != 0x20, pduEntry!.buffer.count < 1024 { pduEntry!.buffer.append(byte) }
+                }
+                continue
+            }
+            if echo { echoed.append(byte) }
+            switch byte {
+            case 0x0D:
+                flushEcho()
+                let line = lineBuffer
+                lineBuffer = []
+                steps += commandLine(line)
+            case 0x08, 0x7F:
+                if !lineBuffer.isEmpty { lineBuffer.removeLast() }
+            case 0x0A:
+                break
+            default:
+                if lineBuffer.count < 2048 { lineBuffer.append(byte) }
+                // "A/" repeats the last command line (V.250 §5.2.4) without a CR.
+                if lineBuffer.count == 2, lineBuffer[0] | 0x20 == UInt8(ascii: "a"), lineBuffer[1] == UInt8(ascii: "/") {
+                    flushEcho()
+                    lineBuffer = []
+                    steps += commandLine(lastLine)
+                }
+            }
+        }
+        flushEcho()
+        return steps
+    }
+
+    /// Executes one command line: everything before "AT" is ignored (V.250 §5.2.1).
+    mutating func commandLine(_ raw: [UInt8]) -> [EngineStep] {
+        guard let start = raw.indices.first(where: { i in
+            i + 1 < raw.count && raw[i] | 0x20 == UInt8(ascii: "a") && raw[i + 1] | 0x20 == UInt8(ascii: "t")
+        }) else { return [] }
+        let body = String(decoding: raw[(start + 2)...], as: UTF8.self)
+        lastLine = Array(raw[start...])
+        guard let commands = ATCommandLine.parse(body) else {
+            return [.write(failureBytes(.error))]
+        }
+        var steps: [EngineStep] = []
+        var output: [UInt8] = []
+        var midURC: String?
+        var garbage: [UInt8] = []
+        var totalLatency = Duration.zero
+        for command in commands {
+            totalLatency += latency(for: command.latencyKey)
+            if let fault = takeFault(for: command.name, where: { fault in
+                // On CMGS/CMGW the refusals come after the PDU, like the network's answer.
+                if command.name == "+CMGS" || command.name == "+CMGW" {
+                    if case .cms = fault { return false }
+                    if fault == .noReplyAfterSubmit || fault == .error || fault == .noReply { return false }
+                }
+                return true
+            }) {
+                switch fault {
+                case .noReply, .noReplyAfterSubmit:
+                    return steps
+                case .error:
+                    return [.wait(totalLatency), .write(output + failureBytes(.error))]
+                case .cme(let n):
+                    return [.wait(totalLatency), .write(output + failureBytes(.cme(n)))]
+                case .cms(let n):
+                    return [.wait(totalLatency), .write(output + failureBytes(.cms(n)))]
+                case .garbage(let bytes):
+                    garbage += bytes
+                case .urcMidResponse(let urc):
+                    midURC = urc
+                case .hang:
+                    hung = true
+                    return []
+                case .unplug:
+                    return [.hangUp]
+                }
+            }
+            switch execute(command) {
+            case .ok(let lines):
+                output += informationBytes(lines)
+            case .failed(let failure):
+                return [.wait(totalLatency), .write(garbage + insert(midURC, into: output + failureBytes(failure)))]
+            case .silent:
+                return []
+            case .prompt(var entry):
+                entry.fault = takeFault(for: command.name, where: { fault in
+                    if case .cms = fault { return true }
+                    return fault == .noReplyAfterSubmit || fault == .error || fault == .noReply
+                })
+                pduEntry = entry
+                steps.append(.wait(.milliseconds(0)))
+                steps.append(.write(garbage + output + Array("\r\n> ".utf8)))
+                return steps
+            }
+        }
+        if totalLatency > .zero { steps.append(.wait(totalLatency)) }
+        steps.append(.write(garbage + insert(midURC, into: output + okBytes())))
+        steps += afterCommand()
+        return steps
+    }
+
+    /// Effects that show after a final result: URCs of a state change, a reboot.
+    mutating func afterCommand() -> [EngineStep] {
+        var steps: [EngineStep] = []
+        if pendingReboot {
+            pendingReboot = false
+            registrationURCPending = false
+            simReadyURCPending = false
+            powerCycle()
+            steps.append(.schedule(.milliseconds(Int(200 * configuration.latencyScale)), .boot))
+            return steps
+        }
+        if simReadyURCPending {
+            simReadyURCPending = false
+            if configuration.bootURCs { steps += urc(profile.simReadyURCs) }
+        }
+        if registrationURCPending {
+            registrationURCPending = false
+            steps += urc(registrationURCs())
+        }
+        steps += flushBufferedURCs()
+        if deletionHappened {
+            deletionHappened = false
+            steps += retryHeldMessages()
+        }
+        return steps
+    }
+
+    /// Puts a URC after the first line of a response (or before the final result).
+    func insert(_ urc: String?, into response: [UInt8]) -> [UInt8] {
+        guard let urc else { return response }
+        let urcBytes = Array("\r\n\(urc)\r\n".utf8)
+        // After the first "\r\n<text>\r\n" block.
+        if response.count > 4, response[0] == 0x0D, response[1] == 0x0A,
+           let end = (2..<(response.count - 1)).first(where: { response[$0] == 0x0D && response[$0 + 1] == 0x0A }),
+           end + 2 < response.count {
+            return Array(response[..<(end + 2)]) + urcBytes + Array(response[(end + 2)...])
+        }
+        return urcBytes + response
+    }
+
+    // MARK: unsolicited results
+
+    /// URC lines to emit now, honouring `+CNMI` mode 0 (buffer in the TA, TS 27.005 §3.4.1).
+    mutating func smsURC(_ lines: [String]) -> [EngineStep] {
+        if hung { return [] }
+        if cnmi[0] == 0 {
+            bufferedURCs += lines
+            if bufferedURCs.count > 64 { bufferedURCs.removeFirst(bufferedURCs.count - 64) }
+            return []
+        }
+        return [.write(bytes(urcLines: lines))]
+    }
+
+    mutating func urc(_ lines: [String]) -> [EngineStep] {
+        if hung || lines.isEmpty { return [] }
+        return [.write(bytes(urcLines: lines))]
+    }
+
+    mutating func noise() -> [EngineStep] {
+        guard vendorURCs, functionality == 1 else { return [] }
+        noiseTick += 1
+        return urc(profile.noise(tick: noiseTick, rssi: signal))
+    }
+}

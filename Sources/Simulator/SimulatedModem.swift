@@ -1,0 +1,375 @@
+import Foundation
+import Logging
+import ModemKit
+
+/// A virtual GSM modem speaking the TS 27.005 / 27.007 dialect in PDU mode, with the quirks of a
+/// `ModemProfile`, scripted faults and a simulated network behind it.
+///
+/// One port at a time, as on real hardware: a new connection replaces the previous one. The
+/// modem keeps its state (SIM unlocked, messages stored) across connections, as a real modem does
+/// when an agent closes and reopens its tty; after `unplug` the next connection finds a freshly
+/// powered modem (settings reset, SIM locked again, storage kept).
+public actor SimulatedModem {
+    public nonisolated let profile: ModemProfile
+    public nonisolated let name: String
+    /// Every message as it completes (all its parts accepted), for recorders.
+    public nonisolated let submissions: AsyncStream<SubmittedMessage>
+    private let submissionContinuation: AsyncStream<SubmittedMessage>.Continuation
+
+    var engine: ModemEngine
+    private let logger: Logger
+    private var link: ActiveLink?
+    private var nextLinkID = 1
+    private var poweredOn = false
+    private var timers: [Int: Task<Void, Never>] = [:]
+    private var nextTimerID = 0
+    private var noiseTask: Task<Void, Never>?
+    private var unplugHandlers: [@Sendable () -> Void] = []
+    private var hostWaiters: [CheckedContinuation<Void, Never>] = []
+    private var ptys: [PseudoTerminal] = []
+
+    private struct ActiveLink {
+        let id: Int
+        let sink: any LinkSink
+        let events: AsyncStream<LinkEvent>.Continuation
+        let runner: Task<Void, Never>
+    }
+
+    public init(profile: ModemProfile = .generic, configuration: SimulatorConfiguration = .init(),
+                logger: Logger = Logger(label: "smsagent.simulator")) {
+        self.profile = profile
+        self.name = configuration.name
+        self.engine = ModemEngine(profile: profile, configuration: configuration)
+        self.logger = logger
+        (submissions, submissionContinuation) = AsyncStream.makeStream(of: SubmittedMessage.self)
+    }
+
+    // MARK: connections
+
+    /// Connects a host in memory and returns its side of the port (for tests and `smsagent demo`).
+    public func connectInMemory() -> any ByteTransport {
+        let (incoming, continuation) = AsyncThrowingStream.makeStream(of: [UInt8].self, throwing: (any Error).self)
+        let id = attach(sink: InMemorySink(continuation: continuation))
+        return SimulatorTransport(name: "\(name):\(id)", incoming: incoming, modem: self, linkID: id)
+    }
+
+    /// Answers AT commands on `fileDescriptor` (a pty master, umockdev's device fd) until the task
+    /// is cancelled, the fd hangs up (EOF/EIO), or the modem is unplugged — which closes the fd.
+    public func serve(fileDescriptor: Int32) async throws {
+        let unplugged = AtomicFlag()
+        let reader = FileDescriptorReader(fd: fileDescriptor, label: name, onCancel: {
+            if unplugged.isSet { _ = close(fileDescriptor) }
+        })
+        let id = attach(sink: FileDescriptorSink(fd: fileDescriptor, onHangUp: { unplugged.set(); reader.cancel() }))
+        await withTaskCancellationHandler {
+            for await chunk in reader.stream {
+                guard receive(chunk, link: id) else { break }
+            }
+        } onCancel: {
+            reader.cancel()
+        }
+        disconnect(link: id)
+    }
+
+    /// Opens a pseudo-terminal served by this modem, optionally with a symlink, and returns the
+    /// path an agent opens. The modem keeps a slave fd open so that agents may close and reopen
+    /// the port (or crash) without the master seeing a hang-up. `unplug` closes it and removes the link.
+    public func openPseudoTerminal(link: String? = nil) throws -> String {
+        let pty = try PseudoTerminal(link: link)
+        ptys.append(pty)
+        let reader = FileDescriptorReader(fd: pty.master, label: name, onCancel: { pty.unplug() })
+        let sink = FileDescriptorSink(fd: pty.master, onHangUp: { reader.cancel() })
+        let id = attach(sink: sink)
+        Task { [weak self] in
+            for await chunk in reader.stream {
+                guard let self, await self.receive(chunk, link: id) else { break }
+            }
+        }
+        return pty.path
+    }
+
+    private func attach(sink: any LinkSink) -> Int {
+        if let old = link { detach(old, hangUp: true) }
+        let id = nextLinkID
+        nextLinkID += 1
+        let (events, continuation) = AsyncStream.makeStream(of: LinkEvent.self)
+        let runner = Task { [weak self] in
+            for await event in events {
+                guard let self else { return }
+                await self.process(event, link: id)
+            }
+        }
+        link = ActiveLink(id: id, sink: sink, events: continuation, runner: runner)
+        if !poweredOn {
+            poweredOn = true
+            continuation.yield(.steps(engine.bootSteps()))
+        }
+        startNoiseIfNeeded()
+        for waiter in hostWaiters { waiter.resume() }
+        hostWaiters = []
+        return id
+    }
+
+    private func detach(_ active: ActiveLink, hangUp: Bool) {
+        // The runner drains what is queued (resuming any `settle` waiter); writes of a detached
+        // link go nowhere.
+        active.events.finish()
+        if link?.id == active.id { link = nil }
+        if hangUp { Task { await active.sink.hangUp() } }
+    }
+
+    /// Bytes from the host. False when that connection is no longer the modem's port.
+    func receive(_ bytes: [UInt8], link id: Int) -> Bool {
+        guard let active = link, active.id == id else { return false }
+        active.events.yield(.input(bytes))
+        return true
+    }
+
+    /// The host closed its side (the agent closed the tty): the modem keeps its state.
+    func disconnect(link id: Int) {
+        guard let active = link, active.id == id else { return }
+        detach(active, hangUp: true)
+    }
+
+    private func process(_ event: LinkEvent, link id: Int) async {
+        switch event {
+        case .input(let bytes):
+            guard link?.id == id else { return }
+            await perform(engine.receive(bytes), link: id)
+        case .steps(let steps): await perform(steps, link: id)
+        case .barrier(let continuation): continuation.resume()
+        }
+    }
+
+    private func perform(_ steps: [EngineStep], link id: Int?) async {
+        for step in steps {
+            switch step {
+            case .write(let bytes):
+                guard let active = link, active.id == id || id == nil, !bytes.isEmpty else { continue }
+                _ = await active.sink.write(bytes)
+            case .wait(let duration):
+                if duration > .zero { try? await Task.sleep(for: duration) }
+            case .hangUp:
+                unplug()
+            case .schedule(let delay, let event):
+                schedule(delay, event)
+            case .submitted(let message):
+                submissionContinuation.yield(message)
+                logger.info("submitted", metadata: ["sms.to": "\(message.number)", "sms.parts": "\(message.parts)",
+                                                    "sms.refs": "\(message.references)"])
+            }
+        }
+    }
+
+    /// Steps produced outside a command (network events): queued behind the command in progress.
+    private func emit(_ steps: [EngineStep]) {
+        guard !steps.isEmpty else { return }
+        if let active = link {
+            active.events.yield(.steps(steps))
+        } else {
+            // Nobody on the port: the bytes are lost, the effects are not.
+            let effects = steps.filter { if case .write = $0 { return false } else { return true } }
+            Task { await self.perform(effects, link: nil) }
+        }
+    }
+
+    private func schedule(_ delay: Duration, _ event: ScheduledEvent) {
+        let id = nextTimerID
+        nextTimerID += 1
+        timers[id] = Task { [weak self] in
+            try? await Task.sleep(for: delay)
+            guard !Task.isCancelled else { return }
+            await self?.fire(event, timer: id)
+        }
+    }
+
+    private func fire(_ event: ScheduledEvent, timer: Int) {
+        timers[timer] = nil
+        switch event {
+        case .statusReport(let reference, let recipient, let submitted, let status):
+            emit(engine.deliverStatusReport(reference: reference, recipient: recipient, submitted: submitted, status: status))
+        case .boot:
+            emit(engine.bootSteps())
+        }
+    }
+
+    private func startNoiseIfNeeded() {
+        guard noiseTask == nil, let interval = engine.configuration.noiseInterval,
+              !profile.noise(tick: 0, rssi: 0).isEmpty else { return }
+        noiseTask = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let self else { return }
+                await self.emitNoise()
+            }
+        }
+    }
+
+    private func emitNoise() {
+        guard link != nil else { return }
+        emit(engine.noise())
+    }
+
+    // MARK: control
+
+    /// Returns once everything the host has sent so far, and every event queued before this
+    /// call, has been processed and answered. Lets tests assert on silence without sleeping.
+    public func settle() async {
+        guard let active = link else { return }
+        await withCheckedContinuation { continuation in
+            if case .terminated = active.events.yield(.barrier(continuation)) { continuation.resume() }
+        }
+    }
+
+    /// Waits until a host is connected (for a pty: as soon as it is served).
+    public func waitForHost() async {
+        if link != nil { return }
+        await withCheckedContinuation { hostWaiters.append($0) }
+    }
+
+    /// The port disappears now: the in-memory stream finishes, a pty master is closed and its
+    /// symlink removed. A later connection finds a freshly powered modem.
+    public func unplug() {
+        if let active = link { detach(active, hangUp: true) }
+        ptys = []
+        poweredOn = false
+        engine.powerCycle()
+        for handler in unplugHandlers { handler() }
+    }
+
+    /// Called whenever the modem is unplugged (the CLI uses it to report and exit or replug).
+    public func onUnplug(_ handler: @escaping @Sendable () -> Void) {
+        unplugHandlers.append(handler)
+    }
+
+    /// Switches on a fault. `.unplug` acts at once; `.hang` is sticky from now on; the others
+    /// apply to the next command (or the next `command`, e.g. `"+CMGS"`).
+    public func inject(fault: SimulatorFault, command: String? = nil, persistence: FaultPersistence = .once) {
+        switch fault {
+        case .unplug where command == nil:
+            unplug()
+        case .hang where command == nil:
+            engine.hung = true
+        default:
+            engine.faults.append(FaultRule(fault: fault, command: command, persistence: persistence))
+        }
+    }
+
+    /// Clears every pending or sticky fault, including a hang.
+    public func clearFaults() {
+        engine.faults = []
+        engine.hung = false
+    }
+
+    /// A text from `from` (a number or an alphanumeric sender) arrives from the network: one
+    /// SMS-DELIVER per part (TS 23.040 §9.2.2.1), delivered in `partOrder` (1-based sequence
+    /// numbers, e.g. `[2, 1]`), each stored and announced per `+CNMI`. Returns the PDUs in
+    /// delivery order.
+    @discardableResult
+    public func injectInbound(from: String, text: String, partOrder: [Int]? = nil) async throws -> [String] {
+        guard !from.isEmpty else { throw InjectionError.invalidSender(from) }
+        let reference = engine.nextConcatReference
+        engine.nextConcatReference = engine.nextConcatReference % 255 + 1
+        let pdus = SimulatorPDU.encodeDeliver(
+            from: from, text: text, timestamp: engine.now, offsetMinutes: engine.configuration.timeZoneOffsetMinutes,
+            smsc: engine.serviceCentre ?? engine.configuration.serviceCentre, reference: reference)
+        let order = partOrder ?? Array(1...pdus.count)
+        guard order.sorted() == Array(1...pdus.count) else { throw InjectionError.badPartOrder(order, parts: pdus.count) }
+        var delivered: [String] = []
+        for sequence in order {
+            let pdu = pdus[sequence - 1]
+            delivered.append(pdu)
+            emit(engine.deliverInbound(pdu))
+        }
+        return delivered
+    }
+
+    /// Changes the network registration (URCs follow per `+CREG`/`+CEREG`).
+    public func setRegistration(_ state: SimulatedRegistration) {
+        let before = engine.registrationStat
+        engine.registration = state
+        if before != engine.registrationStat { emit(engine.urc(engine.registrationURCs())) }
+    }
+
+    public func setSignal(_ rssi: Int) { engine.signal = rssi }
+
+    /// Emits a URC now (behind any command in progress).
+    public func emitURC(_ line: String) { emit(engine.urc([line])) }
+
+    // MARK: inspection
+
+    /// Every completed message submitted so far (parts reassembled).
+    public var submitted: [SubmittedMessage] { engine.log.messages }
+    /// Every accepted PDU, in order.
+    public var submittedParts: [SubmittedPart] { engine.log.parts }
+    /// Multi-part messages still missing segments.
+    public var incompleteSubmissions: [SubmittedMessage] { engine.log.incomplete }
+    /// Marks incomplete multi-part messages as final (at shutdown) and returns them.
+    public func flushIncompleteSubmissions() -> [SubmittedMessage] {
+        let flushed = engine.log.flushIncomplete()
+        for message in flushed { submissionContinuation.yield(message) }
+        return flushed
+    }
+
+    public var status: SimulatorStatus {
+        SimulatorStatus(
+            name: name, profile: profile, connected: link != nil, echo: engine.echo,
+            sim: "\(engine.sim)", pinAttemptsLeft: engine.pinRemaining, pukAttemptsLeft: engine.pukRemaining,
+            registration: engine.registrationStat,
+            storage: engine.stores.mapValues { StorageStatus(used: $0.used, capacity: $0.capacity) },
+            heldAtSMSC: engine.heldAtSMSC.count, submittedMessages: engine.log.messages.count,
+            submittedParts: engine.log.parts.count, faults: engine.faults.map(\.fault.description) + (engine.hung ? ["hang"] : []))
+    }
+
+    /// PDUs currently stored in a memory ("SM" or "ME"), by the index the modem reports.
+    public func storedPDUs(memory: String = "SM") -> [Int: String] {
+        var out: [Int: String] = [:]
+        for (slot, sms) in engine.stores[memory]?.slots ?? [:] { out[slot + profile.firstIndex] = sms.pdu }
+        return out
+    }
+
+    /// Stops timers and noise; the port is left as it is.
+    public func shutdown() {
+        noiseTask?.cancel()
+        noiseTask = nil
+        for task in timers.values { task.cancel() }
+        timers = [:]
+        if let active = link { detach(active, hangUp: true) }
+        ptys = []
+        submissionContinuation.finish()
+    }
+}
+
+public enum InjectionError: Error, Sendable, CustomStringConvertible {
+    case invalidSender(String)
+    case badPartOrder([Int], parts: Int)
+
+    public var description: String {
+        switch self {
+        case .invalidSender(let s): "invalid sender \"\(s)\""
+        case .badPartOrder(let order, let parts): "part order \(order) is not a permutation of 1…\(parts)"
+        }
+    }
+}
+
+public struct StorageStatus: Sendable, Codable, Equatable {
+    public var used: Int
+    public var capacity: Int
+}
+
+/// A snapshot for `status` and tests.
+public struct SimulatorStatus: Sendable, Codable {
+    public var name: String
+    public var profile: ModemProfile
+    public var connected: Bool
+    public var echo: Bool
+    public var sim: String
+    public var pinAttemptsLeft: Int
+    public var pukAttemptsLeft: Int
+    public var registration: Int
+    public var storage: [String: StorageStatus]
+    public var heldAtSMSC: Int
+    public var submittedMessages: Int
+    public var submittedParts: Int
+    public var faults: [String]
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// Network registration as `+CREG`/`+CEREG` report it (TS 27.007 §7.2 `<stat>`).
+public enum SimulatedRegistration: Int, Sendable, Codable, CaseIterable {
+    case notRegistered = 0, home = 1, searching = 2, denied = 3, unknown = 4, roaming = 5
+}
+
+/// Everything that makes one simulated modem and its SIM what they are.
+public struct SimulatorConfiguration: Sendable {
+    /// SIM PIN; nil = the SIM is not PIN-locked.
+    public var pin: String? = nil
+    public var puk: String = "12345678"
+    public var pinAttempts: Int = 3
+    public var pukAttempts: Int = 10
+    /// False simulates a modem with no SIM inserted (`+CME ERROR: 10`).
+    public var simInserted: Bool = true
+    /// nil = the profile's default IMEI.
+    public var imei: String? = nil
+    public var imsi: String = "208019876543210"
+    public var iccid: String = "8933019876543210123"
+    /// `+CNUM`; nil = the SIM does not know its number (empty answer, as on many prepaid SIMs).
+    public var ownNumber: String? = "+33600000001"
+    public var operatorName: String = "Orange F"
+    public var operatorShortName: String = "Orange"
+    public var operatorNumeric: String = "20801"
+    /// `+CSCA` stored on the SIM; nil = unset (a PDU without SMSC then fails with `+CMS ERROR: 330`).
+    public var serviceCentre: String? = "+33689004000"
+    /// SIM ("SM") storage slots.
+    public var storageCapacity: Int = 30
+    /// Phone ("ME") storage slots.
+    public var phoneStorageCapacity: Int = 100
+    public var registration: SimulatedRegistration = .home
+    /// `+CSQ` `<rssi>` (0…31, 99 unknown).
+    public var signal: Int = 20
+    /// Multiplies the profile's realistic latencies; 0 answers at once.
+    public var latencyScale: Double = 1
+    /// Latency of every command, replacing the profile's table (the CLI's `--latency-ms`).
+    public var fixedLatency: Duration? = nil
+    /// Per-command overrides, keyed by command name: `["+CMGS": .milliseconds(800)]`.
+    public var latency: [String: Duration] = [:]
+    /// Whether the simulated network returns SMS-STATUS-REPORTs when TP-SRR asks for one.
+    public var statusReports: Bool = true
+    public var statusReportDelay: Duration = .milliseconds(50)
+    /// TP-ST per recipient (TS 23.040 §9.2.3.15); others get 0 (delivered).
+    public var deliveryStatus: [String: UInt8] = [:]
+    /// Recipients the network refuses, with the `+CMS ERROR` it gives (e.g. 21, 38).
+    public var rejectedRecipients: [String: Int] = [:]
+    /// Periodic vendor noise (Huawei `^RSSI` …); nil = none.
+    public var noiseInterval: Duration? = nil
+    /// Emit the profile's power-on URCs when a host first connects and after a reset.
+    public var bootURCs: Bool = true
+    /// Time zone of the simulated network's time stamps.
+    public var timeZoneOffsetMinutes: Int = 60
+    /// Name used in transports and logs.
+    public var name: String = "sim"
+    /// Where time comes from (SCTS of injected messages, record time stamps).
+    public var clock: @Sendable () -> Date = { Date() }
+
+    public init() {}
+
+    /// No latency, no noise, no boot chatter: the quickest configuration for tests.
+    public static var fast: SimulatorConfiguration {
+        var c = SimulatorConfiguration()
+        c.latencyScale = 0
+        c.bootURCs = false
+        return c
+    }
+}
