@@ -14,6 +14,7 @@ public final class FileCreditLedger: CreditLedger, Sendable {
 
     private struct State {
         let file: AppendOnlyCSVFile
+        var failure: RecordsError?
         var rows: [LedgerRow] = []
         var spent = 0
         var committed: Set<String> = []
@@ -133,10 +134,18 @@ public final class FileCreditLedger: CreditLedger, Sendable {
 
     private static func key(_ id: String, _ part: Int) -> String { id + "#" + String(part) }
 
+    /// Folds in rows appended since the last look. A malformed row appended while open makes
+    /// this and every later call fail (the same error), never silently skipped.
     private func refresh(_ s: inout State) throws {
+        if let failure = s.failure { throw failure }
         let (rows, issues) = try s.file.refresh()
         if rows.isEmpty && issues.isEmpty { return }
-        try Self.fold(rows, issues: issues, into: &s, path: path)
+        do {
+            try Self.fold(rows, issues: issues, into: &s, path: path)
+        } catch let error as RecordsError {
+            s.failure = error
+            throw error
+        }
     }
 
     private static func fold(_ records: [CSV.Record], issues: [RecordIssue], into s: inout State, path: String) throws {

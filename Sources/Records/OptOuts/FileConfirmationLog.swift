@@ -13,6 +13,7 @@ public final class FileConfirmationLog: Sendable {
 
     private struct State {
         let file: AppendOnlyCSVFile
+        var failure: RecordsError?
         /// identity -> latest time
         var latest: [String: Date] = [:]
     }
@@ -62,10 +63,18 @@ public final class FileConfirmationLog: Sendable {
         return key?.identifier(forE164: e164) ?? e164
     }
 
+    /// Folds in rows appended since the last look. A malformed row appended while open makes
+    /// this and every later call fail (the same error), never silently skipped.
     private func refresh(_ s: inout State) throws {
+        if let failure = s.failure { throw failure }
         let (rows, issues) = try s.file.refresh()
         if rows.isEmpty && issues.isEmpty { return }
-        try Self.fold(rows, issues: issues, into: &s, key: key, path: path)
+        do {
+            try Self.fold(rows, issues: issues, into: &s, key: key, path: path)
+        } catch let error as RecordsError {
+            s.failure = error
+            throw error
+        }
     }
 
     private static func fold(_ rows: [CSV.Record], issues: [RecordIssue], into s: inout State, key: HMACKey?, path: String) throws {
