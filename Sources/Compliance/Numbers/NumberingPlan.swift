@@ -57,7 +57,7 @@ extension NumberingPlan {
         .init(region: "PF", callingCode: "689", trunkPrefixes: [], nationalLengths: 8...8),
         .init(region: "WF", callingCode: "681", trunkPrefixes: [], nationalLengths: 6...6),
         // Neighbours.
-        .init(region: "MC", callingCode: "377", trunkPrefixes: [], nationalLengths: 8...9),
+        .init(region: "MC", callingCode: "377", trunkPrefixes: ["0"], nationalLengths: 8...9),
         .init(region: "AD", callingCode: "376", trunkPrefixes: [], nationalLengths: 6...9),
         .init(region: "CH", callingCode: "41", trunkPrefixes: ["0"], nationalLengths: 9...9),
         .init(region: "LI", callingCode: "423", trunkPrefixes: [], nationalLengths: 7...9),
