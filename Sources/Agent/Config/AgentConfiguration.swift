@@ -102,27 +102,6 @@ public struct SenderSettings: Sendable, Equatable {
     public init() {}
 }
 
-public enum QuietHoursSetting: Sendable, Equatable {
-    /// One of the presets of COMPLIANCE.md: fr, fr-strict, uk, us, none.
-    case preset(String)
-    /// Windows when marketing may be sent, in the configured time zone.
-    case custom([SendingWindow], holidays: String?)
-}
-
-/// One window when marketing may be sent: on `days`, from `start` to `end` (minutes after midnight).
-public struct SendingWindow: Sendable, Equatable {
-    /// ISO weekday numbers, 1 = Monday … 7 = Sunday.
-    public var days: [Int]
-    public var startMinute: Int
-    public var endMinute: Int
-
-    public init(days: [Int], startMinute: Int, endMinute: Int) {
-        self.days = days
-        self.startMinute = startMinute
-        self.endMinute = endMinute
-    }
-}
-
 public struct ComplianceOptions: Sendable, Equatable {
     public var mode: InstallationMode = .marketing
     /// Class of a message that does not say (default: the mode).
@@ -137,7 +116,8 @@ public struct ComplianceOptions: Sendable, Equatable {
     public var smartEncoding: Bool = true
     /// ISO 3166 alpha-2 country of national numbers (0612345678).
     public var defaultCountry: String = "FR"
-    public var quietHours: QuietHoursSetting = .preset("fr")
+    /// When marketing may go out (a preset of COMPLIANCE.md or custom windows).
+    public var quietHours: QuietHours = .fr
     /// IANA time zone in which quiet hours are evaluated.
     public var timeZone: String = "Europe/Paris"
 

@@ -148,13 +148,11 @@ enum ConfigurationReading {
         }
     }
 
-    static let quietPresets = ["fr", "fr-strict", "uk", "us", "none"]
-
     static func readCompliance(_ node: ConfigNode, into c: inout ComplianceOptions) throws {
         for (key, value) in try node.mapping(allowed: ["mode", "default_class", "footer_on_notifications", "locale", "country_locales", "smart_encoding", "default_country", "quiet_hours", "time_zone"]) {
             switch key {
             case "mode": c.mode = try value.choice(InstallationMode.self)
-            case "default_class": c.defaultClass = try value.choice(MessageClass.self)
+            case "default_class": c.defaultClass = value.isNull ? nil : try value.choice(MessageClass.self)
             case "footer_on_notifications":
                 c.footerOnNotifications = try value.bool()
             case "locale": c.locale = try locale(value)
@@ -191,76 +189,45 @@ enum ConfigurationReading {
         return text
     }
 
-    static func quietHours(_ node: ConfigNode) throws -> QuietHoursSetting {
+    static func quietHours(_ node: ConfigNode) throws -> QuietHours {
         if case .scalar = node.node {
             let name = try node.string()
-            guard quietPresets.contains(name) else {
-                throw node.error("expected a preset among \(quietPresets.joined(separator: ", ")) or a mapping with 'preset' or 'windows', got '\(name)'")
+            do { return try QuietHours.preset(name) } catch {
+                throw node.error("expected a preset among \(QuietHours.presetNames.joined(separator: ", ")) or a mapping with 'preset' or 'windows', got '\(name)'")
             }
-            return .preset(name)
         }
-        var preset: String?
+        var preset: QuietHours?
         var windows: [SendingWindow]?
-        var holidays: String?
+        var holidays: HolidayCalendar?
         for (key, value) in try node.mapping(allowed: ["preset", "windows", "holidays"]) {
             switch key {
             case "preset":
                 let name = try value.string()
-                guard quietPresets.contains(name) else { throw value.error("expected one of \(quietPresets.joined(separator: ", ")), got '\(name)'") }
-                preset = name
-            case "windows": windows = try value.sequence().map { try window($0) }
-            case "holidays":
-                let name = try value.string()
-                guard ["fr", "fr-alsace-moselle", "none"].contains(name) else { throw value.error("expected fr, fr-alsace-moselle or none, got '\(name)'") }
-                holidays = name
+                do { preset = try QuietHours.preset(name) } catch {
+                    throw value.error("expected one of \(QuietHours.presetNames.joined(separator: ", ")), got '\(name)'")
+                }
+            case "windows":
+                windows = try value.sequence().map { windowNode in
+                    let spec = try windowNode.string()
+                    do { return try SendingWindow(parsing: spec) } catch {
+                        throw windowNode.error("expected a window such as \"mon-fri 08:30-20:00\": \(error)")
+                    }
+                }
+            case "holidays": holidays = try value.choice(HolidayCalendar.self)
             default: break
             }
         }
         switch (preset, windows) {
-        case (let preset?, nil): return .preset(preset)
+        case (var preset?, nil):
+            if let holidays { preset.holidays = holidays }
+            return preset
         case (nil, let windows?):
-            guard !windows.isEmpty else { throw node.error("expected at least one window (or preset: none)") }
-            return .custom(windows, holidays: holidays)
+            do { return try QuietHours(windows: windows, holidays: holidays ?? .none) } catch {
+                throw node.error("expected at least one window (or preset: none)")
+            }
         case (.some, .some): throw node.error("give either 'preset' or 'windows', not both")
         case (nil, nil): throw node.error("expected 'preset' or 'windows'")
         }
-    }
-
-    static let dayNames = ["mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7]
-
-    static func window(_ node: ConfigNode) throws -> SendingWindow {
-        var days: [Int]?
-        var start: Int?
-        var end: Int?
-        for (key, value) in try node.mapping(allowed: ["days", "from", "to"]) {
-            switch key {
-            case "days":
-                days = try value.sequence().map { dayNode in
-                    let name = try dayNode.string().lowercased()
-                    guard let day = dayNames[String(name.prefix(3))], name.count >= 3 else {
-                        throw dayNode.error("expected a weekday (mon, tue, wed, thu, fri, sat, sun), got '\(name)'")
-                    }
-                    return day
-                }
-            case "from": start = try timeOfDay(value)
-            case "to": end = try timeOfDay(value)
-            default: break
-            }
-        }
-        guard let days, !days.isEmpty else { throw node.error("a window needs 'days' (e.g. [mon, tue, wed, thu, fri])") }
-        guard let start, let end else { throw node.error("a window needs 'from' and 'to' (HH:MM)") }
-        guard start < end else { throw node.error("'from' must be before 'to'") }
-        return SendingWindow(days: days, startMinute: start, endMinute: end)
-    }
-
-    static func timeOfDay(_ node: ConfigNode) throws -> Int {
-        // YAML 1.1 reads 08:00 as a sexagesimal number; take the scalar text as written.
-        let text = node.scalarText
-        let parts = text.split(separator: ":")
-        guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0...24).contains(h), (0...59).contains(m), h * 60 + m <= 1440 else {
-            throw node.error("expected a time of day HH:MM (quote it: \"08:00\"), got '\(text)'")
-        }
-        return h * 60 + m
     }
 
     static func readCredits(_ node: ConfigNode, into c: inout CreditSettings) throws {

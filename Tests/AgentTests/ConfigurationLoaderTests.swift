@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+@testable import Agent
+
+@Suite struct ConfigurationLoaderTests {
+    @Test func anEmptyFileGivesTheDefaults() throws {
+        let configuration = try ConfigurationLoader.parse(yaml: "")
+        #expect(configuration == AgentConfiguration())
+        #expect(configuration.modems.throttle == ThrottleSettings(minInterval: .seconds(3), dailyCap: 200))
+    }
+
+    @Test func theShippedExampleIsValidAndEqualsTheDefaults() throws {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Config/smsagent.yaml")
+        let configuration = try ConfigurationLoader.load(path: example.path)
+        #expect(configuration == AgentConfiguration())
+    }
+
+    @Test func theEffectiveYAMLReadsBackTheSame() throws {
+        var configuration = try ConfigurationLoader.parse(yaml: """
+            sender: { brand: "Boulangerie Martin", stop_number: "+33612345678" }
+            modems:
+              discovery: false
+              simulated: [{ name: a, own_number: "+33600000001" }]
+              devices: [{ path: /dev/ttyUSB2, name: shop, throttle: { min_interval: 500ms, daily_cap: 50 } }]
+            compliance:
+              quiet_hours: { windows: ["mon,sat 08:30-19:00"], holidays: france }
+            sending: { ambiguous_window: resend, validity: 2d }
+            """)
+        configuration.modems.pin = nil
+        let reread = try ConfigurationLoader.parse(yaml: configuration.effectiveYAML())
+        #expect(reread.modems.devices.first?.throttle == ThrottleSettings(minInterval: .milliseconds(500), dailyCap: 50))
+        #expect(reread.compliance.quietHours == configuration.compliance.quietHours)
+        #expect(reread.sending == configuration.sending)
+        #expect(reread.sender == configuration.sender)
+        #expect(reread.modems.simulated.map(\.ownNumber) == configuration.modems.simulated.map(\.ownNumber))
+        #expect(reread.modems.simulated.first?.throttle == configuration.modems.throttle)
+    }
+
+    struct BadCase: Sendable, CustomStringConvertible {
+        let yaml: String
+        let key: String
+        let line: Int
+        let mentions: String
+        var description: String { key }
+    }
+
+    static let badCases: [BadCase] = [
+        BadCase(yaml: "data_directory: /tmp/x\nmodemz: {}\n", key: "modemz", line: 2, mentions: "did you mean 'modems'"),
+        BadCase(yaml: "modems:\n  throttle:\n    min_interval: fast\n", key: "modems.throttle.min_interval", line: 3, mentions: "duration"),
+        BadCase(yaml: "modems:\n  throttle:\n    daily_cap: -1\n", key: "modems.throttle.daily_cap", line: 3, mentions: "≥ 0"),
+        BadCase(yaml: "modems:\n  pin: 12\n", key: "modems.pin", line: 2, mentions: "4 to 8 digits"),
+        BadCase(yaml: "modems:\n  devices:\n    - name: a\n", key: "modems.devices[0]", line: 3, mentions: "path"),
+        BadCase(yaml: "modems:\n  devices:\n    - path: /dev/ttyUSB0\n      baud: 1234\n", key: "modems.devices[0].baud", line: 4, mentions: "baud rate"),
+        BadCase(yaml: "compliance:\n  mode: spam\n", key: "compliance.mode", line: 2, mentions: "marketing, notification"),
+        BadCase(yaml: "compliance:\n  quiet_hours: never\n", key: "compliance.quiet_hours", line: 2, mentions: "fr-strict"),
+        BadCase(yaml: "compliance:\n  quiet_hours:\n    windows:\n      - \"mon 20:00-08:00\"\n", key: "compliance.quiet_hours.windows[0]", line: 4, mentions: "before"),
+        BadCase(yaml: "compliance:\n  time_zone: Mars/Olympus\n", key: "compliance.time_zone", line: 2, mentions: "IANA"),
+        BadCase(yaml: "compliance:\n  default_country: France\n", key: "compliance.default_country", line: 2, mentions: "alpha-2"),
+        BadCase(yaml: "credits:\n  hard_stop: maybe\n", key: "credits.hard_stop", line: 2, mentions: "true or false"),
+        BadCase(yaml: "credits:\n  class_costs: { promo: 2 }\n", key: "credits.class_costs.promo", line: 2, mentions: "unknown key"),
+        BadCase(yaml: "sending:\n  ambiguous_window: maybe\n", key: "sending.ambiguous_window", line: 2, mentions: "assume-sent, resend, fail"),
+        BadCase(yaml: "sending:\n  retry:\n    initial_backoff: 10s\n    max_backoff: 1s\n", key: "sending.retry", line: 3, mentions: "shorter"),
+        BadCase(yaml: "inbound:\n  poll_interval: 0s\n", key: "inbound.poll_interval", line: 2, mentions: "greater than 0"),
+        BadCase(yaml: "inbound:\n  keyword_locales: [fr, de]\n", key: "inbound.keyword_locales[1]", line: 2, mentions: "locale"),
+        BadCase(yaml: "sender:\n  stop_number: call us\n", key: "sender.stop_number", line: 2, mentions: "phone number"),
+    ]
+
+    @Test(arguments: badCases)
+    func aBadValueNamesTheKeyTheLineAndWhatWasExpected(_ bad: BadCase) {
+        do {
+            _ = try ConfigurationLoader.parse(yaml: bad.yaml, file: "test.yaml")
+            Issue.record("accepted: \(bad.yaml)")
+        } catch let error as ConfigurationError {
+            #expect(error.key == bad.key)
+            #expect(error.line == bad.line, "\(error)")
+            #expect(error.description.contains(bad.mentions), "\(error)")
+            #expect(error.description.hasPrefix("test.yaml:\(bad.line):"))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test func invalidYAMLSaysWhere() {
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.parse(yaml: "modems: [\n", file: "x.yaml")
+        }
+    }
+
+    @Test func durationsReadAndPrint() {
+        let table: [(String, Duration?)] = [("3s", .seconds(3)), ("500ms", .milliseconds(500)), ("5m", .seconds(300)),
+                                            ("24h", .seconds(86400)), ("2", .seconds(2)), ("1.5s", .milliseconds(1500)), ("soon", nil), ("-1s", nil)]
+        for (text, expected) in table {
+            #expect(DurationText.parse(text) == expected, "\(text)")
+        }
+        #expect(DurationText.format(.seconds(86400)) == "1d")
+        #expect(DurationText.format(.milliseconds(1500)) == "1500ms")
+    }
+}
+
+@Suite struct AgentClockTests {
+    @Test func noFakeNowIsTheSystemClock() throws {
+        let clock = try AgentClocks.fromEnvironment([:])
+        #expect(abs(clock.now().timeIntervalSinceNow) < 1)
+    }
+
+    @Test func fakeNowStartsTheClockThere() throws {
+        let clock = try AgentClocks.fromEnvironment(["SMSAGENT_FAKE_NOW": "2026-03-01T21:30:00+01:00"])
+        #expect(abs(clock.now().timeIntervalSince1970 - 1_772_397_000) < 5)
+    }
+
+    @Test func fixedFakeNowStaysThere() throws {
+        let clock = try AgentClocks.fromEnvironment(["SMSAGENT_FAKE_NOW": "fixed:2026-03-01T20:30:00Z"])
+        #expect(clock.now().timeIntervalSince1970 == 1_772_397_000)
+    }
+
+    @Test func aBadFakeNowIsAnError() {
+        #expect(throws: AgentClockError.self) { try AgentClocks.fromEnvironment(["SMSAGENT_FAKE_NOW": "tomorrow"]) }
+    }
+}
