@@ -97,7 +97,7 @@ public enum PortClassifier {
             modem.reason = tried.isEmpty ? "no port to probe" : "no port answered AT (probed \(tried))"
         }
         for index in modem.ports.indices where modem.ports[index].role == .candidate {
-            modem.ports[index].reason = "not probed: AT port already found"
+            modem.ports[index].reason = explicit ? "not probed: udev named the AT port" : "not probed: AT port already found"
         }
         return modem
     }
