@@ -3,7 +3,7 @@ import Foundation
 
 /// One part of a concatenated inbound SMS (TS 23.040 §9.2.3.24.1) kept on disk until its message
 /// is complete, so that a restart never loses half a message (issue 6).
-public struct StoredInboundPart: Codable, Sendable, Equatable {
+public struct StoredInboundPart: Codable, Sendable, Hashable {
     public var modem: String
     public var originator: String
     /// Concatenation reference (8- or 16-bit), number of parts, this part's sequence (1-based).

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+@testable import Records
+
+/// The states a `kill -9` can leave, built on disk, and what recovery makes of them (invariant 2).
+@Suite struct OutboxRecoveryTests {
+    let tmp = TemporaryDirectory("recovery")
+
+    /// A message claimed into `sending/`, with the given attempts recorded.
+    func leftInSending(_ outbox: FileOutbox, id: String = "m", parts: Int,
+                       _ steps: [(part: Int, answer: Int?)]) throws {
+        try outbox.enqueue(OutboxMessage(id: id, to: "+33612345678", text: "x"))
+        _ = try #require(try outbox.claimNext(now: .fixed()))
+        for (part, answer) in steps {
+            try outbox.recordAttempt(id, SendAttempt(part: part, parts: parts, modem: "sim0", startedAt: .fixed()))
+            if let answer { try outbox.recordPartAccepted(id, part: part, reference: answer, at: .fixed(1)) }
+        }
+    }
+
+    @Test func noAttemptStartedGoesBackToNew() throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        try leftInSending(outbox, parts: 1, [])
+        let report = try FileOutbox(root: tmp.path).recoverAfterCrash(policy: .assumeSent)
+        #expect(report.entries.map(\.action) == [.requeued])
+        #expect(try outbox.counts() == OutboxCounts(new: 1))
+        #expect(try outbox.claimNext(now: .fixed())?.message.id == "m")
+    }
+
+    @Test func allPartsAcceptedGoesToSent() throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        try leftInSending(outbox, parts: 2, [(1, 10), (2, 11)])
+        let report = try outbox.recoverAfterCrash(policy: .resend)
+        #expect(report.entries.first?.action == .sent)
+        #expect(report.entries.first?.acceptedParts.compactMap(\.reference) == [10, 11])
+        let (folder, message) = try #require(try outbox.find("m"))
+        #expect(folder == .sent)
+        #expect(message.result?.refs == [10, 11])
+        #expect(message.result?.segments == 2)
+    }
+
+    @Test(arguments: [
+        (AmbiguousSendPolicy.assumeSent, OutboxFolder.sent, RecoveryReport.Action.sent, SendAttempt.Status.assumedSent),
+        (.resend, .new, .requeued, .interrupted),
+        (.fail, .failed, .failed, .interrupted),
+    ])
+    func anAttemptWithNoAnswerFollowsThePolicy(_ policy: AmbiguousSendPolicy, _ folder: OutboxFolder,
+                                              _ action: RecoveryReport.Action, _ marked: SendAttempt.Status) throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        try leftInSending(outbox, parts: 2, [(1, 10), (2, nil)])
+        let report = try outbox.recoverAfterCrash(policy: policy)
+        let entry = try #require(report.entries.first)
+        #expect(entry.action == action)
+        #expect(entry.ambiguousParts == [2])
+        #expect(entry.acceptedParts.map(\.part) == [1])
+        let (where_, message) = try #require(try outbox.find("m"))
+        #expect(where_ == folder)
+        #expect(message.attempts.map(\.status) == [.accepted, marked])
+        if policy == .resend {
+            #expect(message.partsDone == [1])     // the sender sends part 2 again, not part 1
+        }
+        if policy == .fail {
+            #expect(message.result?.reason?.contains("may have been sent") == true)
+        }
+    }
+
+    @Test func assumeSentWithPartsNeverTriedRequeuesForTheRest() throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        try leftInSending(outbox, parts: 3, [(1, 10), (2, nil)])
+        let report = try outbox.recoverAfterCrash(policy: .assumeSent)
+        #expect(report.entries.first?.action == .requeued)
+        let claimed = try #require(try outbox.claimNext(now: .fixed()))
+        #expect(claimed.message.partsDone == [1, 2])
+    }
+
+    @Test func aResultWrittenBeforeTheRenameIsHonoured() throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        try leftInSending(outbox, parts: 1, [(1, 10)])
+        // complete() = rewrite with result, then rename; the crash came between the two.
+        var message = try #require(try outbox.find("m")?.message)
+        message.result = SendResult(status: .failed, reason: "operator refused")
+        try tmp.write("sending/m.json", String(decoding: try RecordCoding.encoder().encode(message), as: UTF8.self))
+        let report = try outbox.recoverAfterCrash(policy: .resend)
+        #expect(report.entries.first?.action == .failed)
+        #expect(try outbox.find("m")?.folder == .failed)
+    }
+
+    @Test func aTemporaryFileNeverRenamedIsInvisibleAndHarmless() throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        // A writer (ours or another program's) died before its rename into new/.
+        try tmp.write("tmp/.m.json.1a2b.tmp", #"{"to": "+33612345678", "te"#)
+        try tmp.write("new/.half-written", #"{"to": "+33612345678", "te"#)
+        #expect(try outbox.recoverAfterCrash(policy: .assumeSent).entries.isEmpty)
+        #expect(try outbox.claimNext(now: .fixed()) == nil)
+        #expect(try outbox.counts() == OutboxCounts())
+    }
+
+    @Test func anUnreadableFileInSendingGoesToFailed() throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        try tmp.write("sending/broken.json", "{")
+        let report = try outbox.recoverAfterCrash(policy: .assumeSent)
+        #expect(report.entries.map(\.action) == [.failed])
+        #expect(tmp.list("failed") == ["broken.json", "broken.json.reason"])
+    }
+
+    @Test func recoveryIsIdempotent() throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        try leftInSending(outbox, parts: 1, [(1, nil)])
+        _ = try outbox.recoverAfterCrash(policy: .assumeSent)
+        #expect(try outbox.recoverAfterCrash(policy: .assumeSent).entries.isEmpty)
+        #expect(try outbox.counts() == OutboxCounts(sent: 1))
+    }
+}
