@@ -56,8 +56,8 @@ extension AgentConfiguration {
         out.append("  default_class: \(compliance.effectiveDefaultClass.rawValue)")
         out.append("  footer_on_notifications: \(compliance.footerOnNotifications)")
         out.append("  locale: \(compliance.locale)")
-        let locales = compliance.countryLocales.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }
-        out.append("  country_locales: { \(locales.joined(separator: ", ")) }")
+        let locales = compliance.countryLocales.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+        out.append("  country_locales: { \(locales.joined(separator: ", ")) }   # added to the built-in map (fr for FR, BE, CH, LU, MC, overseas …)")
         out.append("  smart_encoding: \(compliance.smartEncoding)")
         out.append("  default_country: \(compliance.defaultCountry)")
         let quiet = compliance.quietHours

@@ -108,10 +108,12 @@ public struct ComplianceOptions: Sendable, Equatable {
     public var defaultClass: MessageClass?
     /// Only in notification mode: also put the footer on notifications.
     public var footerOnNotifications: Bool = false
-    /// Locale of the footer and texts for numbers whose country is not in `countryLocales`.
-    public var locale: String = "fr"
-    /// Country calling code -> locale, e.g. "33": fr, "44": en.
-    public var countryLocales: [String: String] = ["33": "fr", "32": "fr", "41": "fr", "352": "fr", "44": "en", "1": "en", "353": "en"]
+    /// Locale of the footer and texts for numbers whose country is in neither `countryLocales`
+    /// nor the built-in map (French for France, its overseas territories and French-speaking
+    /// neighbours: `FooterPolicy.defaultCountryLocales`).
+    public var locale: String = "en"
+    /// ISO 3166 region -> locale, added to (and overriding) the built-in map, e.g. `GB: en`.
+    public var countryLocales: [String: String] = [:]
     /// Replace typographic characters by GSM ones (« » ’ … –) so a message stays GSM 7-bit.
     public var smartEncoding: Bool = true
     /// ISO 3166 alpha-2 country of national numbers (0612345678).
@@ -124,6 +126,11 @@ public struct ComplianceOptions: Sendable, Equatable {
     public init() {}
 
     /// The class used for a message that does not name one.
+    /// The built-in region -> locale map with `countryLocales` applied.
+    public var effectiveCountryLocales: [String: String] {
+        FooterPolicy.defaultCountryLocales.merging(countryLocales) { _, configured in configured }
+    }
+
     public var effectiveDefaultClass: MessageClass {
         defaultClass ?? mode.defaultClass
     }

@@ -159,10 +159,10 @@ enum ConfigurationReading {
             case "country_locales":
                 var map: [String: String] = [:]
                 for (code, keyNode, localeNode) in try value.stringMapping() {
-                    guard (1...3).contains(code.count), code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                        throw keyNode.error("expected a country calling code (1 to 3 digits, e.g. \"33\"), got '\(code)'")
+                    guard code.count == 2, code.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+                        throw keyNode.error("expected an ISO 3166 alpha-2 region such as FR or GB, got '\(code)'")
                     }
-                    map[code] = try locale(localeNode)
+                    map[code.uppercased()] = try locale(localeNode)
                 }
                 c.countryLocales = map
             case "smart_encoding": c.smartEncoding = try value.bool()

@@ -1,0 +1,290 @@
+import Compliance
+import Foundation
+import Logging
+import Records
+import SMSCodec
+
+/// Between the outbox and the modem workers: claims the next message, applies
+/// `Compliance.SendPolicy` (number normalisation, opt-out suppression, footer, quiet hours),
+/// reserves its credits, and records every outcome durably in the outbox and the ledger.
+///
+/// One actor for the whole agent, so two workers never claim the same message and the credit
+/// reservations are counted once.
+public actor Dispatcher {
+    let outbox: any Outbox
+    let ledger: any CreditLedger
+    let optOuts: any OptOutRegistry
+    let configuration: AgentConfiguration
+    let clock: any AgentClock
+    let logger: Logger
+
+    /// Set when the balance could not cover a message: no claim until the balance changes.
+    public private(set) var waitingForCredits = false
+    private var creditsWarned = false
+    private var lowBalanceWarned = false
+    private var lastHoldLog: Date?
+    private var heldSinceLastLog = 0
+    /// Outcomes, in order (bounded), for the demo and tests.
+    public private(set) var recentOutcomes: [DispatchOutcome] = []
+    /// Per-message failure counts (message id → modem attempts that failed), in memory.
+    private var failures: [String: Int] = [:]
+
+    public init(outbox: any Outbox, ledger: any CreditLedger, optOuts: any OptOutRegistry,
+                configuration: AgentConfiguration, clock: any AgentClock, logger: Logger) {
+        self.outbox = outbox
+        self.ledger = ledger
+        self.optOuts = optOuts
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The next message `modemID` should send now under `policy`, or nil when nothing is ready.
+    /// Messages that are suppressed, invalid or held are settled on the way (and the claim goes on).
+    public func nextJob(modemID: String, policy: SendPolicy) -> SendJob? {
+        if waitingForCredits {
+            guard recheckCredits() else { return nil }
+        }
+        while true {
+            let claimed: ClaimedMessage?
+            do {
+                claimed = try outbox.claimNext(now: clock.now())
+            } catch {
+                logger.error("cannot claim from the outbox", metadata: ["error": "\(error)"])
+                return nil
+            }
+            guard let claimed else {
+                flushHoldLog(force: true)
+                return nil
+            }
+            for rejected in claimed.rejected {
+                logger.warning("unusable outbox file moved to failed/", metadata: ["file": "\(rejected.path)", "reason": "\(rejected.reason)"])
+            }
+            if let job = decide(claimed.message, modemID: modemID, policy: policy) {
+                return job
+            }
+            if waitingForCredits { return nil }
+        }
+    }
+
+    private func decide(_ message: OutboxMessage, modemID: String, policy: SendPolicy) -> SendJob? {
+        let now = clock.now()
+        let isReply = message.kind == "confirmation" || message.kind == "help"
+        let messageClass = message.messageClass ?? (isReply ? .notification : configuration.compliance.effectiveDefaultClass)
+        let optOuts = self.optOuts
+        let decision: SendDecision
+        do {
+            decision = try policy.decide(to: message.to, defaultCountry: configuration.compliance.defaultCountry, text: message.text,
+                                         class: messageClass, isConfirmation: isReply, now: now) { number in
+                try optOuts.isOptedOut(number)
+            }
+        } catch {
+            // The opt-out registry could not be read: never send marketing blind. Retry later.
+            logger.error("cannot read the opt-out registry; message kept queued", metadata: ["id": "\(message.id)", "error": "\(error)"])
+            requeue(message.id, notBefore: now.addingTimeInterval(30))
+            return nil
+        }
+        switch decision {
+        case .reject(let reason):
+            settle(message.id, SendResult(status: .failed, reason: reason.description, finishedAt: now))
+            logger.info("message failed", metadata: ["id": "\(message.id)", "to": "\(message.to)", "reason": "\(reason)"])
+            record(.failed(id: message.id, reason: reason.description))
+            return nil
+        case .suppress(let reason):
+            settle(message.id, SendResult(status: .suppressed, reason: reason.description, finishedAt: now))
+            logger.info("message suppressed", metadata: ["id": "\(message.id)", "to": "\(message.to)", "reason": "\(reason)"])
+            record(.suppressed(id: message.id, reason: reason.description))
+            return nil
+        case .hold(let until, let reason):
+            requeue(message.id, notBefore: until)
+            noteHeld(until: until, reason: reason.description)
+            record(.held(id: message.id, until: until, reason: reason.description))
+            return nil
+        case .send(let text, let plan, let footerAdded):
+            let recipient: PhoneNumber
+            do {
+                recipient = try PhoneNumber.parse(message.to, defaultCountry: configuration.compliance.defaultCountry)
+            } catch {
+                settle(message.id, SendResult(status: .failed, reason: "invalid number: \(error)", finishedAt: now))
+                return nil
+            }
+            // Parts already accepted on this same modem are not sent again (same concat reference).
+            let resumable = message.attempts.allSatisfy { $0.modem == modemID && $0.parts == plan.segmentCount }
+            var done = Set<Int>()
+            var reference: UInt8?
+            if resumable, !message.attempts.isEmpty {
+                done = Set(message.attempts.filter { $0.status == .accepted || $0.status == .assumedSent }.map(\.part))
+                if configuration.sending.ambiguousWindow == .assumeSent {
+                    done.formUnion(message.attempts.filter { $0.status == nil }.map(\.part))
+                }
+                reference = message.attempts.compactMap(\.concatReference).last.map { UInt8(truncatingIfNeeded: $0) }
+            }
+            if configuration.sending.ambiguousWindow == .fail, message.attempts.contains(where: { $0.status == nil }) {
+                let reason = "ambiguous send window: a part may have been sent with no answer (policy fail)"
+                settle(message.id, SendResult(status: .failed, refs: message.acceptedReferences, modem: modemID, reason: reason, finishedAt: now))
+                record(.failed(id: message.id, reason: reason))
+                return nil
+            }
+            let perSegment = configuration.credits.cost(perSegmentFor: messageClass)
+            let remaining = plan.segmentCount - done.count
+            let needed = remaining * perSegment
+            if needed > 0 {
+                do {
+                    try ledger.reserve(messageID: message.id, credits: needed)
+                } catch {
+                    if configuration.credits.hardStop {
+                        let available = (try? ledger.available()) ?? 0
+                        requeue(message.id, notBefore: nil)
+                        waitingForCredits = true
+                        if !creditsWarned {
+                            creditsWarned = true
+                            logger.warning("credits exhausted: messages stay queued until the balance is topped up",
+                                           metadata: ["needed": "\(needed)", "available": "\(available)"])
+                        }
+                        record(.waitingForCredits(id: message.id, needed: needed, available: available))
+                        return nil
+                    }
+                }
+            }
+            record(.send(id: message.id))
+            return SendJob(message: message, recipient: recipient, messageClass: messageClass, text: text, plan: plan,
+                           footerAdded: footerAdded, doneParts: done, concatReference: reference,
+                           creditsPerSegment: perSegment, reservedCredits: needed)
+        }
+    }
+
+    /// Whether claiming may resume after the credits ran out.
+    @discardableResult
+    public func recheckCredits() -> Bool {
+        guard waitingForCredits else { return true }
+        let available = (try? ledger.available()) ?? 0
+        if available > 0 {
+            waitingForCredits = false
+            creditsWarned = false
+            logger.info("credits available again; sending resumes", metadata: ["available": "\(available)"])
+            return true
+        }
+        return false
+    }
+
+    // MARK: - Recording what happened to a job
+
+    /// Durably notes that `part` is about to be written to `modem` (before the PDU leaves).
+    public func willSubmit(_ job: SendJob, part: Int, modem: String, concatReference: UInt8) throws {
+        try outbox.recordAttempt(job.id, SendAttempt(part: part, parts: job.partCount, modem: modem, startedAt: clock.now(),
+                                                     concatReference: Int(concatReference)))
+    }
+
+    /// The modem accepted `part` (`+CMGS: reference`): outbox and ledger (one row per part).
+    public func accepted(_ job: SendJob, part: Int, reference: Int, modem: String) {
+        let now = clock.now()
+        do {
+            try outbox.recordPartAccepted(job.id, part: part, reference: reference, at: now)
+        } catch {
+            logger.error("cannot record an accepted part", metadata: ["id": "\(job.id)", "part": "\(part)", "error": "\(error)"])
+        }
+        do {
+            try ledger.commit(row: LedgerRow(time: now, messageID: job.id, recipient: job.recipient.e164,
+                                             messageClass: job.messageClass.rawValue, segments: 1, credits: job.creditsPerSegment,
+                                             modem: modem, refs: [reference], part: part))
+        } catch {
+            logger.error("cannot write the ledger row", metadata: ["id": "\(job.id)", "part": "\(part)", "error": "\(error)"])
+        }
+        if !lowBalanceWarned, let balance = try? ledger.balance(), balance < configuration.credits.lowBalanceWarning {
+            lowBalanceWarned = true
+            logger.warning("credit balance is low", metadata: ["balance": "\(balance)", "warning_below": "\(configuration.credits.lowBalanceWarning)"])
+        }
+    }
+
+    /// The modem refused `part` with a definite error (it was not sent).
+    public func rejected(_ job: SendJob, part: Int, reason: String) {
+        do {
+            try outbox.recordPartRejected(job.id, part: part, reason: reason, at: clock.now())
+        } catch {
+            logger.error("cannot record a rejected part", metadata: ["id": "\(job.id)", "error": "\(error)"])
+        }
+    }
+
+    /// Every part is done: the message goes to `sent/`.
+    public func sent(_ job: SendJob, modem: String, references: [Int], assumed: Bool) {
+        ledger.release(messageID: job.id)
+        failures[job.id] = nil
+        settle(job.id, SendResult(status: .sent, refs: references, modem: modem, segments: job.partCount,
+                                  credits: references.count * job.creditsPerSegment,
+                                  reason: assumed ? "a part had no answer; counted as sent (ambiguous_window: assume-sent)" : nil,
+                                  finishedAt: clock.now()))
+    }
+
+    /// The message cannot be sent: `failed/` with the reason.
+    public func failed(_ job: SendJob, modem: String?, reason: String) {
+        ledger.release(messageID: job.id)
+        failures[job.id] = nil
+        settle(job.id, SendResult(status: .failed, refs: [], modem: modem, segments: job.partCount, credits: 0,
+                                  reason: reason, finishedAt: clock.now()))
+        record(.failed(id: job.id, reason: reason))
+        logger.warning("message failed", metadata: ["id": "\(job.id)", "to": "\(job.recipient.e164)", "reason": "\(reason)"])
+    }
+
+    /// The job could not go out on this modem: back to the queue (another modem may take it),
+    /// or to `failed/` once it has failed `max_attempts_per_message` times.
+    public func retryLater(_ job: SendJob, modem: String, reason: String, backoff: Duration) {
+        ledger.release(messageID: job.id)
+        let count = (failures[job.id] ?? 0) + 1
+        failures[job.id] = count
+        if count >= configuration.sending.retry.maxAttemptsPerMessage {
+            failed(job, modem: modem, reason: "\(reason) (after \(count) attempts)")
+            return
+        }
+        requeue(job.id, notBefore: backoff > .zero ? clock.now().addingTimeInterval(backoff.timeInterval) : nil)
+    }
+
+    /// Gives the job back untouched (shutdown, modem gone before the first part).
+    public func giveBack(_ job: SendJob) {
+        ledger.release(messageID: job.id)
+        requeue(job.id, notBefore: nil)
+    }
+
+    // MARK: - Helpers
+
+    private func settle(_ id: String, _ result: SendResult) {
+        do {
+            try outbox.complete(id, result: result)
+        } catch {
+            logger.error("cannot complete an outbox message", metadata: ["id": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    private func requeue(_ id: String, notBefore: Date?) {
+        do {
+            try outbox.requeue(id, notBefore: notBefore)
+        } catch {
+            logger.error("cannot requeue an outbox message", metadata: ["id": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    private func noteHeld(until: Date, reason: String) {
+        heldSinceLastLog += 1
+        if lastHoldLog == nil {
+            lastHoldLog = clock.now()
+            logger.info("marketing held by quiet hours", metadata: ["until": "\(ISO8601DateFormatter().string(from: until))", "reason": "\(reason)"])
+        }
+    }
+
+    private func flushHoldLog(force: Bool) {
+        if heldSinceLastLog > 1 {
+            logger.info("messages held until their sending window opens", metadata: ["count": "\(heldSinceLastLog)"])
+        }
+        heldSinceLastLog = 0
+        lastHoldLog = nil
+    }
+
+    private func record(_ outcome: DispatchOutcome) {
+        recentOutcomes.append(outcome)
+        if recentOutcomes.count > 1000 { recentOutcomes.removeFirst(recentOutcomes.count - 1000) }
+    }
+
+    /// The earliest instant a held message becomes due (to schedule a wake-up).
+    public func earliestHeldUntil() -> Date? {
+        try? outbox.earliestHeldUntil()
+    }
+}
