@@ -200,7 +200,9 @@ struct ModemEngine: Sendable {
 
     /// Takes the first fault that applies to `command` (consuming a one-shot).
     mutating func takeFault(for command: String, where accept: (SimulatorFault) -> Bool = { _ in true }) -> SimulatorFault? {
-        guard let index = faults.firstIndex(where: { ($0.command == nil || $0.command == command) && accept($0.fault) }) else { return nil }
+        guard let index = faults.firstIndex(where: { rule in
+            (rule.command == nil || rule.command == command || (rule.command == "AT" && command.isEmpty)) && accept(rule.fault)
+        }) else { return nil }
         let rule = faults[index]
         switch rule.persistence {
         case .once: faults.remove(at: index)
@@ -268,9 +270,11 @@ struct ModemEngine: Sendable {
         }) else { return [] }
         let body = String(decoding: raw[(start + 2)...], as: UTF8.self)
         lastLine = Array(raw[start...])
-        guard let commands = ATCommandLine.parse(body) else {
+        guard let parsed = ATCommandLine.parse(body) else {
             return [.write(failureBytes(.error))]
         }
+        // A bare "AT" is a command too (faults apply to it).
+        let commands = parsed.isEmpty ? [ATCommand(name: "", form: .action, arguments: [])] : parsed
         var steps: [EngineStep] = []
         var output: [UInt8] = []
         var midURC: String?

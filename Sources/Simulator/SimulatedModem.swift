@@ -27,6 +27,8 @@ public actor SimulatedModem {
     private var unplugHandlers: [@Sendable () -> Void] = []
     private var hostWaiters: [CheckedContinuation<Void, Never>] = []
     private var ptys: [PseudoTerminal] = []
+    private var recorder: SubmissionRecorder?
+    private var recordName: String = ""
 
     private struct ActiveLink {
         let id: Int
@@ -154,8 +156,9 @@ public actor SimulatedModem {
             case .schedule(let delay, let event):
                 schedule(delay, event)
             case .submitted(let message):
+                await record(message)
                 submissionContinuation.yield(message)
-                logger.info("submitted", metadata: ["sms.to": "\(message.number)", "sms.parts": "\(message.parts)",
+                logger.debug("submitted", metadata: ["sms.to": "\(message.number)", "sms.parts": "\(message.parts)",
                                                     "sms.refs": "\(message.references)"])
             }
         }
@@ -208,6 +211,22 @@ public actor SimulatedModem {
     private func emitNoise() {
         guard link != nil else { return }
         emit(engine.noise())
+    }
+
+    /// Records every completed message to `recorder` (fsynced) before its last `+CMGS` answer
+    /// goes out. `port` names this modem in the record.
+    public func record(to recorder: SubmissionRecorder, as port: String) {
+        self.recorder = recorder
+        recordName = port
+    }
+
+    private func record(_ message: SubmittedMessage) async {
+        guard let recorder else { return }
+        do {
+            try await recorder.append(SubmissionRecord(message, modem: recordName.isEmpty ? name : recordName, profile: profile))
+        } catch {
+            logger.error("cannot record a submission", metadata: ["error": "\(error)", "file": "\(recorder.path)"])
+        }
     }
 
     // MARK: control
@@ -305,9 +324,12 @@ public actor SimulatedModem {
     /// Multi-part messages still missing segments.
     public var incompleteSubmissions: [SubmittedMessage] { engine.log.incomplete }
     /// Marks incomplete multi-part messages as final (at shutdown) and returns them.
-    public func flushIncompleteSubmissions() -> [SubmittedMessage] {
+    public func flushIncompleteSubmissions() async -> [SubmittedMessage] {
         let flushed = engine.log.flushIncomplete()
-        for message in flushed { submissionContinuation.yield(message) }
+        for message in flushed {
+            await record(message)
+            submissionContinuation.yield(message)
+        }
         return flushed
     }
 

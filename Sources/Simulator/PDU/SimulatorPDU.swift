@@ -94,7 +94,7 @@ enum SimulatorPDU {
             switch scalar {
             case "*": 0x0A
             case "#": 0x0B
-            default: UInt8(scalar.value) &- 0x30 & 0x0F
+            default: UInt8(truncatingIfNeeded: scalar.value &- 0x30) & 0x0F
             }
         }
         var out: [UInt8] = []

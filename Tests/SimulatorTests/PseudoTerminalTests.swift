@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+@testable import Simulator
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The agent's side of a pty: opened like a serial port (O_RDWR|O_NOCTTY, raw termios).
+final class AgentPort {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(path: String) throws {
+        fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw PseudoTerminalError(operation: "open", errno: errno, path: path) }
+        var tio = termios()
+        tcgetattr(fd, &tio)
+        cfmakeraw(&tio)
+        tcsetattr(fd, TCSANOW, &tio)
+    }
+
+    func write(_ s: String) {
+        let bytes = Array(s.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    }
+
+    enum ReadEnd: Error { case timeout(String), hangUp(String) }
+
+    /// Reads until `pattern` appears (poll with a deadline, not a sleep).
+    func read(until pattern: String, timeout: Duration = .seconds(5)) async throws -> String {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        let needle = Array(pattern.utf8)
+        while true {
+            if let range = HostWire.find(needle, in: buffer) {
+                defer { buffer.removeSubrange(..<range.upperBound) }
+                return String(decoding: buffer[..<range.upperBound], as: UTF8.self)
+            }
+            if clock.now > deadline { throw ReadEnd.timeout(String(decoding: buffer, as: UTF8.self)) }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&pfd, 1, 20)
+            if ready > 0 {
+                var chunk = [UInt8](repeating: 0, count: 1024)
+                let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                if n > 0 { buffer += chunk[0..<n] } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
+                    throw ReadEnd.hangUp(String(decoding: buffer, as: UTF8.self))
+                }
+            }
+            await Task.yield()
+        }
+    }
+
+    /// True once the other side has gone (EOF/EIO/POLLHUP).
+    func waitForHangUp(timeout: Duration = .seconds(5)) async -> Bool {
+        do {
+            _ = try await read(until: "\u{0}never\u{0}", timeout: timeout)
+            return false
+        } catch ReadEnd.hangUp {
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    deinit { close(fd) }
+}
+
+@Suite("pseudo-terminal", .serialized)
+struct PseudoTerminalTests {
+    @Test("answers AT on a real pty opened like a serial port, per profile", arguments: ModemProfile.allCases)
+    func answersOnPTY(profile: ModemProfile) async throws {
+        let modem = SimulatedModem(profile: profile, configuration: .fast)
+        let path = try await modem.openPseudoTerminal()
+        let port = try AgentPort(path: path)
+        port.write("AT\r")
+        #expect(try await port.read(until: "OK\r\n") == "AT\r\r\nOK\r\n")
+        port.write("ATE0\r")
+        try await port.read(until: "OK\r\n")
+        port.write("AT+CGMM\r")
+        #expect(try await port.read(until: "OK\r\n") == "\r\n\(profile.model)\r\n\r\nOK\r\n")
+        await modem.shutdown()
+    }
+
+    @Test("keeps serving when the agent closes the port and opens it again (restart)")
+    func agentRestart() async throws {
+        let modem = SimulatedModem(profile: .huawei, configuration: .fast)
+        let path = try await modem.openPseudoTerminal()
+        do {
+            let port = try AgentPort(path: path)
+            port.write("ATE0\r")
+            try await port.read(until: "OK\r\n")
+        }
+        let port = try AgentPort(path: path)
+        port.write("AT+CSQ\r")
+        #expect(try await port.read(until: "OK\r\n") == "\r\n+CSQ: 20,99\r\n\r\nOK\r\n")
+        await modem.shutdown()
+    }
+
+    @Test("the --link symlink points at the slave and unplug removes it and hangs up the agent")
+    func linkAndUnplug() async throws {
+        let link = FileManager.default.temporaryDirectory.appendingPathComponent("smsagent-sim-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        let modem = SimulatedModem(profile: .generic, configuration: .fast)
+        let path = try await modem.openPseudoTerminal(link: link)
+        #expect(path == link)
+        let target = try FileManager.default.destinationOfSymbolicLink(atPath: link)
+        #expect(target.hasPrefix("/dev/pts/"))
+        let port = try AgentPort(path: link)
+        port.write("AT\r")
+        try await port.read(until: "OK\r\n")
+        await modem.unplug()
+        #expect(await port.waitForHangUp())
+        #expect(!FileManager.default.fileExists(atPath: link))
+    }
+
+    @Test("serve(fileDescriptor:) returns when the fd hangs up")
+    func serveReturnsOnHangUp() async throws {
+        let pty = try PseudoTerminal()
+        let master = dup(pty.master)
+        let modem = SimulatedModem(profile: .generic, configuration: .fast)
+        let serving = Task { try await modem.serve(fileDescriptor: master) }
+        await modem.waitForHost()
+        let port = try AgentPort(path: pty.slavePath)
+        port.write("AT\r")
+        try await port.read(until: "OK\r\n")
+        pty.unplug()
+        serving.cancel()
+        try await serving.value
+        close(master)
+    }
+}
