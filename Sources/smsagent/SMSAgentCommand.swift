@@ -8,6 +8,7 @@ struct SMSAgentCommand: AsyncParsableCommand {
         subcommands: [
             PDUCommand.self,
             DiscoverCommand.self,
+            SimulateCommand.self,
         ]
     )
 }
