@@ -147,6 +147,16 @@ import Testing
         #expect(throws: RecordsError.self) { try outbox.recordAttempt("m", SendAttempt(part: 2, parts: 1, modem: "sim0")) }
     }
 
+    @Test func anIdIsEnqueuedOnlyOnce() throws {
+        let outbox = try self.outbox
+        try outbox.enqueue(OutboxMessage(id: "m", to: "+33612345678", text: "x"))
+        _ = try outbox.claimNext(now: .fixed())
+        try outbox.complete("m", result: SendResult(status: .sent))
+        #expect(throws: RecordsError.duplicateMessageID(id: "m", folder: tmp.file("outbox/sent"))) {
+            try outbox.enqueue(OutboxMessage(id: "m", to: "+33612345678", text: "x"))
+        }
+    }
+
     @Test func operationsOnAnUnknownMessageAreTypedErrors() throws {
         let outbox = try self.outbox
         #expect(throws: RecordsError.messageNotFound(id: "nope", folder: tmp.file("outbox/sending"))) {

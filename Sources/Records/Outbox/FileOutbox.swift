@@ -44,6 +44,10 @@ public final class FileOutbox: Outbox, Sendable {
         try Self.validateID(message.id)
         let bytes = try encode(message)
         try gate.withLock { _ in
+            // An id names one message for ever: enqueueing it again must not send it twice.
+            for folder in [OutboxFolder.new, .sending, .sent, .failed] where FileSystem.exists(path(folder, id: message.id)) {
+                throw RecordsError.duplicateMessageID(id: message.id, folder: path(folder))
+            }
             try FileSystem.writeAtomically(bytes, to: path(.new, id: message.id), temporaryDirectory: path(.tmp))
             held.withLock { cache in
                 if let notBefore = message.notBefore { cache[message.id + ".json"] = notBefore } else {
@@ -93,11 +97,7 @@ public final class FileOutbox: Outbox, Sendable {
                 held.withLock { $0[name] = nil }
                 return ClaimedMessage(message: message, rejected: rejected)
             }
-            if !rejected.isEmpty {
-                // Nothing to claim, but the rejections must still be reported: log them.
-                for file in rejected { logger.error("spool file rejected", metadata: ["file": "\(file.path)", "reason": "\(file.reason)"]) }
-            }
-            return nil
+            return nil   // rejections (if any) were logged by `reject`
         }
     }
 
@@ -164,6 +164,7 @@ public final class FileOutbox: Outbox, Sendable {
     public func recoverAfterCrash(policy: AmbiguousSendPolicy) throws -> RecoveryReport {
         try gate.withLock { _ in
             var report = RecoveryReport()
+            removeStaleTemporaryFiles()
             let names = try FileSystem.listDirectory(path(.sending)).filter { !$0.hasPrefix(".") }.sorted()
             for name in names {
                 let source = path(.sending) + "/" + name
@@ -242,10 +243,27 @@ public final class FileOutbox: Outbox, Sendable {
         }
         try rewriteSending(message)
         try move(id, from: .sending, to: .new)
+        let listed = ambiguous.map(String.init).joined(separator: ",")
         let reason = ambiguous.isEmpty
             ? "parts not yet accepted will be sent"
-            : "part(s) \(ambiguous.map(String.init).joined(separator: ",")) will be sent again (policy \(policy.rawValue))"
+            : policy == .assumeSent
+                ? "part(s) \(listed) assumed sent (policy assume-sent); parts not yet sent will be"
+                : "part(s) \(listed) will be sent again (policy \(policy.rawValue))"
         return .init(id: id, action: .requeued, ambiguousParts: ambiguous, acceptedParts: accepted, reason: reason)
+    }
+
+    /// Our own temporary files (`.<name>.<random>.tmp`) left by a crash before their rename, once
+    /// they are an hour old (a younger one may belong to a `smsagent send` still writing).
+    private func removeStaleTemporaryFiles() {
+        guard let names = try? FileSystem.listDirectory(path(.tmp)) else { return }
+        let cutoff = Date().timeIntervalSince1970 - 3600
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            let file = path(.tmp) + "/" + name
+            if let st = try? FileSystem.status(file), TimeInterval(st.st_mtim.tv_sec) < cutoff {
+                try? FileSystem.unlink(file)
+                logger.info("removed a temporary file left by a crash", metadata: ["file": "\(file)"])
+            }
+        }
     }
 
     // MARK: Queries

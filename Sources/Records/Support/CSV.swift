@@ -6,7 +6,8 @@ import Foundation
 enum CSV {
     /// One field, quoted only when RFC 4180 §2 rules 6–7 require it.
     static func field(_ value: String) -> String {
-        if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+        // By bytes: "\r\n" is one Character in Swift and would match neither "\r" nor "\n".
+        if value.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
             return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         return value

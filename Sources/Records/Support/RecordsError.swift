@@ -31,6 +31,8 @@ public enum RecordsError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidFile(path: String, reason: String)
     /// No message with this id in the expected spool folder.
     case messageNotFound(id: String, folder: String)
+    /// A message with this id is already in the outbox (`folder`).
+    case duplicateMessageID(id: String, folder: String)
     /// An id that cannot name a spool file (path separators, empty, leading dot).
     case invalidMessageID(String)
     /// A number that is not in E.164 form (`+` and 8–15 digits).
@@ -57,6 +59,8 @@ public enum RecordsError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path): \(reason)"
         case let .messageNotFound(id, folder):
             return "no message \(id) in \(folder)"
+        case let .duplicateMessageID(id, folder):
+            return "message \(id) is already in \(folder)"
         case let .invalidMessageID(id):
             return "invalid message id \(String(reflecting: id))"
         case let .invalidNumber(raw):
