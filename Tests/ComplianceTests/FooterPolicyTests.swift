@@ -72,9 +72,21 @@ struct FooterPolicyTests {
 
     @Test("a footer written by hand (case, accents, number form) counts as present", arguments: [
         "Promo. CHEZ LEA. Stop au +33612345678", "Promo\nChez Léa - STOP au 06 12 34 56 78.",
+        "Promo\nChez Léa. STOP au +33 6 12 34 56 78 ",
     ])
     func handWritten(text: String) {
         #expect(policy().apply(to: text, for: frenchRecipient, smartEncoding: false).variant == .alreadyPresent)
+    }
+
+    @Test("an incomplete or foreign footer does not count as present", arguments: [
+        "Promo\nSTOP au 0612345678",            // no brand, and the message does not start with it
+        "Promo\nChez Léa. STOP au 0699999999",  // another number
+        "Chez Léa. STOP au 0612345678 ou pas",  // the footer is not at the end
+    ])
+    func notPresent(text: String) {
+        let result = policy().apply(to: text, for: frenchRecipient, smartEncoding: false)
+        #expect(result.footerAdded)
+        #expect(result.text.hasSuffix("\nChez Léa. STOP au 0612345678"))
     }
 
     @Test("without brand only when the message starts with it and that saves a segment")

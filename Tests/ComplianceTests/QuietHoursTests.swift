@@ -82,7 +82,7 @@ struct QuietHoursTests {
         let hours = try QuietHours.preset("none")
         #expect(hours.isAlwaysOpen)
         #expect(!QuietHours.fr.isAlwaysOpen)
-        for time in ["2026-11-29 03:00", "2026-12-25 23:59", "2026-03-29 02:30"] {
+        for time in ["2026-11-29 03:00", "2026-12-25 23:59", "2026-03-29 03:00"] {
             #expect(hours.isOpen(at: local(time), timeZone: paris))
         }
     }

@@ -74,7 +74,7 @@ public struct FooterPolicy: Sendable, Hashable {
         let body = text.trimmingTrailingWhitespace()
         let bodyWords = KeywordNormaliser.words(body)
 
-        if let present = existingFooter(in: bodyWords, recipient: recipient) {
+        if let present = existingFooter(in: Self.mergingDigitRuns(bodyWords), recipient: recipient) {
             return FooterResult(text: text, footer: present, variant: .alreadyPresent,
                                 withFooter: withoutFooter, withoutFooter: withoutFooter)
         }
@@ -115,13 +115,29 @@ public struct FooterPolicy: Sendable, Hashable {
         for template in candidates {
             for number in numberForms {
                 let rendered = render(template, number: number)
-                let footerWords = KeywordNormaliser.words(rendered)
+                let footerWords = Self.mergingDigitRuns(KeywordNormaliser.words(rendered))
                 if !footerWords.isEmpty, words.count >= footerWords.count, words.suffix(footerWords.count).elementsEqual(footerWords) {
                     return rendered
                 }
             }
         }
         return nil
+    }
+
+    /// Joins consecutive all-digit words, so `06 12 34 56 78` compares equal to `0612345678`.
+    static func mergingDigitRuns(_ words: [String]) -> [String] {
+        var merged = [String]()
+        var previousWasDigits = false
+        for word in words {
+            let isDigits = word.allSatisfy(\.isASCIIDigit)
+            if isDigits, previousWasDigits, let last = merged.popLast() {
+                merged.append(last + word)
+            } else {
+                merged.append(word)
+            }
+            previousWasDigits = isDigits
+        }
+        return merged
     }
 
     func render(_ template: String, for recipient: PhoneNumber) -> String {
@@ -149,6 +165,10 @@ public struct FooterPolicy: Sendable, Hashable {
         table[locale] ?? table[LocaleCode.language(of: locale)] ?? table[defaultLocale]
             ?? table[LocaleCode.language(of: defaultLocale)] ?? table["en"]
     }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { asciiValue.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
 }
 
 extension String {
