@@ -57,7 +57,7 @@ struct AlphabetTests {
     }
 
     /// Fill bits: after a header of N octets the text starts at the next septet boundary.
-    @Test(arguments: [(1, 1), (2, 2), (6, 1), (7, 0), (3, 3), (5, 2), (12, 2)])
+    @Test(arguments: [(1, 6), (2, 5), (3, 4), (5, 2), (6, 1), (7, 0), (12, 2)])
     func fillBitsRoundTrip(headerOctets: Int, expectedFill: Int) throws {
         let headerSeptets = (headerOctets * 8 + 6) / 7
         let fill = headerSeptets * 7 - headerOctets * 8

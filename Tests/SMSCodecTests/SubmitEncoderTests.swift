@@ -22,7 +22,7 @@ struct SubmitEncoderTests {
             to: "0612345678", text: "Hi", options: SubmitOptions(smsc: "+33609001390"))
         // SMSC 07 91 3336091093F0 | 01 00 0A 81 6021436587 00 00 02 C834
         #expect(pdus[0].hex == "07913306091093F00100" + "0A816021436587" + "0000" + "02C834")
-        #expect(pdus[0].tpduLength == 15)
+        #expect(pdus[0].tpduLength == 14)
     }
 
     @Test("first octet bits: RD, VPF, SRR, UDHI")

@@ -135,13 +135,15 @@ enum AddressCodec {
 
     private static let digitCharacters: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#", "a", "b", "c"]
 
-    /// TS 23.040 §9.1.2.3 semi-octets; 0xA–0xE are `* # a b c`, 0xF only as the final filler.
+    /// TS 23.040 §9.1.2.3 semi-octets; 0xA–0xE are `* # a b c`, 0xF only as the final filler
+    /// (tolerated when a sender counted it in the length).
     static func decodeDigits(_ octets: [UInt8], count: Int, field: String) throws -> String {
         var out = ""
         out.reserveCapacity(count)
         for i in 0..<count {
             let octet = octets[i / 2]
             let nibble = i % 2 == 0 ? octet & 0x0F : octet >> 4
+            if nibble == 0x0F, i == count - 1, i % 2 == 1 { break }
             guard nibble < 0x0F else { throw CodecError.invalidSemiOctet(field: field, octet: octet) }
             out.append(digitCharacters[Int(nibble)])
         }
