@@ -13,7 +13,7 @@ public final class ModemDiscovery: Sendable {
                 prober: (any PortProber)? = nil,
                 table: VendorLayoutTable = .builtIn) {
         self.logger = logger
-        self.prober = prober ?? SerialATProber(logger: logger)
+        self.prober = prober ?? ModemKitPortProber(logger: logger)
         self.table = table
     }
 
@@ -62,9 +62,7 @@ public final class ModemDiscovery: Sendable {
             if result.answersAT && result.pduSMS { break }
         }
         var resolved = PortClassifier.resolve(modem, order: order, probes: results)
-        if let at = resolved.atPort, results[at]?.answersAT == true {
-            resolved.fingerprint = await prober.fingerprint(devnode: at)
-        }
+        resolved.fingerprint = resolved.atPort.flatMap { results[$0]?.fingerprint }
         logger.info("modem probed", metadata: [
             "modem.id": "\(resolved.stableKey)", "modem.port": "\(resolved.atPort ?? "none")", "reason": "\(resolved.reason)",
         ])

@@ -95,24 +95,33 @@ extension String {
     func replacingSpaces() -> String { String(map { $0 == " " ? "_" : $0 }) }
 }
 
-/// Identity the fake modems answer with.
+import Simulator
+
+/// The simulated modem behind a fake device's AT port.
 struct FakeIdentity {
-    var manufacturer: String
-    var model: String
+    var profile: ModemProfile
     var imei: String
     var imsi: String
     var iccid: String
+
+    var configuration: SimulatorConfiguration {
+        var configuration = SimulatorConfiguration.fast
+        configuration.imei = imei
+        configuration.imsi = imsi
+        configuration.iccid = iccid
+        configuration.name = "sim-\(imei.suffix(4))"
+        return configuration
+    }
 }
 
 /// Device trees of real modems (interface layouts as the vendors document them).
 enum Fixtures {
-    static let huaweiIdentity = FakeIdentity(manufacturer: "huawei", model: "E3372", imei: "861234567890123",
-                                             imsi: "208011234567890", iccid: "8933011234567890123F")
-    static let simcomIdentity = FakeIdentity(manufacturer: "SIMCOM INCORPORATED", model: "SIMCOM_SIM7600E-H",
-                                             imei: "862222222222222", imsi: "208102222222222", iccid: "89331022222222222222")
-    static let quectelIdentity = FakeIdentity(manufacturer: "Quectel", model: "EC25", imei: "863333333333333",
+    static let huaweiIdentity = FakeIdentity(profile: .huawei, imei: "861234567890123",
+                                             imsi: "208011234567890", iccid: "8933011234567890123")
+    static let simcomIdentity = FakeIdentity(profile: .simcom, imei: "862222222222222", imsi: "208102222222222", iccid: "89331022222222222222")
+    static let quectelIdentity = FakeIdentity(profile: .quectel, imei: "863333333333333",
                                               imsi: "208153333333333", iccid: "89331533333333333333")
-    static let acmIdentity = FakeIdentity(manufacturer: "Generic", model: "ACM-LTE", imei: "864444444444444",
+    static let acmIdentity = FakeIdentity(profile: .generic, imei: "864444444444444",
                                           imsi: "208204444444444", iccid: "89332044444444444444")
 
     /// Huawei E3372 in stick mode: if0 modem (PPP, answers AT), if1 diagnostics, if2 PCUI.
@@ -145,8 +154,8 @@ enum Fixtures {
                     : ["SMSAGENT_PORT": "ignore", "SMSAGENT_MODEM": "1", "ID_MM_DEVICE_IGNORE": "1"]
             }
         }
-        return FakeUSBDevice(port: port, vendorID: "1e0e", productID: "9001", manufacturer: "SimTech,_Incorporated",
-                             product: "SimTech,_Incorporated", serial: "0123456789ABCDEF", interfaces: interfaces)
+        return FakeUSBDevice(port: port, vendorID: "1e0e", productID: "9001", manufacturer: "SimTech, Incorporated",
+                             product: "SimTech, Incorporated", serial: "0123456789ABCDEF", interfaces: interfaces)
     }
 
     /// Quectel EC25: if0 diag, if1 NMEA, if2 AT, if3 modem. `mmPrimary` puts ModemManager's
@@ -166,14 +175,14 @@ enum Fixtures {
             interfaces[1].properties = ["ID_MM_PORT_TYPE_GPS": "1"]
         }
         return FakeUSBDevice(port: port, vendorID: "2c7c", productID: "0125", manufacturer: "Quectel",
-                             product: "EG25-G", serial: nil, interfaces: interfaces)
+                             product: "EC25", serial: nil, interfaces: interfaces)
     }
 
     /// A generic CDC-ACM modem from a vendor the layout table does not know: two AT-protocol
     /// interfaces; the first is silent (a firmware that only opens the second), the second answers.
     static func cdcACM(port: String = "1-4") -> FakeUSBDevice {
         FakeUSBDevice(port: port, vendorID: "1d6b", productID: "1044", manufacturer: "Generic",
-                      product: "LTE_Modem", serial: "ACM0001", interfaces: [
+                      product: "LTE Modem", serial: "ACM0001", interfaces: [
                         FakeInterface(number: 0, tty: "ttyACM0", driver: "cdc_acm", interfaceClass: "02",
                                       subclass: "02", proto: "01", behaviour: .silent),
                         FakeInterface(number: 2, tty: "ttyACM1", driver: "cdc_acm", interfaceClass: "02",
@@ -183,7 +192,7 @@ enum Fixtures {
 
     /// An FTDI cable wired to something that even answers AT: still never claimed.
     static func ftdi(port: String = "1-5", tty: String = "ttyUSB20") -> FakeUSBDevice {
-        FakeUSBDevice(port: port, vendorID: "0403", productID: "6001", manufacturer: "FTDI", product: "FT232R_USB_UART",
+        FakeUSBDevice(port: port, vendorID: "0403", productID: "6001", manufacturer: "FTDI", product: "FT232R USB UART",
                       serial: "A50285BI", interfaces: [
                         FakeInterface(number: 0, tty: tty, driver: "ftdi_sio", behaviour: .atOnly),
                       ])
@@ -191,8 +200,8 @@ enum Fixtures {
 
     /// A CP210x bridge (ESP32 boards, GPS receivers).
     static func cp210x(port: String = "1-6", tty: String = "ttyUSB21") -> FakeUSBDevice {
-        FakeUSBDevice(port: port, vendorID: "10c4", productID: "ea60", manufacturer: "Silicon_Labs",
-                      product: "CP2102_USB_to_UART_Bridge_Controller", serial: "0001", interfaces: [
+        FakeUSBDevice(port: port, vendorID: "10c4", productID: "ea60", manufacturer: "Silicon Labs",
+                      product: "CP2102 USB to UART Bridge Controller", serial: "0001", interfaces: [
                         FakeInterface(number: 0, tty: tty, driver: "cp210x", behaviour: .silent),
                       ])
     }

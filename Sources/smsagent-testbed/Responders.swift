@@ -5,9 +5,9 @@ import Glibc
 
 /// How the far side of one emulated tty behaves.
 enum PortBehaviour {
-    /// A modem's AT port with SMS: answers AT, PDU mode, storage and identity.
+    /// A modem's AT port: the Simulator's `SimulatedModem` serves it.
     case modem(FakeIdentity)
-    /// Like `.modem`, but ignores the first `ignored` commands (a port still settling after plug-in).
+    /// Like `.modem`, but the first `ignored` commands get no reply (a port still settling).
     case settling(FakeIdentity, ignored: Int)
     /// Answers `AT` but refuses SMS commands (a PPP data port or an auxiliary AT port).
     case atOnly
@@ -19,16 +19,13 @@ enum PortBehaviour {
     case silent
 }
 
-/// Answers on the master side of an emulated tty, on its own thread, until the fd hangs up.
-///
-/// Stands in for `SimulatedModem.serve(fileDescriptor:)` (Simulator target) for the modem port until
-/// that lands; the other behaviours are what real diagnostics/NMEA ports look like to a prober.
+/// Answers on the master side of an emulated tty that is not the modem's AT port, on its own
+/// thread, the way real secondary ports look to a prober (diagnostics frames, NMEA, bare `OK`).
 final class PortResponder: @unchecked Sendable {
     // @unchecked: all state is confined to the responder's thread after start().
     private let fd: Int32
     private let devnode: String
     private let behaviour: PortBehaviour
-    private var ignoredSoFar = 0
 
     init(fd: Int32, devnode: String, behaviour: PortBehaviour) {
         self.fd = fd
@@ -36,11 +33,34 @@ final class PortResponder: @unchecked Sendable {
         self.behaviour = behaviour
     }
 
-    func start() {
-        // Keep the slave side open: a pty master polls as hung up (POLLHUP) while no slave is open,
-        // which would end the responder before the prober's first open.
+    /// Keeps the slave side open: a pty master polls as hung up (POLLHUP) while no slave is open,
+    /// which would end whoever serves the master before the prober's first open.
+    static func holdSlave(_ devnode: String) {
         _ = open(devnode, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
-        if case .silent = behaviour { return }
+    }
+
+    /// Reads and drops `count` command lines (CR-terminated) on its own thread, then calls `then`.
+    static func swallowCommandLines(fd: Int32, count: Int, then: @escaping @Sendable () -> Void) {
+        let thread = Thread {
+            var seen = 0
+            var byte: UInt8 = 0
+            while seen < count {
+                var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&pfd, 1, -1) >= 0 || errno == EINTR else { return }
+                if pfd.revents & Int16(POLLIN) == 0 { continue }
+                if read(fd, &byte, 1) == 1, byte == 0x0D { seen += 1 }
+            }
+            then()
+        }
+        thread.start()
+    }
+
+    func start() {
+        Self.holdSlave(devnode)
+        switch behaviour {
+        case .silent, .modem, .settling: return
+        case .atOnly, .diagnostics, .nmea: break
+        }
         let thread = Thread { [self] in run() }
         thread.start()
     }
@@ -79,27 +99,9 @@ final class PortResponder: @unchecked Sendable {
             send("$GPGSV,1,1,00*79\r\n$GPGGA,,,,,,0,,,,,,,,*66\r\n")
         case .atOnly:
             send(line.uppercased() == "AT" || line.uppercased() == "ATE0" ? "\r\nOK\r\n" : "\r\nERROR\r\n")
-        case let .modem(identity):
-            send(modemAnswer(line, identity))
-        case let .settling(identity, ignored):
-            if ignoredSoFar < ignored {
-                ignoredSoFar += 1
-                return
-            }
-            send(modemAnswer(line, identity))
+        case .modem, .settling:
+            return
         }
     }
 
-    private func modemAnswer(_ line: String, _ id: FakeIdentity) -> String {
-        switch line.uppercased() {
-        case "AT", "ATE0", "AT+CMGF=0", "AT+CMEE=1": return "\r\nOK\r\n"
-        case "AT+CPMS?": return "\r\n+CPMS: \"SM\",0,30,\"SM\",0,30,\"SM\",0,30\r\n\r\nOK\r\n"
-        case "AT+CGMI": return "\r\n\(id.manufacturer)\r\n\r\nOK\r\n"
-        case "AT+CGMM": return "\r\n\(id.model)\r\n\r\nOK\r\n"
-        case "AT+CGSN": return "\r\n\(id.imei)\r\n\r\nOK\r\n"
-        case "AT+CIMI": return "\r\n\(id.imsi)\r\n\r\nOK\r\n"
-        case "AT+CCID", "AT+ICCID": return "\r\n+CCID: \(id.iccid)\r\n\r\nOK\r\n"
-        default: return "\r\nERROR\r\n"
-        }
-    }
 }

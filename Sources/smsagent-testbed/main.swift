@@ -4,6 +4,7 @@
 import Discovery
 import Foundation
 import Logging
+import Simulator
 
 struct EventRecord: Codable {
     var kind: String
@@ -51,24 +52,44 @@ final class Bench {
     let testbed: Testbed
     let discovery: ModemDiscovery
     var responders: [PortResponder] = []
+    var modems: [SimulatedModem] = []
+    var servers: [Task<Void, Never>] = []
 
     init() throws {
         testbed = try Testbed()
         var logger = Logger(label: "smsagent.testbed")
         logger.logLevel = ProcessInfo.processInfo.environment["SMSAGENT_TESTBED_DEBUG"] == nil ? .warning : .trace
-        let options = ProbeOptions(attempts: 3, answerTimeout: .milliseconds(250), retryDelay: .milliseconds(100),
-                                   commandTimeout: .seconds(1))
-        discovery = ModemDiscovery(logger: logger, prober: SerialATProber(options: options, logger: logger))
+        let options = ProbeOptions(attempts: 3, answerTimeout: .milliseconds(250), retryDelay: .milliseconds(50),
+                                   commandTimeout: .milliseconds(500))
+        discovery = ModemDiscovery(logger: logger, prober: ModemKitPortProber(options: options, logger: logger))
     }
 
-    func plug(_ device: FakeUSBDevice) throws {
+    /// Adds the device tree (udev "add" events go out) and attaches what answers on each port:
+    /// the Simulator's modem on the AT port, diagnostics/NMEA/bare-AT responders or silence elsewhere.
+    func plug(_ device: FakeUSBDevice) async throws {
         try testbed.add(device.umockdevDescription)
         for interface in device.interfaces {
             let devnode = "/dev/\(interface.tty)"
-            let responder = PortResponder(fd: try testbed.masterFD(devnode: devnode), devnode: devnode,
-                                          behaviour: interface.behaviour)
-            responder.start()
-            responders.append(responder)
+            let fd = try testbed.masterFD(devnode: devnode)
+            switch interface.behaviour {
+            case let .modem(identity), let .settling(identity, _):
+                PortResponder.holdSlave(devnode)
+                let modem = SimulatedModem(profile: identity.profile, configuration: identity.configuration,
+                                           logger: Logger(label: "smsagent.testbed.simulator"))
+                modems.append(modem)
+                if case let .settling(_, ignored) = interface.behaviour {
+                    // A port still booting: the first command lines go unanswered, then the modem is there.
+                    PortResponder.swallowCommandLines(fd: fd, count: ignored) {
+                        Task { try? await modem.serve(fileDescriptor: fd) }
+                    }
+                } else {
+                    servers.append(Task { try? await modem.serve(fileDescriptor: fd) })
+                }
+            default:
+                let responder = PortResponder(fd: fd, devnode: devnode, behaviour: interface.behaviour)
+                responder.start()
+                responders.append(responder)
+            }
         }
     }
 
@@ -96,21 +117,21 @@ extension Duration {
 func run(_ scenario: String, _ report: inout TestbedReport) async throws {
     let bench = try Bench()
     switch scenario {
-    case "huawei": try bench.plug(Fixtures.huawei())
-    case "huawei-rules": try bench.plug(Fixtures.huawei(withRules: true))
-    case "huawei-settling": try bench.plug(Fixtures.huawei(pcui: .settling(Fixtures.huaweiIdentity, ignored: 2)))
-    case "simcom": try bench.plug(Fixtures.simcom())
-    case "simcom-rules": try bench.plug(Fixtures.simcom(atInterface: 3, rules: true))
-    case "quectel": try bench.plug(Fixtures.quectel())
-    case "quectel-mm": try bench.plug(Fixtures.quectel(mmPrimary: 3))
-    case "cdc-acm": try bench.plug(Fixtures.cdcACM())
+    case "huawei": try await bench.plug(Fixtures.huawei())
+    case "huawei-rules": try await bench.plug(Fixtures.huawei(withRules: true))
+    case "huawei-settling": try await bench.plug(Fixtures.huawei(pcui: .settling(Fixtures.huaweiIdentity, ignored: 2)))
+    case "simcom": try await bench.plug(Fixtures.simcom())
+    case "simcom-rules": try await bench.plug(Fixtures.simcom(atInterface: 3, rules: true))
+    case "quectel": try await bench.plug(Fixtures.quectel())
+    case "quectel-mm": try await bench.plug(Fixtures.quectel(mmPrimary: 3))
+    case "cdc-acm": try await bench.plug(Fixtures.cdcACM())
     case "adapters":
-        try bench.plug(Fixtures.ftdi())
-        try bench.plug(Fixtures.cp210x())
+        try await bench.plug(Fixtures.ftdi())
+        try await bench.plug(Fixtures.cp210x())
     case "all":
         for device in [Fixtures.huawei(), Fixtures.simcom(), Fixtures.quectel(), Fixtures.cdcACM(),
                        Fixtures.ftdi(), Fixtures.cp210x()] {
-            try bench.plug(device)
+            try await bench.plug(device)
         }
     case "hotplug":
         try await hotplug(bench, &report)
@@ -149,9 +170,9 @@ func hotplug(_ bench: Bench, _ report: inout TestbedReport) async throws {
     let ftdi = Fixtures.ftdi(port: "1-5")
     let simcom = Fixtures.simcom(port: "1-2")
     let plugStart = clock.now
-    try bench.plug(huawei)
-    try bench.plug(ftdi)
-    try bench.plug(simcom)
+    try await bench.plug(huawei)
+    try await bench.plug(ftdi)
+    try await bench.plug(simcom)
     report.events.append(try await record(await events.next()))
     report.events.append(try await record(await events.next()))
     report.figures["plugToSecondAddedMilliseconds"] = (clock.now - plugStart).milliseconds
@@ -164,14 +185,14 @@ func hotplug(_ bench: Bench, _ report: inout TestbedReport) async throws {
     report.events.append(try await record(await events.next(), since: unplugged))
 
     let replugged = Fixtures.huawei(port: "1-7", ttys: ["ttyUSB30", "ttyUSB31", "ttyUSB32"])
-    try bench.plug(replugged)
+    try await bench.plug(replugged)
     report.events.append(try await record(await events.next()))
     unplugged = clock.now
     bench.unplug(replugged)
     report.events.append(try await record(await events.next(), since: unplugged))
 
     bench.unplug(ftdi)
-    try bench.plug(Fixtures.quectel(port: "1-3"))
+    try await bench.plug(Fixtures.quectel(port: "1-3"))
     report.events.append(try await record(await events.next()))
 }
 
@@ -179,7 +200,7 @@ func hotplug(_ bench: Bench, _ report: inout TestbedReport) async throws {
 
 let arguments = CommandLine.arguments.dropFirst()
 guard let scenario = arguments.first, scenario != "--help", scenario != "-h" else {
-    print("usage: umockdev-wrapper smsagent-testbed <scenario>\nscenarios:")
+    print("usage: umockdev-wrapper smsagent-testbed <scenario> [--table]\nscenarios:")
     for (name, text) in scenarios.sorted(by: { $0.key < $1.key }) { print("  \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(text)") }
     exit(2)
 }
@@ -192,11 +213,19 @@ let watchdog = Thread {
 }
 watchdog.start()
 
+/// `--table`: print what `smsagent discover --probe` would (for the README) instead of JSON.
+let asTable = arguments.contains("--table")
+
 func runAndReport(_ scenario: String) async -> Int32 {
     var report = TestbedReport(scenario: scenario)
     do {
         try await run(scenario, &report)
-        writeReport(report)
+        if asTable, var snapshot = report.snapshot {
+            if !report.probed.isEmpty { snapshot.modems = report.probed }
+            print(DiscoveryTable.render(snapshot), terminator: "")
+        } else {
+            writeReport(report)
+        }
         return 0
     } catch {
         report.error = "\(error)"

@@ -6,7 +6,9 @@ public enum DiscoveryTable {
             out += "No USB modem found.\n"
         }
         for (number, modem) in snapshot.modems.enumerated() {
-            let name = [modem.manufacturer, modem.product].compactMap { $0 }.joined(separator: " ")
+            var names = [modem.manufacturer, modem.product].compactMap { $0 }
+            if names.count == 2 && names[0] == names[1] { names.removeLast() }
+            let name = names.joined(separator: " ")
             out += "Modem \(number + 1): \(name.isEmpty ? "USB device" : name) (\(modem.vendorID):\(modem.productID))"
             if let layout = modem.layout { out += " — layout \(layout)" }
             out += "\n"
@@ -14,7 +16,7 @@ public enum DiscoveryTable {
             if let fingerprint = modem.fingerprint {
                 let parts = [fingerprint.model.map { "model \($0)" }, fingerprint.imsi.map { "IMSI \($0)" },
                              fingerprint.iccid.map { "ICCID \($0)" }].compactMap { $0 }
-                if !parts.isEmpty { out += "  sim:     \(parts.joined(separator: ", "))\n" }
+                if !parts.isEmpty { out += "  ident:   \(parts.joined(separator: ", "))\n" }
             }
             out += "  AT port: \(modem.atPort ?? "none") — \(modem.reason)\n"
             let rows = modem.ports.map { port in

@@ -10,13 +10,18 @@ public struct PortProbeResult: Codable, Sendable, Equatable {
     public var attempts: Int
     /// What went wrong, in words (`no answer`, `permission denied`, `non-AT bytes`).
     public var problem: String?
+    /// The identity read on a port that answered AT and accepted PDU mode (read in the same
+    /// session: the port is opened once per probe).
+    public var fingerprint: ModemFingerprint?
 
-    public init(answersAT: Bool, pduSMS: Bool = false, storage: String? = nil, attempts: Int, problem: String? = nil) {
+    public init(answersAT: Bool, pduSMS: Bool = false, storage: String? = nil, attempts: Int, problem: String? = nil,
+                fingerprint: ModemFingerprint? = nil) {
         self.answersAT = answersAT
         self.pduSMS = pduSMS
         self.storage = storage
         self.attempts = attempts
         self.problem = problem
+        self.fingerprint = fingerprint
     }
 
     /// One line for `smsagent discover`.
@@ -38,11 +43,12 @@ public struct ProbeOptions: Sendable {
     public var answerTimeout: Duration
     /// Pause between attempts (a port that just appeared may not be ready yet).
     public var retryDelay: Duration
-    /// Timeout of the later commands (`AT+CMGF=0`, `AT+CPMS?`, identity).
+    /// Timeout of the later commands (`AT+CMGF=0`, `AT+CPMS?`, identity) and of the resync after
+    /// an unanswered attempt.
     public var commandTimeout: Duration
 
     public init(attempts: Int = 3, answerTimeout: Duration = .milliseconds(500),
-                retryDelay: Duration = .milliseconds(300), commandTimeout: Duration = .seconds(2)) {
+                retryDelay: Duration = .milliseconds(300), commandTimeout: Duration = .seconds(1)) {
         self.attempts = attempts
         self.answerTimeout = answerTimeout
         self.retryDelay = retryDelay
@@ -50,11 +56,9 @@ public struct ProbeOptions: Sendable {
     }
 }
 
-/// Talks to one port briefly. Kept behind a protocol so tests and the ModemKit-based
-/// implementation can stand in for the built-in one.
+/// Talks to one port briefly (`ModemKitPortProber` by default; tests may stand in their own).
 public protocol PortProber: Sendable {
-    /// `AT`, then `AT+CMGF=0` and `AT+CPMS?` if it answered.
+    /// `AT` (retried while the port settles), then `AT+CMGF=0` and `AT+CPMS?` if it answered, then
+    /// the identity if it accepted PDU mode.
     func probe(devnode: String) async -> PortProbeResult
-    /// Manufacturer, model, IMEI, IMSI, ICCID, read on a port known to answer AT.
-    func fingerprint(devnode: String) async -> ModemFingerprint?
 }

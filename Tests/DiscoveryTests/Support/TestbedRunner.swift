@@ -1,0 +1,107 @@
+import Discovery
+import Foundation
+import Testing
+
+/// One hotplug event as the testbed reports it.
+struct EventRecord: Codable, Equatable {
+    var kind: String
+    var id: String
+    var devnodes: [String]
+    var atPort: String?
+    var layout: String?
+    var stableKey: String?
+    var latencyMilliseconds: Double?
+}
+
+/// What `smsagent-testbed <scenario>` prints.
+struct TestbedReport: Codable {
+    var scenario: String
+    var snapshot: DiscoverySnapshot?
+    var probed: [DiscoveredModem]
+    var events: [EventRecord]
+    var figures: [String: Double]
+    var error: String?
+
+    func probedModem(vendorID: String) throws -> DiscoveredModem {
+        try #require(probed.first { $0.vendorID == vendorID }, "no probed modem \(vendorID) in \(scenario)")
+    }
+
+    func enumeratedModem(vendorID: String) throws -> DiscoveredModem {
+        try #require(snapshot?.modems.first { $0.vendorID == vendorID }, "no enumerated modem \(vendorID) in \(scenario)")
+    }
+}
+
+struct TestbedFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Runs a testbed scenario in a child process under `umockdev-wrapper` (a process that owns a
+/// umockdev testbed must itself run under the preload). Reports are cached per scenario: several
+/// tests read the same run.
+actor TestbedRunner {
+    static let shared = TestbedRunner()
+    private var cache: [String: TestbedReport] = [:]
+
+    func report(_ scenario: String) throws -> TestbedReport {
+        if let cached = cache[scenario] { return cached }
+        let report = try Self.run(scenario)
+        cache[scenario] = report
+        return report
+    }
+
+    static func locateWrapper() throws -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") + ["/usr/bin"] {
+            let candidate = "\(dir)/umockdev-wrapper"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw TestbedFailure(description: """
+            umockdev-wrapper not found in PATH: the discovery tests need umockdev \
+            (Debian: apt-get install umockdev libumockdev-dev). They fail rather than skip.
+            """)
+    }
+
+    /// `.build/debug/smsagent-testbed`, next to the test bundle.
+    static func locateTestbed() throws -> String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("smsagent-testbed").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        throw TestbedFailure(description: "smsagent-testbed not found next to \(exe): run `swift build --build-tests` first")
+    }
+
+    static func run(_ scenario: String) throws -> TestbedReport {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try locateWrapper())
+        process.arguments = [try locateTestbed(), scenario]
+        var environment = ProcessInfo.processInfo.environment
+        environment["UMOCKDEV_DIR"] = nil
+        process.environment = environment
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        // Read to EOF first (a full pipe would block the child), then reap it. The testbed has its
+        // own 30 s watchdog, so this cannot hang for ever.
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let report: TestbedReport
+        do {
+            report = try JSONDecoder().decode(TestbedReport.self, from: output)
+        } catch {
+            throw TestbedFailure(description: """
+                smsagent-testbed \(scenario) exited \(process.terminationStatus) without a report (\(error)).
+                stdout: \(String(decoding: output, as: UTF8.self).prefix(2000))
+                stderr: \(String(decoding: errors, as: UTF8.self).prefix(2000))
+                """)
+        }
+        if let failure = report.error {
+            throw TestbedFailure(description: "scenario \(scenario) failed: \(failure)\nstderr: \(String(decoding: errors, as: UTF8.self).prefix(2000))")
+        }
+        return report
+    }
+}
