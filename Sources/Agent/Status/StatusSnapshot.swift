@@ -89,22 +89,19 @@ public struct QueueStatus: Codable, Sendable, Equatable {
     public var sending: Int
     public var sent: Int
     public var failed: Int
-    /// Messages in `new/` held until later (quiet hours, backoff).
-    public var held: Int
     /// Messages waiting because the credits are exhausted.
     public var waitingForCredits: Bool
 
-    public init(new: Int = 0, sending: Int = 0, sent: Int = 0, failed: Int = 0, held: Int = 0, waitingForCredits: Bool = false) {
+    public init(new: Int = 0, sending: Int = 0, sent: Int = 0, failed: Int = 0, waitingForCredits: Bool = false) {
         self.new = new
         self.sending = sending
         self.sent = sent
         self.failed = failed
-        self.held = held
         self.waitingForCredits = waitingForCredits
     }
 
     enum CodingKeys: String, CodingKey {
-        case new, sending, sent, failed, held
+        case new, sending, sent, failed
         case waitingForCredits = "waiting_for_credits"
     }
 }

@@ -1,0 +1,291 @@
+import Compliance
+import Discovery
+import Foundation
+import Logging
+import ModemKit
+import Records
+import ServiceLifecycle
+import Simulator
+
+/// Why the agent could not start, in words a person can act on.
+public enum AgentStartError: Error, CustomStringConvertible {
+    case dataDirectory(path: String, underlying: String)
+    case locked(path: String, holderPID: Int32?)
+    case noModems
+    case missingBrand
+
+    public var description: String {
+        switch self {
+        case .dataDirectory(let path, let underlying): "cannot open the data directory \(path): \(underlying)"
+        case .locked(let path, let pid):
+            "another smsagent\(pid.map { " (pid \($0))" } ?? "") is running on this data directory (\(path)); stop it first"
+        case .noModems: "no modem configured or discovered: add modems.devices, modems.simulated, or plug a modem in with modems.discovery on"
+        case .missingBrand: "sender.brand is required: every marketing SMS must name the advertiser (CPCE L34-5)"
+        }
+    }
+}
+
+/// The whole sending and receiving agent as one `Service`: takes the data directory's lock,
+/// settles what a crash left in `outbox/sending/`, starts one worker per modem (configured,
+/// simulated, discovered, and hot-plugged later), wakes them on every new outbox file (inotify),
+/// keeps `status.json` up to date, and on graceful shutdown (SIGTERM/SIGINT through
+/// `ServiceGroup`, or `requestStop()`) lets every worker finish the command in flight.
+public final class AgentRuntime: Service, Sendable {
+    public let configuration: AgentConfiguration
+    let clock: any AgentClock
+    let logger: Logger
+    let extraEndpoints: [ModemEndpoint]
+    let stopBell = Doorbell()
+    let readyBell: Doorbell?
+
+    /// - Parameters:
+    ///   - extraEndpoints: modems given by the caller (`smsagent demo`'s in-process simulators).
+    ///   - ready: rung once the agent runs (workers started).
+    public init(configuration: AgentConfiguration, clock: any AgentClock, logger: Logger,
+                extraEndpoints: [ModemEndpoint] = [], ready: Doorbell? = nil) {
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        self.extraEndpoints = extraEndpoints
+        self.readyBell = ready
+    }
+
+    /// Ends `run()` gracefully (as SIGTERM does).
+    public func requestStop() async {
+        await stopBell.ring()
+    }
+
+    public func run() async throws {
+        let configuration = self.configuration
+        if configuration.sender.brand == nil, configuration.compliance.mode == .marketing {
+            throw AgentStartError.missingBrand
+        }
+        let dataDirectory: DataDirectory
+        do {
+            dataDirectory = try DataDirectory(path: configuration.dataDirectory, options: .init(
+                hashOptOuts: configuration.inbound.hashOptOuts, openingBalance: configuration.credits.openingBalance, logger: logger))
+        } catch {
+            throw AgentStartError.dataDirectory(path: configuration.dataDirectory, underlying: "\(error)")
+        }
+        let lock: DataDirectoryLock
+        do {
+            lock = try dataDirectory.lock()
+        } catch RecordsError.locked(let path, let pid) {
+            throw AgentStartError.locked(path: path, holderPID: pid)
+        }
+        defer { lock.release() }
+
+        try recover(dataDirectory)
+
+        let dispatcher = Dispatcher(outbox: dataDirectory.outbox, ledger: dataDirectory.ledger, optOuts: dataDirectory.optOuts,
+                                    configuration: configuration, clock: clock, logger: logger)
+        let inbound = try InboundProcessor(configuration: configuration, dataDirectory: dataDirectory, clock: clock, logger: logger)
+        let statusBell = Doorbell()
+        let sentToday = Self.sentToday(ledger: dataDirectory.ledger, clock: clock,
+                                       timeZone: TimeZone(identifier: configuration.compliance.timeZone) ?? .current)
+        let clock = self.clock
+        let logger = self.logger
+        let pool = ModemPool(logger: logger) { endpoint in
+            ModemWorker(endpoint: endpoint, dispatcher: dispatcher, configuration: configuration, clock: clock, inbound: inbound,
+                        sentToday: sentToday[endpoint.id] ?? 0, logger: logger,
+                        statusChanged: { Task { await statusBell.ring() } })
+        }
+        let watcher = try OutboxWatcher(directory: dataDirectory.path + "/outbox/new", logger: logger)
+        let startedAt = clock.now()
+
+        let endpoints = configuredEndpoints() + extraEndpoints
+        for endpoint in endpoints { await pool.add(endpoint) }
+        let discovery = configuration.modems.discovery ? ModemDiscovery(logger: logger) : nil
+        if let discovery {
+            await discoverAtStart(discovery, pool: pool)
+        }
+        if await pool.count == 0 && !(configuration.modems.discovery && configuration.modems.hotplug) {
+            watcher.stop()
+            throw AgentStartError.noModems
+        }
+
+        try await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await _ in watcher.events {
+                        await pool.wakeAll()
+                    }
+                }
+                group.addTask {
+                    await self.statusLoop(dataDirectory: dataDirectory, pool: pool, dispatcher: dispatcher, bell: statusBell, startedAt: startedAt)
+                }
+                if let discovery, configuration.modems.hotplug {
+                    group.addTask { await self.followHotplug(discovery, pool: pool) }
+                }
+                let count = await pool.count
+                logger.info("agent running", metadata: ["data": "\(dataDirectory.path)", "modems": "\(count)",
+                                                        "throttle": "\(DurationText.format(configuration.modems.throttle.minInterval)) / \(configuration.modems.throttle.dailyCap) a day"])
+                await readyBell?.ring()
+                // Wake-ups also come from the clock: credits topped up by another process, held messages.
+                await stopBell.wait()
+                logger.info("stopping: finishing the commands in flight")
+                await pool.stopAll()
+                watcher.stop()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            Task { await self.stopBell.ring() }
+        }
+        try? await writeStatus(dataDirectory: dataDirectory, pool: pool, dispatcher: dispatcher, startedAt: startedAt, state: "stopped")
+        logger.info("agent stopped")
+    }
+
+    // MARK: - Start-up
+
+    /// Settles `outbox/sending/` after a crash with the configured ambiguous-window policy, and
+    /// makes sure every part the modems accepted is in the ledger (commits are idempotent).
+    func recover(_ dataDirectory: DataDirectory) throws {
+        let report = try dataDirectory.outbox.recoverAfterCrash(policy: configuration.sending.ambiguousWindow)
+        guard !report.entries.isEmpty else { return }
+        var actions: [String: Int] = [:]
+        var ambiguous = 0
+        for entry in report.entries {
+            actions[entry.action.rawValue, default: 0] += 1
+            ambiguous += entry.ambiguousParts.count
+            guard !entry.acceptedParts.isEmpty, let found = try? dataDirectory.outbox.find(entry.id) else { continue }
+            let message = found.message
+            let messageClass = message.messageClass ?? (message.kind != nil ? .notification : configuration.compliance.effectiveDefaultClass)
+            let recipient = (try? PhoneNumber.parse(message.to, defaultCountry: configuration.compliance.defaultCountry).e164) ?? message.to
+            for attempt in entry.acceptedParts {
+                _ = try? dataDirectory.ledger.commit(row: LedgerRow(
+                    time: attempt.answeredAt ?? attempt.startedAt, messageID: entry.id, recipient: recipient,
+                    messageClass: messageClass.rawValue, segments: 1, credits: configuration.credits.cost(perSegmentFor: messageClass),
+                    modem: attempt.modem, refs: attempt.reference.map { [$0] } ?? [], part: attempt.part))
+            }
+        }
+        logger.notice("recovered messages left in outbox/sending/ by an interrupted run", metadata: [
+            "requeued": "\(actions["requeued"] ?? 0)", "sent": "\(actions["sent"] ?? 0)", "failed": "\(actions["failed"] ?? 0)",
+            "ambiguous_parts": "\(ambiguous)", "policy": "\(configuration.sending.ambiguousWindow.rawValue)",
+        ])
+    }
+
+    func configuredEndpoints() -> [ModemEndpoint] {
+        var endpoints: [ModemEndpoint] = []
+        let modems = configuration.modems
+        for device in modems.devices where device.enabled {
+            endpoints.append(.serial(id: device.name, path: device.path, baud: device.baud, flowControl: device.flowControl,
+                                     pin: device.pin ?? modems.pin, smsc: device.smsc ?? modems.smsc,
+                                     throttle: device.throttle ?? modems.throttle, origin: "config"))
+        }
+        for simulated in modems.simulated where simulated.enabled {
+            var simulatorConfiguration = SimulatorConfiguration.fast
+            simulatorConfiguration.name = simulated.name
+            simulatorConfiguration.ownNumber = simulated.ownNumber
+            let profile = ModemProfile(rawValue: simulated.profile) ?? .generic
+            let modem = SimulatedModem(profile: profile, configuration: simulatorConfiguration, logger: logger)
+            endpoints.append(.simulated(modem, id: simulated.name, throttle: simulated.throttle ?? modems.throttle))
+        }
+        return endpoints
+    }
+
+    func discoverAtStart(_ discovery: ModemDiscovery, pool: ModemPool) async {
+        let found: [DiscoveredModem]
+        do {
+            found = try discovery.enumerate()
+        } catch {
+            logger.warning("modem discovery failed; using the configured modems only", metadata: ["error": "\(error)"])
+            return
+        }
+        for modem in found {
+            await join(modem, discovery: discovery, pool: pool)
+        }
+    }
+
+    func join(_ found: DiscoveredModem, discovery: ModemDiscovery, pool: ModemPool) async {
+        var modem = found
+        if modem.atPort == nil {
+            modem = await discovery.probe(modem)
+        }
+        guard let port = modem.atPort else {
+            logger.info("USB modem without a usable AT port ignored", metadata: ["device": "\(modem.id)", "reason": "\(modem.reason)"])
+            return
+        }
+        let configuredPaths = Set(configuration.modems.devices.map { Self.resolve($0.path) })
+        let alreadyRunning = await pool.contains(port: port)
+        if configuredPaths.contains(Self.resolve(port)) || alreadyRunning { return }
+        let id = [modem.manufacturer, modem.product].compactMap { $0 }.joined(separator: " ").isEmpty
+            ? modem.stableKey : "\(modem.product ?? modem.manufacturer ?? "modem")-\(modem.serial ?? URL(fileURLWithPath: port).lastPathComponent)"
+        await pool.add(.serial(id: id, path: port, pin: configuration.modems.pin, smsc: configuration.modems.smsc,
+                               throttle: configuration.modems.throttle, origin: "discovery"), deviceKey: modem.id)
+    }
+
+    func followHotplug(_ discovery: ModemDiscovery, pool: ModemPool) async {
+        let events: AsyncStream<HotplugEvent>
+        do {
+            events = try discovery.hotplug()
+        } catch {
+            logger.warning("cannot follow modem hotplug events", metadata: ["error": "\(error)"])
+            return
+        }
+        for await event in events {
+            switch event {
+            case .added(let modem):
+                await join(modem, discovery: discovery, pool: pool)
+            case .removed(let id, _):
+                await pool.remove(deviceKey: id)
+            }
+        }
+    }
+
+    static func resolve(_ path: String) -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map {
+            $0.hasPrefix("/") ? $0 : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent($0).standardizedFileURL.path
+        } ?? path
+    }
+
+    /// Messages each modem sent today (from the ledger), so a restart keeps the daily cap.
+    static func sentToday(ledger: any CreditLedger, clock: any AgentClock, timeZone: TimeZone) -> [String: Int] {
+        guard let rows = try? ledger.rows() else { return [:] }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let today = calendar.startOfDay(for: clock.now())
+        var messages: [String: Set<String>] = [:]
+        for row in rows where row.part != nil && row.time >= today {
+            messages[row.modem, default: []].insert(row.messageID)
+        }
+        return messages.mapValues(\.count)
+    }
+
+    // MARK: - Status
+
+    func statusLoop(dataDirectory: DataDirectory, pool: ModemPool, dispatcher: Dispatcher, bell: Doorbell, startedAt: Date) async {
+        while !Task.isCancelled {
+            await dispatcher.recheckCredits()
+            do {
+                try await writeStatus(dataDirectory: dataDirectory, pool: pool, dispatcher: dispatcher, startedAt: startedAt, state: "running")
+            } catch {
+                logger.debug("cannot write status.json", metadata: ["error": "\(error)"])
+            }
+            if !(await dispatcher.waitingForCredits) {
+                // Credits came back, or held messages fell due: let the workers look.
+                await pool.wakeAll()
+            }
+            await bell.wait(upTo: configuration.statusInterval)
+            if Task.isCancelled { return }
+            // Coalesce bursts of changes.
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    func writeStatus(dataDirectory: DataDirectory, pool: ModemPool, dispatcher: Dispatcher, startedAt: Date, state: String) async throws {
+        let counts = (try? dataDirectory.outbox.counts()) ?? OutboxCounts()
+        let balance = (try? dataDirectory.ledger.balance()) ?? 0
+        let available = (try? dataDirectory.ledger.available()) ?? balance
+        let waiting = await dispatcher.waitingForCredits
+        let states: [OptOutState] = (try? dataDirectory.optOuts.current()) ?? []
+        let optOutCount = states.filter(\.optedOut).count
+        let snapshot = StatusSnapshot(
+            updatedAt: clock.now(), pid: getpid(), startedAt: startedAt, state: state,
+            modems: await pool.statuses(),
+            queue: QueueStatus(new: counts.new, sending: counts.sending, sent: counts.sent, failed: counts.failed, waitingForCredits: waiting),
+            credits: CreditStatus(balance: balance, reserved: balance - available, low: balance < configuration.credits.lowBalanceWarning,
+                                  exhausted: waiting),
+            optOuts: optOutCount)
+        try snapshot.write(dataDirectory: dataDirectory.path)
+    }
+}
