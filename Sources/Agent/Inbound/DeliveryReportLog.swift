@@ -56,7 +56,7 @@ public final class DeliveryReportLog: Sendable {
     public let path: String
     private let gate = Mutex<Void>(())
 
-    public init(path: String) throws {
+    public init(path: String) {
         self.path = path
     }
 

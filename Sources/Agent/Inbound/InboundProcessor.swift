@@ -41,8 +41,8 @@ public actor InboundProcessor {
     private var drainingModems: Set<String> = []
     private var waitingDrains: [String: [CheckedContinuation<Void, Never>]] = [:]
 
-    public init(configuration: AgentConfiguration, dataDirectory: DataDirectory, clock: any AgentClock, logger: Logger) throws {
-        self.init(configuration: configuration, stores: try InboundStores(dataDirectory), clock: clock, logger: logger)
+    public init(configuration: AgentConfiguration, dataDirectory: DataDirectory, clock: any AgentClock, logger: Logger) {
+        self.init(configuration: configuration, stores: InboundStores(dataDirectory), clock: clock, logger: logger)
     }
 
     /// With explicit stores (tests inject faults through them).

@@ -27,11 +27,11 @@ public struct InboundStores: Sendable {
     }
 
     /// The file records of a data directory.
-    public init(_ dataDirectory: DataDirectory) throws {
+    public init(_ dataDirectory: DataDirectory) {
         let outbox = dataDirectory.outbox
         self.init(archive: dataDirectory.inbox, optOuts: dataDirectory.optOuts,
                   confirmations: dataDirectory.confirmations, outbox: outbox, reassembly: dataDirectory.reassembly,
-                  deliveries: try DeliveryReportLog(path: dataDirectory.path + "/" + DeliveryReportLog.fileName),
+                  deliveries: DeliveryReportLog(path: dataDirectory.path + "/" + DeliveryReportLog.fileName),
                   outboxMessages: { folder in try outbox.messages(in: folder) })
     }
 }
