@@ -60,6 +60,13 @@ import Testing
         #expect(claimed.message.attempts.isEmpty)
     }
 
+    @Test func aFileWithoutCreationTimeGetsItsModificationTime() throws {
+        let outbox = try self.outbox
+        try tmp.write("outbox/new/x.json", #"{"to": "+33612345678", "text": "hi"}"#)
+        try FileManager.default.setAttributes([.modificationDate: Date.fixed(-60)], ofItemAtPath: tmp.file("outbox/new/x.json"))
+        #expect(try outbox.claimNext(now: .fixed())?.message.createdAt == .fixed(-60))
+    }
+
     @Test(arguments: [
         ("not json at all", "not valid JSON"),
         (#"{"text": "no recipient"}"#, "missing field \"to\""),

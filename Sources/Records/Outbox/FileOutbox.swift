@@ -74,8 +74,8 @@ public final class FileOutbox: Outbox, Sendable {
                 let id = Self.id(fromFileName: name)
                 let message: OutboxMessage
                 do {
-                    guard let bytes = try readSpoolFile(source) else { continue }   // taken meanwhile
-                    message = try decodeSpoolFile(bytes, id: id)
+                    guard let file = try readSpoolFile(source) else { continue }   // taken meanwhile
+                    message = try decodeSpoolFile(file, id: id)
                 } catch let problem as SpoolProblem {
                     if let moved = try reject(source, name: name, id: id, reason: problem.reason) {
                         rejected.append(moved)
@@ -171,8 +171,8 @@ public final class FileOutbox: Outbox, Sendable {
                 let id = Self.id(fromFileName: name)
                 var message: OutboxMessage
                 do {
-                    guard let bytes = try readSpoolFile(source) else { continue }
-                    message = try decodeSpoolFile(bytes, id: id)
+                    guard let file = try readSpoolFile(source) else { continue }
+                    message = try decodeSpoolFile(file, id: id)
                 } catch let problem as SpoolProblem {
                     _ = try reject(source, name: name, id: id, reason: problem.reason)
                     report.entries.append(.init(id: id, action: .failed, ambiguousParts: [], acceptedParts: [], reason: problem.reason))
@@ -279,8 +279,8 @@ public final class FileOutbox: Outbox, Sendable {
         try Self.validateID(id)
         for folder in [OutboxFolder.sending, .new, .sent, .failed] {
             let file = path(folder, id: id)
-            guard let bytes = try readSpoolFile(file) else { continue }
-            if let message = try? decodeSpoolFile(bytes, id: id) { return (folder, message) }
+            guard let contents = try readSpoolFile(file) else { continue }
+            if let message = try? decodeSpoolFile(contents, id: id) { return (folder, message) }
         }
         return nil
     }
@@ -289,8 +289,8 @@ public final class FileOutbox: Outbox, Sendable {
     public func messages(in folder: OutboxFolder) throws -> [OutboxMessage] {
         try FileSystem.listDirectory(path(folder)).filter { !$0.hasPrefix(".") && !$0.hasSuffix(".reason") }.sorted()
             .compactMap { name in
-                guard let bytes = try readSpoolFile(path(folder) + "/" + name) else { return nil }
-                return try? decodeSpoolFile(bytes, id: Self.id(fromFileName: name))
+                guard let contents = try readSpoolFile(path(folder) + "/" + name) else { return nil }
+                return try? decodeSpoolFile(contents, id: Self.id(fromFileName: name))
             }
     }
 
@@ -319,7 +319,12 @@ public final class FileOutbox: Outbox, Sendable {
     }
 
     /// `nil` when the file is gone (claimed or moved meanwhile).
-    private func readSpoolFile(_ file: String) throws -> [UInt8]? {
+    private struct SpoolFile {
+        var bytes: [UInt8]
+        var modified: Date
+    }
+
+    private func readSpoolFile(_ file: String) throws -> SpoolFile? {
         let fd: Int32
         do {
             fd = try FileSystem.open(file, O_RDONLY | O_NOFOLLOW)
@@ -335,16 +340,17 @@ public final class FileOutbox: Outbox, Sendable {
             guard st.st_size.asInt <= Self.maximumFileSize else {
                 throw SpoolProblem(reason: "larger than \(Self.maximumFileSize) bytes")
             }
-            return try FileSystem.readToEnd(fd, path: file)
+            let modified = Date(timeIntervalSince1970: TimeInterval(st.st_mtim.tv_sec) + TimeInterval(st.st_mtim.tv_nsec) / 1e9)
+            return SpoolFile(bytes: try FileSystem.readToEnd(fd, path: file), modified: modified)
         } catch let RecordsError.system(operation, _, code) {
             throw SpoolProblem(reason: "cannot \(operation): \(String(cString: strerror(code))) (errno \(code))")
         }
     }
 
-    private func decodeSpoolFile(_ bytes: [UInt8], id: String) throws -> OutboxMessage {
+    private func decodeSpoolFile(_ file: SpoolFile, id: String) throws -> OutboxMessage {
         var message: OutboxMessage
         do {
-            message = try RecordCoding.decoder().decode(OutboxMessage.self, from: Data(bytes))
+            message = try RecordCoding.decoder().decode(OutboxMessage.self, from: Data(file.bytes))
         } catch let error as DecodingError {
             throw SpoolProblem(reason: Self.describe(error))
         } catch {
@@ -354,6 +360,9 @@ public final class FileOutbox: Outbox, Sendable {
         if message.to.trimmingCharacters(in: .whitespaces).isEmpty { throw SpoolProblem(reason: "\"to\" is empty") }
         if message.text.isEmpty { throw SpoolProblem(reason: "\"text\" is empty") }
         message.id = id
+        if message.createdAt == OutboxMessage.unknownCreationDate {
+            message.createdAt = file.modified   // no created_at: when the file was written
+        }
         return message
     }
 
@@ -401,10 +410,10 @@ public final class FileOutbox: Outbox, Sendable {
         try Self.validateID(id)
         let file = path(.sending, id: id)
         do {
-            guard let bytes = try readSpoolFile(file) else {
+            guard let contents = try readSpoolFile(file) else {
                 throw RecordsError.messageNotFound(id: id, folder: path(.sending))
             }
-            return try decodeSpoolFile(bytes, id: id)
+            return try decodeSpoolFile(contents, id: id)
         } catch let problem as SpoolProblem {
             throw RecordsError.malformedSpoolFile(path: file, reason: problem.reason)
         }

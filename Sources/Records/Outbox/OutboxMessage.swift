@@ -54,7 +54,7 @@ public struct OutboxMessage: Codable, Sendable, Equatable {
         text = try c.decode(String.self, forKey: .text)
         messageClass = try c.decodeIfPresent(MessageClass.self, forKey: .messageClass)
         campaign = try c.decodeIfPresent(String.self, forKey: .campaign)
-        createdAt = try c.decodeIfPresent(Date.self, forKey: .createdAt) ?? Date(timeIntervalSince1970: 0)
+        createdAt = try c.decodeIfPresent(Date.self, forKey: .createdAt) ?? Self.unknownCreationDate
         kind = try c.decodeIfPresent(String.self, forKey: .kind)
         notBefore = try c.decodeIfPresent(Date.self, forKey: .notBefore)
         attempts = try c.decodeIfPresent([SendAttempt].self, forKey: .attempts) ?? []
@@ -74,6 +74,9 @@ public struct OutboxMessage: Codable, Sendable, Equatable {
         if !attempts.isEmpty { try c.encode(attempts, forKey: .attempts) }
         try c.encodeIfPresent(result, forKey: .result)
     }
+
+    /// Placeholder while decoding a file without `created_at` (the outbox uses the file's mtime).
+    static let unknownCreationDate = Date(timeIntervalSince1970: 0)
 
     /// A new sortable id: UTC time to the millisecond, then 8 random hex digits
     /// (`20261129T104030123Z-9f3a61c2`). Lexical order is creation order.
