@@ -59,8 +59,9 @@ final class Bench {
         testbed = try Testbed()
         var logger = Logger(label: "smsagent.testbed")
         logger.logLevel = ProcessInfo.processInfo.environment["SMSAGENT_TESTBED_DEBUG"] == nil ? .warning : .trace
-        let options = ProbeOptions(attempts: 3, answerTimeout: .milliseconds(250), retryDelay: .milliseconds(50),
-                                   commandTimeout: .milliseconds(500))
+        // Shorter than the shipped defaults (silent ports cost less), with room for a loaded CI machine.
+        let options = ProbeOptions(attempts: 3, answerTimeout: .milliseconds(400), retryDelay: .milliseconds(50),
+                                   commandTimeout: .milliseconds(800))
         discovery = ModemDiscovery(logger: logger, prober: ModemKitPortProber(options: options, logger: logger))
     }
 
@@ -146,7 +147,7 @@ func run(_ scenario: String, _ report: inout TestbedReport) async throws {
 /// another USB socket with other tty numbers; finally a sentinel Quectel proves no stray events came.
 func hotplug(_ bench: Bench, _ report: inout TestbedReport) async throws {
     let clock = ContinuousClock()
-    let stream = try bench.discovery.hotplug(settle: .milliseconds(300))
+    let stream = try bench.discovery.hotplug(settle: .milliseconds(500))
     guard bench.testbed.monitorBound else {
         throw TestbedError(description: "the udev monitor did not bind a socket in the testbed")
     }

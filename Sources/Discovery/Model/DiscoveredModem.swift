@@ -1,23 +1,3 @@
-/// What the modem and its SIM say about themselves (read on the AT port during a probe).
-///
-/// IMEI: `AT+CGSN` (TS 27.007 §5.4); IMSI: `AT+CIMI` (§5.6); ICCID: `AT+CCID`/`AT+ICCID` (vendor).
-public struct ModemFingerprint: Codable, Sendable, Equatable {
-    public var manufacturer: String?
-    public var model: String?
-    public var imei: String?
-    public var imsi: String?
-    public var iccid: String?
-
-    public init(manufacturer: String? = nil, model: String? = nil, imei: String? = nil,
-                imsi: String? = nil, iccid: String? = nil) {
-        self.manufacturer = manufacturer
-        self.model = model
-        self.imei = imei
-        self.imsi = imsi
-        self.iccid = iccid
-    }
-}
-
 /// One physical USB modem and its ttys.
 public struct DiscoveredModem: Codable, Sendable, Equatable, Identifiable {
     /// The syspath of the USB device (`/sys/devices/…/1-1`): unique while plugged, changes with the
@@ -116,46 +96,4 @@ public struct DiscoveredModem: Codable, Sendable, Equatable, Identifiable {
         try c.encodeIfPresent(fingerprint, forKey: .fingerprint)
         try c.encode(stableKey, forKey: .stableKey)
     }
-}
-
-/// A USB tty that discovery saw and deliberately left alone (a USB-serial cable, a device
-/// ModemManager's lists call "not a modem").
-public struct IgnoredDevice: Codable, Sendable, Equatable {
-    public var id: String
-    public var vendorID: String
-    public var productID: String
-    public var product: String?
-    public var devnodes: [String]
-    public var driver: String?
-    public var reason: String
-
-    public init(id: String, vendorID: String, productID: String, product: String?, devnodes: [String],
-                driver: String?, reason: String) {
-        self.id = id
-        self.vendorID = vendorID
-        self.productID = productID
-        self.product = product
-        self.devnodes = devnodes
-        self.driver = driver
-        self.reason = reason
-    }
-}
-
-/// Everything one enumeration found.
-public struct DiscoverySnapshot: Codable, Sendable, Equatable {
-    public var modems: [DiscoveredModem]
-    public var ignored: [IgnoredDevice]
-
-    public init(modems: [DiscoveredModem], ignored: [IgnoredDevice]) {
-        self.modems = modems
-        self.ignored = ignored
-    }
-}
-
-/// A change in the set of plugged modems (`ModemDiscovery.hotplug`).
-public enum HotplugEvent: Sendable, Equatable {
-    /// A stick's ports have all appeared (after the settling time). Not probed yet.
-    case added(DiscoveredModem)
-    /// The first of its ports (or the USB device itself) went away: stop using it now.
-    case removed(id: String, devnodes: [String])
 }
