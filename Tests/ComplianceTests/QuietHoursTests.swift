@@ -144,4 +144,14 @@ struct QuietHoursTests {
         #expect(String(decoding: data, as: UTF8.self).contains(#""08:30""#))
         #expect(try JSONDecoder().decode(QuietHours.self, from: data) == .frStrict)
     }
+
+    @Test("decoding refuses schedules that would never open or are inverted", arguments: [
+        #"{"name":"x","windows":[],"holidays":"none"}"#,
+        #"{"windows":[{"days":[],"start":"08:00","end":"20:00"}]}"#,
+        #"{"windows":[{"days":[2],"start":"20:00","end":"08:00"}]}"#,
+        #"{"windows":[{"days":[2],"start":"25:00","end":"26:00"}]}"#,
+    ])
+    func decodingValidates(json: String) {
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(QuietHours.self, from: Data(json.utf8)) }
+    }
 }

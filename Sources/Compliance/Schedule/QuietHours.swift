@@ -8,8 +8,19 @@ import Foundation
 public struct QuietHours: Sendable, Hashable, Codable {
     /// The preset name or `"custom"`.
     public var name: String
-    public var windows: [SendingWindow]
+    /// Never empty (checked by every initialiser, decoding included).
+    public private(set) var windows: [SendingWindow]
     public var holidays: HolidayCalendar
+
+    enum CodingKeys: String, CodingKey { case name, windows, holidays }
+
+    /// Decoding validates like `init(name:windows:holidays:)`: a schedule without windows is refused.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(name: container.decodeIfPresent(String.self, forKey: .name) ?? "custom",
+                      windows: container.decode([SendingWindow].self, forKey: .windows),
+                      holidays: container.decodeIfPresent(HolidayCalendar.self, forKey: .holidays) ?? .none)
+    }
 
     public init(name: String = "custom", windows: [SendingWindow], holidays: HolidayCalendar = .none) throws(QuietHoursError) {
         guard !windows.isEmpty else { throw .noWindows }
@@ -119,7 +130,8 @@ public struct QuietHours: Sendable, Hashable, Codable {
                 return opening
             }
         }
-        return date
+        // Unreachable for validated windows (one opens every week); hold rather than send.
+        return date.addingTimeInterval(370 * 86_400)
     }
 
     static func calendar(_ timeZone: TimeZone) -> Calendar {

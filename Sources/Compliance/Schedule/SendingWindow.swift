@@ -82,9 +82,21 @@ extension String {
 
 /// Sending is allowed on `days` from `start` (inclusive) to `end` (exclusive), local time.
 public struct SendingWindow: Sendable, Hashable, Codable, CustomStringConvertible {
-    public var days: [Weekday]
-    public var start: TimeOfDay
-    public var end: TimeOfDay
+    /// Never empty, sorted.
+    public private(set) var days: [Weekday]
+    /// Always before `end`.
+    public private(set) var start: TimeOfDay
+    public private(set) var end: TimeOfDay
+
+    enum CodingKeys: String, CodingKey { case days, start, end }
+
+    /// Decoding validates like `init(days:start:end:)`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(days: container.decode([Weekday].self, forKey: .days),
+                      start: container.decode(TimeOfDay.self, forKey: .start),
+                      end: container.decode(TimeOfDay.self, forKey: .end))
+    }
 
     public init(days: [Weekday], start: TimeOfDay, end: TimeOfDay) throws(QuietHoursError) {
         guard !days.isEmpty else { throw .invalidWindow(spec: "\(start)-\(end)", reason: "no day given") }
