@@ -133,7 +133,7 @@ extension ModemEngine {
     /// CME error for a command that needs an unlocked SIM.
     func simFailureCME() -> ATFailure? {
         switch sim {
-        case .ready: nil
+        case .ready: simBusy ? .cme(14) : nil
         case .pin: .cme(11)
         case .puk: .cme(12)
         case .absent: .cme(10)
@@ -144,7 +144,7 @@ extension ModemEngine {
     /// CMS error for an SMS command that needs an unlocked SIM (TS 27.005 §3.2.5).
     func simFailureCMS() -> ATFailure? {
         switch sim {
-        case .ready: nil
+        case .ready: simBusy ? .cms(314) : nil
         case .pin: .cms(311)
         case .puk: .cms(316)
         case .absent: .cms(310)

@@ -98,7 +98,10 @@ extension ModemEngine {
     mutating func sendCommand(_ c: ATCommand) -> CommandResult {
         guard c.form == .set else { return c.form == .test ? .ok([]) : .failed(.cms(302)) }
         if let failure = simFailureCMS() { return .failed(failure) }
-        guard cmgf == 0 else { return .failed(.cms(305)) }
+        if cmgf == 1 {
+            guard let destination = c.arguments.first?.value, SimulatorPDU.isPhoneNumber(destination) else { return .failed(.cms(305)) }
+            return .prompt(PDUEntry(purpose: .sendText(destination: destination), length: 0))
+        }
         guard let length = c.arguments.first?.int, (7...164).contains(length) else { return .failed(.cms(304)) }
         return .prompt(PDUEntry(purpose: .send, length: length))
     }
@@ -121,6 +124,15 @@ extension ModemEngine {
         let hex = String(decoding: entry.buffer, as: UTF8.self)
         let latency = latency(for: "+CMGS")
         func fail(_ code: Int) -> [EngineStep] { [.wait(latency), .write(failureBytes(.cms(code)))] }
+        if case .sendText(let destination) = entry.purpose {
+            let text = String(decoding: entry.buffer, as: UTF8.self)
+            guard let septets = GSMAlphabet.septets(for: text), septets.count <= 160 else { return fail(305) }
+            return submit(DecodedSubmit(
+                smsc: nil, messageReference: 0, destination: destination, statusReportRequested: false,
+                rejectDuplicates: false, validityPeriodFormat: 2, protocolIdentifier: 0, dataCodingScheme: 0,
+                messageClass: nil, encoding: .gsm7, concatenation: nil, text: text, tpduLength: 0),
+                pdu: "", fault: entry.fault, latency: latency)
+        }
         guard let octets = SimulatorPDU.octets(fromHex: hex), let smscLength = octets.first,
               octets.count == 1 + Int(smscLength) + entry.length else { return fail(304) }
         switch entry.purpose {
@@ -131,39 +143,48 @@ extension ModemEngine {
             stores[memory] = store
             return [.write(informationBytes(["+CMGW: \(slot + profile.firstIndex)"]) + okBytes())]
         case .send:
-            let submit: DecodedSubmit
-            do { submit = try SimulatorPDU.decodeSubmit(hex: hex) } catch { return fail(304) }
+            let decoded: DecodedSubmit
+            do { decoded = try SimulatorPDU.decodeSubmit(hex: hex) } catch { return fail(304) }
             if smscLength == 0, serviceCentre == nil { return fail(330) }
-            switch entry.fault {
-            case .cms(let code)?: return fail(code)
-            case .error?: return [.wait(latency), .write(failureBytes(.error))]
-            case .noReply?: return []
-            default: break
-            }
-            guard functionality == 1 else { return fail(331) }
-            guard registrationStat == 1 || registrationStat == 5 else { return fail(331) }
-            if let code = configuration.rejectedRecipients[submit.destination] { return fail(code) }
-            let reference = nextMessageReference
-            nextMessageReference = (nextMessageReference + 1) % 256
-            let submittedAt = now
-            let part = SubmittedPart(
-                number: submit.destination, text: submit.text, messageReference: reference,
-                concatenation: submit.concatenation, encoding: submit.encoding,
-                statusReportRequested: submit.statusReportRequested, messageClass: submit.messageClass,
-                pdu: hex.uppercased(), submittedAt: submittedAt)
-            var steps: [EngineStep] = [.wait(latency)]
-            if let message = log.add(part) { steps.append(.submitted(message)) }
-            if entry.fault != .noReplyAfterSubmit {
-                steps.append(.write(informationBytes(["+CMGS: \(reference)"]) + okBytes()))
-            }
-            if submit.statusReportRequested, configuration.statusReports {
-                let status = configuration.deliveryStatus[submit.destination] ?? 0
-                steps.append(.schedule(configuration.statusReportDelay,
-                                       .statusReport(reference: reference, recipient: submit.destination,
-                                                     submitted: submittedAt, status: status)))
-            }
-            return steps
+            return submit(decoded, pdu: hex.uppercased(), fault: entry.fault, latency: latency)
+        case .sendText:
+            return []
         }
+    }
+
+    /// The network takes (or refuses) one SMS-SUBMIT.
+    mutating func submit(_ submit: DecodedSubmit, pdu: String, fault: SimulatorFault?, latency: Duration) -> [EngineStep] {
+        func fail(_ code: Int) -> [EngineStep] { [.wait(latency), .write(failureBytes(.cms(code)))] }
+        if serviceCentre == nil, submit.smsc == nil, cmgf == 1 { return fail(330) }
+        switch fault {
+        case .cms(let code)?: return fail(code)
+        case .error?: return [.wait(latency), .write(failureBytes(.error))]
+        case .noReply?: return []
+        default: break
+        }
+        guard functionality == 1 else { return fail(331) }
+        guard registrationStat == 1 || registrationStat == 5 else { return fail(331) }
+        if let code = configuration.rejectedRecipients[submit.destination] { return fail(code) }
+        let reference = nextMessageReference
+        nextMessageReference = (nextMessageReference + 1) % 256
+        let submittedAt = now
+        let part = SubmittedPart(
+            number: submit.destination, text: submit.text, messageReference: reference,
+            concatenation: submit.concatenation, encoding: submit.encoding,
+            statusReportRequested: submit.statusReportRequested, messageClass: submit.messageClass,
+            pdu: pdu, submittedAt: submittedAt)
+        var steps: [EngineStep] = [.wait(latency)]
+        if let message = log.add(part) { steps.append(.submitted(message)) }
+        if fault != .noReplyAfterSubmit {
+            steps.append(.write(informationBytes(["+CMGS: \(reference)"]) + okBytes()))
+        }
+        if submit.statusReportRequested, configuration.statusReports {
+            let status = configuration.deliveryStatus[submit.destination] ?? 0
+            steps.append(.schedule(configuration.statusReportDelay,
+                                   .statusReport(reference: reference, recipient: submit.destination,
+                                                 submitted: submittedAt, status: status)))
+        }
+        return steps
     }
 
     /// The network's SMS-STATUS-REPORT arrives (TS 27.005 §3.4.1 `<ds>`).
@@ -173,6 +194,9 @@ extension ModemEngine {
             offsetMinutes: configuration.timeZoneOffsetMinutes, status: status, smsc: serviceCentre)
         switch cnmi[3] {
         case 1:
+            if cmgf == 1, case .statusReport(let mr, let ra, let type, let scts, let dt, let st)? = try? SimulatorPDU.textView(ofHex: pdu) {
+                return smsURC(["+CDS: 6,\(mr),\"\(ra)\",\(type),\"\(scts)\",\"\(dt)\",\(st)"])
+            }
             return smsURC(["+CDS: \(SimulatorPDU.tpduLength(ofHex: pdu))\r\n\(pdu)"])
         case 2:
             let memory = memories[2]
@@ -191,6 +215,9 @@ extension ModemEngine {
     /// (`+CMTI` when mt = 1 or 3). With the receiving memory full it waits at the SMSC.
     mutating func deliverInbound(_ pdu: String) -> [EngineStep] {
         if cnmi[1] == 2 {
+            if cmgf == 1, case .deliver(let originator, _, let timestamp, let text)? = try? SimulatorPDU.textView(ofHex: pdu) {
+                return smsURC(["+CMT: \"\(originator)\",,\"\(timestamp)\"\r\n\(text)"])
+            }
             return smsURC(["+CMT: ,\(SimulatorPDU.tpduLength(ofHex: pdu))\r\n\(pdu)"])
         }
         let memory = memories[2]
@@ -224,10 +251,14 @@ extension ModemEngine {
 
     mutating func listCommand(_ c: ATCommand) -> CommandResult {
         if let failure = simFailureCMS() { return .failed(failure) }
-        if c.form == .test { return .ok(["+CMGL: (0-4)"]) }
-        guard cmgf == 0 else { return .failed(.cms(302)) }
+        if c.form == .test {
+            return .ok([cmgf == 0 ? "+CMGL: (0-4)" : "+CMGL: (" + Self.statusNames.map { "\"\($0)\"" }.joined(separator: ",") + ")"])
+        }
         let wanted: Int
-        if c.form == .action { wanted = 0 } else {
+        if c.form == .action { wanted = 0 } else if cmgf == 1 {
+            guard let name = c.arguments.first?.value.uppercased(), let value = Self.statusNames.firstIndex(of: name) else { return .failed(.cms(305)) }
+            wanted = value
+        } else {
             guard let value = c.arguments.first?.int, (0...4).contains(value) else { return .failed(.cms(304)) }
             wanted = value
         }
@@ -236,8 +267,12 @@ extension ModemEngine {
         var lines: [String] = []
         for slot in store.slots.keys.sorted() {
             guard let sms = store.slots[slot], wanted == 4 || sms.status == wanted else { continue }
-            lines.append("+CMGL: \(slot + profile.firstIndex),\(sms.status),,\(SimulatorPDU.tpduLength(ofHex: sms.pdu))")
-            lines.append(sms.pdu)
+            if cmgf == 1 {
+                lines += textLines(prefix: "+CMGL: \(slot + profile.firstIndex),", sms)
+            } else {
+                lines.append("+CMGL: \(slot + profile.firstIndex),\(sms.status),,\(SimulatorPDU.tpduLength(ofHex: sms.pdu))")
+                lines.append(sms.pdu)
+            }
             if sms.status == 0 { store.slots[slot]?.status = 1 }
         }
         stores[memory] = store
@@ -247,7 +282,6 @@ extension ModemEngine {
     mutating func readCommand(_ c: ATCommand) -> CommandResult {
         if let failure = simFailureCMS() { return .failed(failure) }
         if c.form == .test { return .ok([]) }
-        guard cmgf == 0 else { return .failed(.cms(302)) }
         let memory = memories[0]
         guard c.form == .set, let index = c.arguments.first?.int, var store = stores[memory] else { return .failed(.cms(304)) }
         let slot = index - profile.firstIndex
@@ -258,7 +292,27 @@ extension ModemEngine {
         }
         if sms.status == 0 { store.slots[slot]?.status = 1 }
         stores[memory] = store
+        if cmgf == 1 { return .ok(textLines(prefix: "+CMGR: ", sms)) }
         return .ok(["+CMGR: \(sms.status),,\(SimulatorPDU.tpduLength(ofHex: sms.pdu))", sms.pdu])
+    }
+
+    static let statusNames = ["REC UNREAD", "REC READ", "STO UNSENT", "STO SENT", "ALL"]
+
+    /// A stored message as text mode shows it (TS 27.005 §3.4.2 / §3.4.3, `+CSDH=0`).
+    func textLines(prefix: String, _ sms: StoredSMS) -> [String] {
+        let stat = "\"\(Self.statusNames[min(sms.status, 3)])\""
+        if let view = try? SimulatorPDU.textView(ofHex: sms.pdu) {
+            switch view {
+            case .deliver(let originator, _, let timestamp, let text):
+                return ["\(prefix)\(stat),\"\(originator)\",,\"\(timestamp)\"", text]
+            case .statusReport(let reference, let recipient, let type, let submitted, let discharged, let status):
+                return ["\(prefix)\(stat),6,\(reference),\"\(recipient)\",\(type),\"\(submitted)\",\"\(discharged)\",\(status)"]
+            }
+        }
+        if let submit = try? SimulatorPDU.decodeSubmit(hex: sms.pdu) {
+            return ["\(prefix)\(stat),\"\(submit.destination)\",", submit.text]
+        }
+        return ["\(prefix)\(stat),\"\",", ""]
     }
 
     mutating func deleteCommand(_ c: ATCommand) -> CommandResult {

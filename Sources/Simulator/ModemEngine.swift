@@ -13,6 +13,7 @@ enum EngineStep: Sendable {
 enum ScheduledEvent: Sendable {
     case statusReport(reference: Int, recipient: String, submitted: Date, status: UInt8)
     case boot
+    case simReady
 }
 
 /// The result of one command of a line.
@@ -33,7 +34,7 @@ enum ATFailure: Equatable {
 }
 
 struct PDUEntry: Sendable {
-    enum Purpose: Sendable { case send, write(status: Int) }
+    enum Purpose: Sendable { case send, write(status: Int), sendText(destination: String) }
     var purpose: Purpose
     var length: Int
     var buffer: [UInt8] = []
@@ -110,6 +111,8 @@ struct ModemEngine: Sendable {
     var simReadyURCPending = false
     var storageFullReported = false
     var deletionHappened = false
+    /// The SIM answers "busy" until then (after a PIN unlock).
+    var simBusyUntil: Date?
 
     init(profile: ModemProfile, configuration: SimulatorConfiguration) {
         self.profile = profile
@@ -139,7 +142,24 @@ struct ModemEngine: Sendable {
         memories = ["SM", "SM", "SM"]
         lineBuffer = []; pduEntry = nil; hung = false
         bufferedURCs = []
+        simBusyUntil = nil
         if sim != .absent, sim != .blocked, sim != .puk { sim = pin == nil ? .ready : .pin }
+    }
+
+    static func seconds(_ d: Duration) -> TimeInterval {
+        let (s, atto) = d.components
+        return TimeInterval(s) + TimeInterval(atto) / 1e18
+    }
+
+    /// The SIM finished initialising after an unlock.
+    mutating func simReady() -> [EngineStep] {
+        simBusyUntil = nil
+        return configuration.bootURCs ? urc(profile.simReadyURCs) : []
+    }
+
+    var simBusy: Bool {
+        guard let until = simBusyUntil else { return false }
+        return now < until
     }
 
     /// Power-on URCs.
@@ -234,7 +254,18 @@ struct ModemEngine: Sendable {
                     steps.append(.write(okBytes()))
                 default:
                     if echo { echoed.append(byte) }
-                    if byte != 0x0D, byte != 0x0A, byte != 0x20, pduEntry!.buffer.count < 1024 { pduEntry!.buffer.append(byte) }
+                    if case .sendText = pduEntry!.purpose {
+                        // Text mode: each CR starts a new line of the message, with a new prompt (TS 27.005 §3.5.1).
+                        if byte == 0x0D {
+                            flushEcho()
+                            pduEntry!.buffer.append(0x0A)
+                            steps.append(.write(Array("\r\n> ".utf8)))
+                        } else if byte != 0x0A, pduEntry!.buffer.count < 1024 {
+                            pduEntry!.buffer.append(byte)
+                        }
+                    } else if byte != 0x0D, byte != 0x0A, byte != 0x20, pduEntry!.buffer.count < 1024 {
+                        pduEntry!.buffer.append(byte)
+                    }
                 }
                 continue
             }
@@ -347,7 +378,12 @@ struct ModemEngine: Sendable {
         }
         if simReadyURCPending {
             simReadyURCPending = false
-            if configuration.bootURCs { steps += urc(profile.simReadyURCs) }
+            if configuration.simInitialisation > .zero {
+                simBusyUntil = now.addingTimeInterval(Self.seconds(configuration.simInitialisation))
+                steps.append(.schedule(configuration.simInitialisation, .simReady))
+            } else if configuration.bootURCs {
+                steps += urc(profile.simReadyURCs)
+            }
         }
         if registrationURCPending {
             registrationURCPending = false

@@ -193,6 +193,8 @@ public actor SimulatedModem {
             emit(engine.deliverStatusReport(reference: reference, recipient: recipient, submitted: submitted, status: status))
         case .boot:
             emit(engine.bootSteps())
+        case .simReady:
+            emit(engine.simReady())
         }
     }
 

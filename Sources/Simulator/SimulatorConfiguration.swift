@@ -47,6 +47,10 @@ public struct SimulatorConfiguration: Sendable {
     public var rejectedRecipients: [String: Int] = [:]
     /// Periodic vendor noise (Huawei `^RSSI` …); nil = none.
     public var noiseInterval: Duration? = nil
+    /// After the PIN is accepted the SIM keeps initialising this long: SMS commands answer
+    /// `+CMS ERROR: 314` and others `+CME ERROR: 14` (SIM busy), and the profile's SIM-ready URCs
+    /// (`SMS Ready`, `+QIND: SMS DONE` …) come at the end, as on real modems.
+    public var simInitialisation: Duration = .zero
     /// Emit the profile's power-on URCs when a host first connects and after a reset.
     public var bootURCs: Bool = true
     /// Time zone of the simulated network's time stamps.

@@ -67,7 +67,8 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Append each submitted message as one JSON line to this file.")
     var record: String?
 
-    @Option(help: "Latency of every command in milliseconds (replaces the profile's realistic table).")
+    @Option(name: [.customLong("latency-ms"), .customLong("latency")],
+            help: "Latency of every command in milliseconds (replaces the profile's realistic table).")
     var latencyMs: Int?
 
     @Option(help: "Latency of AT+CMGS in milliseconds.")
@@ -75,6 +76,9 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @Option(help: "Vendor noise (Huawei ^RSSI...) every N milliseconds; 0 = off.")
     var noiseMs: Int = 0
+
+    @Option(help: "After the PIN, the SIM stays busy this many milliseconds (CMS 314 / CME 14), then says it is ready.")
+    var simBusyMs: Int = 0
 
     @Flag(help: "Do not emit the profile's power-on URCs.")
     var noBootUrcs = false
@@ -119,6 +123,7 @@ struct SimulateCommand: AsyncParsableCommand {
             if let cmgsLatencyMs { configuration.latency["+CMGS"] = .milliseconds(cmgsLatencyMs) }
             configuration.noiseInterval = noiseMs > 0 ? .milliseconds(noiseMs) : nil
             configuration.bootURCs = !noBootUrcs
+            configuration.simInitialisation = .milliseconds(max(0, simBusyMs))
             configuration.statusReports = !noStatusReports
             configuration.imei = Self.imei(index: index, profile: chosen)
             configuration.imsi = "20801" + String(format: "%010d", 1_000_000 + index)

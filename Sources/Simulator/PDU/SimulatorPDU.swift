@@ -344,6 +344,71 @@ enum SimulatorPDU {
         return max(0, all.count - 1 - Int(first))
     }
 
+    // MARK: text-mode views of stored PDUs (TS 27.005 §3.4.2 text mode)
+
+    /// `yy/MM/dd,hh:mm:ss±zz` from a TP-SCTS (TS 27.005 §3.1 `<scts>`).
+    static func timestampText(_ octets: [UInt8]) -> String {
+        guard octets.count == 7 else { return "" }
+        func value(_ o: UInt8) -> Int { Int(o & 0x0F) * 10 + Int(o >> 4) }
+        let zone = Int(octets[6] & 0x07) * 10 + Int(octets[6] >> 4)
+        let sign = octets[6] & 0x08 != 0 ? "-" : "+"
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(two(value(octets[0])))/\(two(value(octets[1])))/\(two(value(octets[2]))),"
+            + "\(two(value(octets[3]))):\(two(value(octets[4]))):\(two(value(octets[5])))\(sign)\(two(zone))"
+    }
+
+    /// What text mode shows of a stored PDU: the header fields and the text.
+    enum TextView {
+        case deliver(originator: String, type: Int, timestamp: String, text: String)
+        case statusReport(reference: Int, recipient: String, type: Int, submitted: String, discharged: String, status: Int)
+    }
+
+    static func textView(ofHex hex: String) throws(PDUFormatError) -> TextView {
+        guard let all = octets(fromHex: hex), let smscLength = all.first else { throw PDUFormatError(reason: "not hex") }
+        var reader = OctetReader(all)
+        _ = try reader.bytes(1 + Int(smscLength), "SMSC")
+        let first = try reader.byte("first octet")
+        switch first & 0x03 {
+        case 0x00:
+            let typePosition = reader.position + 1
+            let originator = try decodeAddress(&reader)
+            let type = Int(all[typePosition])
+            _ = try reader.byte("TP-PID")
+            let dcs = try reader.byte("TP-DCS")
+            let scts = try reader.bytes(7, "TP-SCTS")
+            let udl = Int(try reader.byte("TP-UDL"))
+            let ud = Array(all[reader.position...])
+            let (encoding, _) = try alphabet(of: dcs)
+            let headerLength = first & 0x40 != 0 ? Int(ud.first ?? 0) + 1 : 0
+            let text: String
+            switch encoding {
+            case .gsm7:
+                let skip = headerLength > 0 ? (headerLength * 8 + 6) / 7 : 0
+                text = GSMAlphabet.text(from: Array(GSMAlphabet.unpack(ud, count: udl).dropFirst(skip)))
+            case .ucs2:
+                let body = Array(ud.dropFirst(headerLength))
+                var units: [UInt16] = []
+                for i in stride(from: 0, to: body.count - 1, by: 2) { units.append(UInt16(body[i]) << 8 | UInt16(body[i + 1])) }
+                text = String(decoding: units, as: UTF16.self)
+            case .eightBit:
+                text = SimulatorPDU.hex(Array(ud.dropFirst(headerLength)))
+            }
+            return .deliver(originator: originator, type: type, timestamp: timestampText(scts), text: text)
+        case 0x02:
+            let reference = Int(try reader.byte("TP-MR"))
+            let typePosition = reader.position + 1
+            let recipient = try decodeAddress(&reader)
+            let type = Int(all[typePosition])
+            let submitted = try reader.bytes(7, "TP-SCTS")
+            let discharged = try reader.bytes(7, "TP-DT")
+            let status = Int(try reader.byte("TP-ST"))
+            return .statusReport(reference: reference, recipient: recipient, type: type,
+                                 submitted: timestampText(submitted), discharged: timestampText(discharged), status: status)
+        default:
+            throw PDUFormatError(reason: "no text view for TP-MTI \(first & 0x03)")
+        }
+    }
+
     // MARK: SMS-STATUS-REPORT encoding (TS 23.040 §9.2.2.3)
 
     static func encodeStatusReport(reference: Int, recipient: String, submitted: Date, discharged: Date,
