@@ -5,6 +5,8 @@ extension ATCommand {
     public static let iccidQuectel = vendor("AT+QCCID")
     /// SIMCom `AT+CICCID` (SIM7600) answers `+ICCID:`.
     public static let iccidSIMCom = vendor("AT+CICCID")
+    /// `AT+CRSM=176,12258,0,0,10`: READ BINARY of EF_ICCID (TS 27.007 §8.18, TS 51.011 §10.1.1).
+    public static let iccidFromSIMFile = vendor("AT+CRSM=176,12258,0,0,10")
     /// Huawei `AT^CPIN?`: remaining PIN/PUK attempts.
     public static let pinRetriesHuawei = vendor("AT^CPIN?")
     /// Quectel `AT+QPINC="SC"`: remaining PIN/PUK attempts.
@@ -13,7 +15,7 @@ extension ATCommand {
     public static let pinRetriesSIMCom = vendor("AT+SPIC")
 
     /// The ICCID commands tried in order when `AT+CCID` fails.
-    public static let iccidCommands: [ATCommand] = [.iccid, .iccidHuawei, .iccidQuectel, .iccidSIMCom]
+    public static let iccidCommands: [ATCommand] = [.iccid, .iccidHuawei, .iccidQuectel, .iccidSIMCom, .iccidFromSIMFile]
     /// The retry-counter commands tried in order (TS 27.007 §8.65 `+CPINR` first).
     public static let pinRetryCommands: [ATCommand] = [.pinRetries, .pinRetriesHuawei, .pinRetriesQuectel, .pinRetriesSIMCom]
 

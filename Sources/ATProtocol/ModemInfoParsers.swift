@@ -25,17 +25,35 @@ public enum ModemInfoParsers {
         digits(identityValue(response, prefix: "+CIMI"), allowed: 6...15)
     }
 
-    /// ICCID from `+CCID: 89…`, `^ICCID: 89…` (Huawei), `+QCCID: 89…` (Quectel), `+ICCID: 89…` (SIMCom) or
-    /// a bare line. Up to 20 digits; a trailing `F` filler is removed.
+    /// ICCID from `+CCID: 89…`, `^ICCID: …` (Huawei), `+QCCID: 89…` (Quectel), `+ICCID: 89…` (SIMCom), a
+    /// bare line, or `+CRSM: 144,0,"…"` (EF_ICCID read with `AT+CRSM=176,12258,0,0,10`, TS 51.011
+    /// §10.1.1). EF_ICCID is stored with swapped nibbles (`98…`); such values are swapped back. Up to 20
+    /// digits; trailing `F` filler removed.
     public static func iccid(_ response: ATResponse) -> String? {
         for line in response.lines {
             let (name, fields) = ATFields.split(line)
-            let candidate = name == nil ? line.trimmingCharacters(quotes: true) : fields.first?.value
-            guard var value = candidate?.uppercased() else { continue }
+            let candidate: String?
+            switch name?.uppercased() {
+            case nil: candidate = line.trimmingCharacters(quotes: true)
+            case "+CRSM": candidate = fields.count >= 3 && fields[0].int == 144 ? fields[2].value : nil
+            default: candidate = fields.first?.value
+            }
+            guard var value = candidate?.uppercased(), value.allSatisfy(\.isASCIIDigitOrHex) else { continue }
+            if value.hasPrefix("98") { value = swapNibbles(value) }
             while value.hasSuffix("F") { value.removeLast() }
-            if (18...20).contains(value.count), value.allSatisfy(\.isASCIIDigitOrHex), value.hasPrefix("89") { return value }
+            if (18...20).contains(value.count), value.hasPrefix("89"), value.allSatisfy(\.isASCIIDigit) { return value }
         }
         return nil
+    }
+
+    static func swapNibbles(_ value: String) -> String {
+        var characters = Array(value)
+        var i = 0
+        while i + 1 < characters.count {
+            characters.swapAt(i, i + 1)
+            i += 2
+        }
+        return String(characters)
     }
 
     /// The numbers of `+CNUM: [<alpha>],<number>,<type>` lines (TS 27.007 §7.1), in order.

@@ -1,0 +1,148 @@
+import Foundation
+import ModemKit
+import SMSCodec
+import Simulator
+import Testing
+
+@Suite("Modem faults: each recovered from or reported with a typed error")
+struct FaultTests {
+    static let quick = ModemOptions.testing(timeout: .milliseconds(400))
+
+    @Test("no reply: .timeout, then the next command works", arguments: everyProfileAndLink)
+    func noReply(profile: ModemProfile, link: Link) async throws {
+        let bench = try await Bench.ready(profile, link, options: Self.quick)
+        defer { Task { await bench.tearDown() } }
+        await bench.simulator.inject(fault: .noReply, command: "+CSQ")
+        await #expect(throws: ModemError.timeout(command: "AT+CSQ")) { try await bench.modem.signal() }
+        #expect(try await bench.modem.signal().rssi == 20)
+        #expect(try await bench.modem.storageUsage().read.total == 30)
+    }
+
+    @Test("plain ERROR: .error", arguments: everyProfileAndLink)
+    func error(profile: ModemProfile, link: Link) async throws {
+        let bench = try await Bench.ready(profile, link)
+        defer { Task { await bench.tearDown() } }
+        await bench.simulator.inject(fault: .error, command: "+CSQ")
+        await #expect(throws: ModemError.error(command: "AT+CSQ", result: "ERROR")) { try await bench.modem.signal() }
+        #expect(try await bench.modem.signal().rssi == 20)
+    }
+
+    @Test("CME errors carry code and meaning", arguments: ModemProfile.allCases, [3, 4, 14, 100])
+    func cme(profile: ModemProfile, code: Int) async throws {
+        let bench = try await Bench.ready(profile, .memory)
+        defer { Task { await bench.tearDown() } }
+        await bench.simulator.inject(fault: .cme(code), command: "+CPMS")
+        await #expect(throws: ModemError.cme(code: code, meaning: ATErrorCatalogue.meaning(of: code, in: .cme), command: "AT+CPMS?")) {
+            try await bench.modem.storageUsage()
+        }
+    }
+
+    @Test("CMS errors on AT+CMGS come back typed, and the next send goes through", arguments: ModemProfile.allCases, [500, 330, 38, 304])
+    func cmsOnSend(profile: ModemProfile, code: Int) async throws {
+        let bench = try await Bench.ready(profile, .memory)
+        defer { Task { await bench.tearDown() } }
+        await bench.simulator.inject(fault: .cms(code), command: "+CMGS")
+        let pdu = try SMSSubmitEncoder.encode(to: "+33612345678", text: "hello")[0]
+        do {
+            _ = try await bench.modem.send(pdu)
+            Issue.record("the send should have failed")
+        } catch let error as ModemError {
+            guard case .cms(let reported, _, let command) = error else {
+                Issue.record("expected a CMS error, got \(error)")
+                return
+            }
+            #expect(reported == code)
+            #expect(command == "AT+CMGS=\(pdu.tpduLength)")
+            #expect(error.isTemporary == ATErrorCatalogue.isTemporary(code, in: .cms))
+        }
+        _ = try await bench.modem.send(pdu)
+        #expect(await bench.simulator.submitted.count == 1)
+    }
+
+    @Test("garbage before an answer is dropped and the answer still arrives", arguments: everyProfileAndLink)
+    func garbage(profile: ModemProfile, link: Link) async throws {
+        let bench = try await Bench.ready(profile, link)
+        defer { Task { await bench.tearDown() } }
+        await bench.simulator.inject(fault: .garbage([0xFF, 0x00, 0xFE, 0x0D, 0x0A, 0x80, 0x81]), command: "+CSQ")
+        #expect(try await bench.modem.signal().rssi == 20)
+    }
+
+    @Test("no answer after the PDU: .timeout, ESC sent, the modem usable again", arguments: everyProfileAndLink)
+    func noReplyAfterSubmit(profile: ModemProfile, link: Link) async throws {
+        let bench = try await Bench.ready(profile, link, options: Self.quick)
+        defer { Task { await bench.tearDown() } }
+        await bench.simulator.inject(fault: .noReplyAfterSubmit, command: "+CMGS")
+        let pdu = try SMSSubmitEncoder.encode(to: "+33612345678", text: "hello")[0]
+        await #expect(throws: ModemError.timeout(command: "AT+CMGS=\(pdu.tpduLength)")) { try await bench.modem.send(pdu) }
+        #expect(try await bench.modem.signal().rssi == 20)
+        _ = try await bench.modem.send(pdu)
+    }
+
+    @Test("a hung port times out every command, and recovers when it answers again", arguments: everyProfileAndLink)
+    func hang(profile: ModemProfile, link: Link) async throws {
+        let bench = try await Bench.ready(profile, link, options: Self.quick)
+        defer { Task { await bench.tearDown() } }
+        await bench.simulator.inject(fault: .hang)
+        await #expect(throws: ModemError.timeout(command: "AT+CSQ")) { try await bench.modem.signal() }
+        await #expect(throws: ModemError.self) { try await bench.modem.signal() }
+        await bench.simulator.clearFaults()
+        #expect(try await bench.modem.signal().rssi == 20)
+    }
+
+    @Test("unplug: the command in flight fails with .transportClosed and the URC stream ends", arguments: everyProfileAndLink)
+    func unplugInFlight(profile: ModemProfile, link: Link) async throws {
+        let bench = try await Bench.ready(profile, link, options: .testing(timeout: .seconds(10)))
+        defer { Task { await bench.tearDown() } }
+        let last = Task { () -> UnsolicitedResult? in
+            var last: UnsolicitedResult?
+            for await event in bench.modem.unsolicited { last = event }
+            return last
+        }
+        await bench.simulator.inject(fault: .hang)
+        let inFlight = Task { try await bench.modem.signal() }
+        await bench.simulator.settle()
+        await bench.simulator.unplug()
+        await #expect {
+            _ = try await inFlight.value
+        } throws: { error in
+            if case ModemError.transportClosed = error { return true }
+            return false
+        }
+        guard case .transportClosed(let port, _) = await last.value else {
+            Issue.record("the URC stream did not end with .transportClosed")
+            return
+        }
+        #expect(port == bench.modem.port)
+        await #expect(throws: ModemError.self) { try await bench.modem.signal() }
+        #expect(await bench.modem.isClosed)
+    }
+
+    @Test("unplug while idle is noticed without any command", arguments: everyProfileAndLink)
+    func unplugIdle(profile: ModemProfile, link: Link) async throws {
+        let bench = try await Bench.ready(profile, link)
+        defer { Task { await bench.tearDown() } }
+        let closed = Task { await firstEvent(on: bench.modem) { if case .transportClosed = $0 { true } else { false } } }
+        await bench.simulator.unplug()
+        #expect(await closed.value != nil)
+    }
+
+    @Test("commands from several tasks never interleave on the wire", arguments: ModemProfile.allCases)
+    func oneInFlight(profile: ModemProfile) async throws {
+        let bench = try await Bench.ready(profile, .memory)
+        defer { Task { await bench.tearDown() } }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<20 {
+                group.addTask {
+                    if i.isMultiple(of: 2) {
+                        let rssi = try await bench.modem.signal().rssi
+                        #expect(rssi == 20)
+                    } else {
+                        let total = try await bench.modem.storageUsage().read.total
+                        #expect(total == 30)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
