@@ -78,6 +78,7 @@ public final class ModemDiscovery: Sendable {
     public func hotplug(settle: Duration = .milliseconds(1500)) throws -> AsyncStream<HotplugEvent> {
         let context = try UdevContext()
         let monitor = try UdevMonitor(context: context)
+        logger.debug("hotplug monitor bound", metadata: ["udev.source": "\(monitor.source)"])
         let wake = try WakePipe()
         let (stream, continuation) = AsyncStream.makeStream(of: HotplugEvent.self, bufferingPolicy: .unbounded)
         let loop = HotplugLoop(monitor: monitor, wake: wake, settle: settle, continuation: continuation,

@@ -15,3 +15,19 @@ struct RealSysfsTests {
         #expect(DiscoveryTable.render(DiscoverySnapshot(modems: [], ignored: [])) == "No USB modem found.\n")
     }
 }
+
+/// Hotplug on this machine's real udev/netlink (no modem comes; the monitor must start and stop).
+@Suite("Hotplug on the real system")
+struct RealHotplugTests {
+    @Test("the hotplug stream starts without error and ends when its consumer stops")
+    func startsAndStops() async throws {
+        let stream = try ModemDiscovery().hotplug(settle: .milliseconds(100))
+        let consumer = Task {
+            var events = 0
+            for await _ in stream { events += 1 }
+            return events
+        }
+        consumer.cancel()
+        #expect(await consumer.value == 0)
+    }
+}

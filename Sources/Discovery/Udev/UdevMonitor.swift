@@ -3,8 +3,12 @@ import CUdev
 import Glibc
 #endif
 
-/// Owns one `struct udev_monitor *` bound to the "udev" netlink group (events after udev's rules
-/// ran, so our `SMSAGENT_*` properties are present), filtered to ttys and USB devices.
+/// Owns one `struct udev_monitor *`, filtered to ttys and USB devices.
+///
+/// Source: the "udev" netlink group (events after udevd ran the rules, so our `SMSAGENT_*`
+/// properties are present) when udevd runs (`/run/udev/control` exists); otherwise the "kernel"
+/// group, so that hotplug still works in containers and minimal systems without udevd (libudev
+/// would silently disable a "udev" monitor there).
 ///
 /// Not `Sendable`: created by `ModemDiscovery.hotplug`, then handed to the hotplug thread, which is
 /// its only user from then on.
@@ -12,10 +16,13 @@ final class UdevMonitor {
     let context: UdevContext
     let handle: OpaquePointer
 
-    init(context: UdevContext) throws {
+    let source: String
+
+    init(context: UdevContext, source: String = UdevMonitor.defaultSource) throws {
         self.context = context
-        guard let handle = udev_monitor_new_from_netlink(context.handle, "udev") else {
-            throw UdevError.callFailed(call: "udev_monitor_new_from_netlink(udev)", errno: errno)
+        self.source = source
+        guard let handle = udev_monitor_new_from_netlink(context.handle, source) else {
+            throw UdevError.callFailed(call: "udev_monitor_new_from_netlink(\(source))", errno: errno)
         }
         self.handle = handle
         var status = udev_monitor_filter_add_match_subsystem_devtype(handle, "tty", nil)
@@ -32,6 +39,10 @@ final class UdevMonitor {
     }
 
     deinit { udev_monitor_unref(handle) }
+
+    static var defaultSource: String {
+        access("/run/udev/control", F_OK) == 0 ? "udev" : "kernel"
+    }
 
     /// The socket to `poll()` for readability.
     var fileDescriptor: Int32 { udev_monitor_get_fd(handle) }
