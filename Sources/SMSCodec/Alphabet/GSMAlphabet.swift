@@ -11,28 +11,38 @@ public enum GSMAlphabet {
     /// The characters that cost two septets (an escape and a code in the extension table).
     public static let extensionCharacters: Set<Character> = ["\u{0C}", "^", "{", "}", "\\", "[", "~", "]", "|", "€"]
 
-    static let encodeTable: [UInt32: UInt8] = {
-        var map = [UInt32: UInt8]()
+    /// Scalar → septet code, for the scalars below `directLimit` (the Latin and Greek letters of
+    /// the table): 0xFFFF none, 0x00cc a basic code, 0x1Bcc an escape sequence. `€` is the only
+    /// encodable scalar above the limit.
+    static let directLimit: UInt32 = 0x400
+    static let directTable: [UInt16] = {
+        var table = [UInt16](repeating: 0xFFFF, count: Int(directLimit))
+        for (code, scalar) in GSMCharacterSet.defaultSingleShift where scalar.value < directLimit {
+            table[Int(scalar.value)] = 0x1B00 | UInt16(code)
+        }
         for (code, scalar) in GSMCharacterSet.defaultLocking.enumerated() where code != 0x1B && code != 0x09 {
-            map[scalar.value] = UInt8(code)
+            table[Int(scalar.value)] = UInt16(code)
         }
-        return map
+        return table
     }()
+    static let euroSequence: UInt16 = 0x1B65
 
-    static let encodeExtensionTable: [UInt32: UInt8] = {
-        var map = [UInt32: UInt8]()
-        for (code, scalar) in GSMCharacterSet.defaultSingleShift where code != 0x1B {
-            map[scalar.value] = code
+    /// 0x00cc, 0x1Bcc or nil (see `directTable`).
+    @inline(__always)
+    static func lookup(_ scalar: Unicode.Scalar) -> UInt16? {
+        let v = scalar.value
+        if v < directLimit {
+            let entry = directTable[Int(v)]
+            return entry == 0xFFFF ? nil : entry
         }
-        return map
-    }()
+        return v == 0x20AC ? euroSequence : nil
+    }
 
     /// Septets (1, or 2 for an escape sequence) for one scalar, or nil if it is not in the default alphabet.
     @inline(__always)
     static func septetCost(_ scalar: Unicode.Scalar) -> Int? {
-        if encodeTable[scalar.value] != nil { return 1 }
-        if encodeExtensionTable[scalar.value] != nil { return 2 }
-        return nil
+        guard let entry = lookup(scalar) else { return nil }
+        return entry > 0xFF ? 2 : 1
     }
 
     /// Whether every scalar of `character` is in the default alphabet or its extension table.
@@ -50,14 +60,9 @@ public enum GSMAlphabet {
         var out = [UInt8]()
         out.reserveCapacity(text.unicodeScalars.count)
         for scalar in text.unicodeScalars {
-            if let code = encodeTable[scalar.value] {
-                out.append(code)
-            } else if let code = encodeExtensionTable[scalar.value] {
-                out.append(escape)
-                out.append(code)
-            } else {
-                return nil
-            }
+            guard let entry = lookup(scalar) else { return nil }
+            if entry > 0xFF { out.append(escape) }
+            out.append(UInt8(truncatingIfNeeded: entry))
         }
         return out
     }

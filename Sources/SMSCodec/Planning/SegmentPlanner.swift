@@ -33,9 +33,10 @@ public enum SegmentPlanner {
                 nonGSM.append(character)
             }
         } else {
-            var seen = Set<Character>()
-            for character in sent where GSMAlphabet.extensionCharacters.contains(character) && seen.insert(character).inserted {
-                extensions.append(character)
+            // Extension characters are single scalars: collect them from the costs, not by graphemes.
+            var seen = Set<UInt32>()
+            for (i, cost) in costs.enumerated() where cost == 2 && seen.insert(scalars[i].value).inserted {
+                extensions.append(Character(scalars[i]))
             }
         }
 
