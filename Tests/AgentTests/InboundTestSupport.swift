@@ -20,6 +20,12 @@ struct InboundFixture {
 
     static let brand = "Boulangerie Martin"
 
+    static func quietLogger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = .critical
+        return logger
+    }
+
     static func make(hashOptOuts: Bool = false, storageCapacity: Int = 30, modemID: String = "sim0",
                      root existing: URL? = nil) async throws -> InboundFixture {
         let root = existing ?? FileManager.default.temporaryDirectory
@@ -36,7 +42,7 @@ struct InboundFixture {
         simulatorConfiguration.bootURCs = false
         simulatorConfiguration.name = modemID
         let simulator = SimulatedModem(configuration: simulatorConfiguration)
-        let modem = Modem(transport: await simulator.connectInMemory(), logger: Logger(label: "test.modem"))
+        let modem = Modem(transport: await simulator.connectInMemory(), logger: InboundFixture.quietLogger("test.modem"))
         try await modem.initialise()
         return InboundFixture(root: root, configuration: configuration, dataDirectory: dataDirectory,
                               simulator: simulator, modem: modem, modemID: modemID, clock: FixedClock(Date()))
@@ -49,7 +55,7 @@ struct InboundFixture {
         var configuration = self.configuration
         configure(&configuration)
         return InboundProcessor(configuration: configuration, stores: stores ?? InboundStores(dataDirectory),
-                                clock: now.map(FixedClock.init) ?? clock, logger: Logger(label: "test.inbound"))
+                                clock: now.map(FixedClock.init) ?? clock, logger: InboundFixture.quietLogger("test.inbound"))
     }
 
     @discardableResult
