@@ -9,6 +9,13 @@ struct SMSAgentCommand: AsyncParsableCommand {
             PDUCommand.self,
             DiscoverCommand.self,
             SimulateCommand.self,
+            DemoCommand.self,
+            RunCommand.self,
+            SendCommand.self,
+            CampaignCommand.self,
+            PreviewCommand.self,
+            StatusCommand.self,
+            CheckConfigCommand.self,
         ]
     )
 }

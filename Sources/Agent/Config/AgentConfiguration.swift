@@ -131,6 +131,11 @@ public struct ComplianceOptions: Sendable, Equatable {
         FooterPolicy.defaultCountryLocales.merging(countryLocales) { _, configured in configured }
     }
 
+    /// The locale of the footer, confirmations and help replies for `number` (by its region).
+    public func locale(for number: PhoneNumber) -> String {
+        effectiveCountryLocales[number.region] ?? locale
+    }
+
     public var effectiveDefaultClass: MessageClass {
         defaultClass ?? mode.defaultClass
     }

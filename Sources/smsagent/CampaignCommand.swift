@@ -1,0 +1,213 @@
+import Agent
+import ArgumentParser
+import Compliance
+import Foundation
+import Records
+
+struct CampaignCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "campaign",
+        abstract: "Queue a campaign from a CSV file, or follow one while it sends.",
+        subcommands: [CampaignEnqueueCommand.self, CampaignStatusCommand.self],
+        defaultSubcommand: CampaignEnqueueCommand.self)
+}
+
+struct CampaignEnqueueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enqueue",
+        abstract: "Queue one message per CSV row: smsagent campaign FILE.csv --template T [--dry-run].",
+        discussion: """
+            The CSV has a header row, a phone column (phone, number, mobile, to, tel … or \
+            --phone-column) and any other columns, usable as {placeholders} in the template. \
+            --dry-run shows the preview (encoding, segments, credits with and without footer, \
+            suppressed and invalid recipients) and queues nothing. Invalid numbers are queued \
+            anyway only with --keep-invalid (they then fail with their reason); by default they \
+            are reported and skipped.
+            """)
+
+    @OptionGroup var options: AgentConfigOptions
+    @Argument(help: "CSV file.")
+    var file: String
+    @Option(help: "Message template with {column} placeholders.")
+    var template: String
+    @Option(help: "Campaign name (default: the file name and the time).")
+    var name: String?
+    @Option(name: .customLong("class"), help: "marketing or notification.")
+    var messageClass: MessageClass?
+    @Option(help: "Name of the phone column.")
+    var phoneColumn: String?
+    @Flag(help: "Preview only: queue nothing.")
+    var dryRun = false
+    @Flag(help: "Queue rows with an invalid number too (they fail with the reason).")
+    var keepInvalid = false
+
+    func run() async throws {
+        let configuration = try options.load()
+        let messages = try CampaignInput.messages(file: file, template: template, phoneColumn: phoneColumn)
+        if dryRun {
+            let preview = try CampaignInput.preview(messages, messageClass: messageClass, configuration: configuration, options: options)
+            print(PreviewPrinter.table(preview, limit: 50), terminator: "")
+            print("dry run: nothing queued")
+            return
+        }
+        let dataDirectory = try options.openDataDirectory(configuration)
+        let campaign = name ?? Self.defaultName(file: file)
+        let progress = ProgressBar(total: messages.count, label: "queueing")
+        var queued = 0
+        var invalid: [(Int?, String, String)] = []
+        for message in messages {
+            if !keepInvalid {
+                do {
+                    _ = try PhoneNumber.parse(message.to, defaultCountry: configuration.compliance.defaultCountry)
+                } catch {
+                    invalid.append((message.line, message.to, "\(error)"))
+                    progress.advance()
+                    continue
+                }
+            }
+            do {
+                try dataDirectory.outbox.enqueue(OutboxMessage(to: message.to, text: message.text, messageClass: messageClass, campaign: campaign))
+            } catch {
+                progress.finish()
+                throw CLIError("line \(message.line.map(String.init) ?? "?"): cannot queue: \(error) (\(queued) queued before)")
+            }
+            queued += 1
+            progress.advance()
+        }
+        progress.finish()
+        print("campaign \(campaign): \(queued) message\(queued == 1 ? "" : "s") queued in \(dataDirectory.path)/outbox/new/")
+        for (line, raw, reason) in invalid.prefix(20) {
+            print("  skipped line \(line.map(String.init) ?? "?"): \(raw.isEmpty ? "(empty)" : raw): \(reason)")
+        }
+        if invalid.count > 20 { print("  … and \(invalid.count - 20) more invalid numbers") }
+        print("follow it with: smsagent campaign status \(campaign)")
+    }
+
+    static func defaultName(file: String) -> String {
+        let base = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmm"
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        return "\(base)-\(formatter.string(from: Date()))"
+    }
+}
+
+struct CampaignStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Progress of a campaign (or of every campaign): queued, sending, sent, suppressed, failed.")
+
+    @OptionGroup var options: AgentConfigOptions
+    @Argument(help: "Campaign name (default: every campaign).")
+    var name: String?
+    @Flag(name: .shortAndLong, help: "Keep showing the progress until nothing is left to send.")
+    var follow = false
+
+    struct Tally: Equatable {
+        var queued = 0, sending = 0, sent = 0, suppressed = 0, failed = 0
+        var total: Int { queued + sending + sent + suppressed + failed }
+        var done: Int { sent + suppressed + failed }
+    }
+
+    func run() async throws {
+        let configuration = try options.load()
+        let dataDirectory = try options.openDataDirectory(configuration)
+        let outbox = dataDirectory.outbox
+        var bar: ProgressBar?
+        while true {
+            let tallies = try tally(outbox)
+            if follow {
+                let all = tallies.values.reduce(Tally()) { Tally(queued: $0.queued + $1.queued, sending: $0.sending + $1.sending, sent: $0.sent + $1.sent, suppressed: $0.suppressed + $1.suppressed, failed: $0.failed + $1.failed) }
+                if bar == nil { bar = ProgressBar(total: all.total, label: name ?? "all campaigns") }
+                bar?.set(all.done, total: all.total, suffix: "sent \(all.sent), suppressed \(all.suppressed), failed \(all.failed)")
+                if all.queued + all.sending == 0 { bar?.finish(); break }
+                try await Task.sleep(for: .milliseconds(500))
+                continue
+            }
+            if tallies.isEmpty {
+                print(name.map { "no message of campaign \($0) in \(dataDirectory.path)/outbox" } ?? "no campaign in \(dataDirectory.path)/outbox")
+                return
+            }
+            print("campaign                          queued sending    sent suppressed  failed")
+            for (campaign, t) in tallies.sorted(by: { $0.key < $1.key }) {
+                let padded = campaign.count >= 32 ? String(campaign.prefix(32)) : campaign + String(repeating: " ", count: 32 - campaign.count)
+                print(padded + [t.queued, t.sending, t.sent, t.suppressed, t.failed].map { String(format: "%8d", $0) }.joined() + "  " + ProgressBar.bar(done: t.done, total: t.total, width: 20))
+            }
+            return
+        }
+        if let t = try tally(outbox).values.first, name != nil {
+            print("sent \(t.sent), suppressed \(t.suppressed), failed \(t.failed)")
+        }
+    }
+
+    func tally(_ outbox: FileOutbox) throws -> [String: Tally] {
+        var result: [String: Tally] = [:]
+        for folder in [OutboxFolder.new, .sending, .sent, .failed] {
+            for message in try outbox.messages(in: folder) {
+                guard let campaign = message.campaign, name == nil || campaign == name else { continue }
+                switch folder {
+                case .new: result[campaign, default: Tally()].queued += 1
+                case .sending: result[campaign, default: Tally()].sending += 1
+                case .sent: result[campaign, default: Tally()].sent += 1
+                default:
+                    if message.result?.status == .suppressed {
+                        result[campaign, default: Tally()].suppressed += 1
+                    } else {
+                        result[campaign, default: Tally()].failed += 1
+                    }
+                }
+            }
+        }
+        return result
+    }
+}
+
+/// A progress bar on stderr (redrawn in place on a terminal; a few lines otherwise).
+final class ProgressBar {
+    let label: String
+    var total: Int
+    var done = 0
+    let isTerminal = isatty(STDERR_FILENO) == 1
+    var lastPrinted = -1
+    var suffix = ""
+
+    init(total: Int, label: String) {
+        self.total = total
+        self.label = label
+        draw()
+    }
+
+    func advance() {
+        done += 1
+        draw()
+    }
+
+    func set(_ done: Int, total: Int, suffix: String) {
+        self.done = done
+        self.total = total
+        self.suffix = suffix
+        draw()
+    }
+
+    func draw() {
+        let percent = total == 0 ? 100 : done * 100 / total
+        if isTerminal {
+            guard percent != lastPrinted || done == total || !suffix.isEmpty else { return }
+            FileHandle.standardError.write(Data("\r\(label) \(Self.bar(done: done, total: total, width: 30)) \(done)/\(total) \(suffix)\u{1B}[K".utf8))
+        } else if percent / 25 != lastPrinted / 25 || done == total {
+            FileHandle.standardError.write(Data("\(label) \(done)/\(total) \(suffix)\n".utf8))
+        } else {
+            return
+        }
+        lastPrinted = percent
+    }
+
+    func finish() {
+        if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    static func bar(done: Int, total: Int, width: Int) -> String {
+        let filled = total == 0 ? width : min(width, done * width / max(1, total))
+        return "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled) + "]"
+    }
+}

@@ -1,0 +1,150 @@
+import Agent
+import ArgumentParser
+import Compliance
+import Foundation
+import Records
+
+struct PreviewCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preview",
+        abstract: "Show what a message or a campaign will cost, before any credit is spent.",
+        discussion: """
+            Per recipient: the number in E.164, the footer's locale, encoding, segments and credits \
+            with and without the footer, the characters that force UCS-2; and how many recipients \
+            are suppressed (opted out) or invalid. Either --to N --text T, or FILE.csv --template T.
+            """)
+
+    @OptionGroup var options: AgentConfigOptions
+    @Argument(help: "CSV file with a phone column (and the template's {placeholders}).")
+    var file: String?
+    @Option(help: "Template with {column} placeholders (with FILE).")
+    var template: String?
+    @Option(help: "One recipient (instead of FILE).")
+    var to: String?
+    @Option(help: "Text for --to.")
+    var text: String?
+    @Option(name: .customLong("class"), help: "marketing or notification.")
+    var messageClass: MessageClass?
+    @Option(help: "Name of the phone column (default: phone, number, mobile, to, tel …).")
+    var phoneColumn: String?
+    @Flag(help: "One JSON object instead of the table.")
+    var json = false
+    @Option(help: "Show at most this many recipient lines (0 = all).")
+    var limit = 50
+
+    func validate() throws {
+        if file == nil && (to == nil || text == nil) { throw ValidationError("give FILE.csv --template T, or --to N --text T") }
+        if file != nil && template == nil { throw ValidationError("FILE needs --template") }
+    }
+
+    func run() async throws {
+        let configuration = try options.load()
+        let messages: [(line: Int?, to: String, text: String)]
+        if let file, let template {
+            messages = try CampaignInput.messages(file: file, template: template, phoneColumn: phoneColumn)
+        } else {
+            messages = [(nil, to ?? "", text ?? "")]
+        }
+        let preview = try CampaignInput.preview(messages, messageClass: messageClass, configuration: configuration, options: options)
+        if json {
+            print(PreviewPrinter.json(preview))
+        } else {
+            print(PreviewPrinter.table(preview, limit: limit), terminator: "")
+        }
+    }
+}
+
+/// Reading a campaign's CSV and previewing it (shared by `preview` and `campaign --dry-run`).
+enum CampaignInput {
+    static func messages(file: String, template: String, phoneColumn: String?) throws -> [(line: Int?, to: String, text: String)] {
+        let campaign: CampaignFile
+        let parsedTemplate: MessageTemplate
+        do {
+            campaign = try CampaignFile.load(path: file, phoneColumn: phoneColumn)
+            parsedTemplate = try MessageTemplate(template)
+            try parsedTemplate.validate(columns: campaign.columns)
+        } catch let error as CampaignError {
+            throw CLIError(error.description)
+        } catch let error as TemplateError {
+            throw CLIError(error.description)
+        }
+        return campaign.rows.map { row in (row.line, row.phone, parsedTemplate.render(row.values)) }
+    }
+
+    static func preview(_ messages: [(line: Int?, to: String, text: String)], messageClass: MessageClass?,
+                        configuration: AgentConfiguration, options: AgentConfigOptions) throws -> MessagePreview {
+        let registry = try? options.openDataDirectory(configuration).optOuts
+        let clock = (try? AgentClocks.fromEnvironment()) ?? SystemClock()
+        do {
+            return try MessagePreview.compute(messages: messages, messageClass: messageClass, configuration: configuration, now: clock.now()) { number in
+                (try? registry?.isOptedOut(number)) ?? false
+            }
+        } catch {
+            throw CLIError("cannot preview: \(error)")
+        }
+    }
+}
+
+enum PreviewPrinter {
+    static func table(_ preview: MessagePreview, limit: Int) -> String {
+        var out = ""
+        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+        out += pad("line", 5) + pad("number", 17) + pad("verdict", 11) + pad("enc", 6) + pad("seg", 9) + pad("credits", 9) + "notes\n"
+        for (index, r) in preview.recipients.enumerated() {
+            if limit > 0, index >= limit {
+                out += "… \(preview.recipients.count - limit) more (use --limit 0 to see all)\n"
+                break
+            }
+            var notes: [String] = []
+            if let reason = r.reason { notes.append(reason) }
+            if let locale = r.locale, r.footerAdded { notes.append("footer \(locale)") }
+            if !r.nonGSMCharacters.isEmpty { notes.append("UCS-2 because of \(r.nonGSMCharacters.joined(separator: " "))") }
+            let segments = r.segments == r.segmentsWithoutFooter ? "\(r.segments)" : "\(r.segments) (\(r.segmentsWithoutFooter))"
+            let credits = r.credits == r.creditsWithoutFooter ? "\(r.credits)" : "\(r.credits) (\(r.creditsWithoutFooter))"
+            out += pad(r.line.map(String.init) ?? "-", 5) + pad(r.number ?? r.raw, 17) + pad(r.verdict, 11) + pad(r.encoding, 6)
+                + pad(segments, 9) + pad(credits, 9) + notes.joined(separator: "; ") + "\n"
+        }
+        if let first = preview.recipients.first(where: { $0.verdict == "send" || $0.verdict == "hold" }) {
+            out += "\nfirst message as sent:\n" + first.text.split(separator: "\n", omittingEmptySubsequences: false).map { "  │ " + $0 }.joined(separator: "\n") + "\n"
+        }
+        let s = preview.summary
+        out += "\n\(s.recipients) recipients: \(s.willSend) to send now, \(s.held) held by quiet hours, \(s.optedOut) suppressed (opted out), \(s.invalid) invalid number\(s.invalid == 1 ? "" : "s")"
+        if s.rejected > 0 { out += ", \(s.rejected) rejected" }
+        if s.duplicates > 0 { out += ", \(s.duplicates) duplicate\(s.duplicates == 1 ? "" : "s")" }
+        out += "\nsegments: \(s.segments) with footer, \(s.segmentsWithoutFooter) without"
+        out += "\ncredits:  \(s.credits) with footer, \(s.creditsWithoutFooter) without\n"
+        if s.ucs2Messages > 0 {
+            out += "UCS-2 (70 characters per SMS instead of 160): \(s.ucs2Messages) message\(s.ucs2Messages == 1 ? "" : "s"), because of \(s.nonGSMCharacters.joined(separator: " "))\n"
+        }
+        if s.footerForcedUCS2 > 0 { out += "the footer forced UCS-2 on \(s.footerForcedUCS2) message(s)\n" }
+        if preview.stopNumberIsPlaceholder {
+            out += "(footer shown with a stand-in number: each SIM's own number is used when sending; set sender.stop_number to see it)\n"
+        }
+        return out
+    }
+
+    static func json(_ preview: MessagePreview) -> String {
+        let s = preview.summary
+        let recipients: [[String: Any]] = preview.recipients.map { r in
+            var entry: [String: Any] = ["raw": r.raw, "verdict": r.verdict, "encoding": r.encoding, "segments": r.segments,
+                                        "segments_without_footer": r.segmentsWithoutFooter, "credits": r.credits,
+                                        "credits_without_footer": r.creditsWithoutFooter, "non_gsm": r.nonGSMCharacters,
+                                        "footer_added": r.footerAdded, "text": r.text]
+            if let line = r.line { entry["line"] = line }
+            if let number = r.number { entry["number"] = number }
+            if let locale = r.locale { entry["locale"] = locale }
+            if let reason = r.reason { entry["reason"] = reason }
+            return entry
+        }
+        let object: [String: Any] = [
+            "summary": ["recipients": s.recipients, "send": s.willSend, "held": s.held, "opted_out": s.optedOut, "invalid": s.invalid,
+                        "rejected": s.rejected, "duplicates": s.duplicates, "segments": s.segments, "segments_without_footer": s.segmentsWithoutFooter,
+                        "credits": s.credits, "credits_without_footer": s.creditsWithoutFooter, "ucs2_messages": s.ucs2Messages,
+                        "non_gsm": s.nonGSMCharacters],
+            "stop_number": preview.stopNumber,
+            "recipients": recipients,
+        ]
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

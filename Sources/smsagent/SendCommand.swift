@@ -1,0 +1,45 @@
+import Agent
+import ArgumentParser
+import Compliance
+import Foundation
+import Records
+
+struct SendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Queue one SMS in the outbox (the running agent sends it).",
+        discussion: """
+            Writes outbox/new/<id>.json (temporary name, fsync, rename). The agent applies the policy \
+            when it sends: footer on marketing, quiet hours, opt-outs, credits. Prints the message id.
+            """)
+
+    @OptionGroup var options: AgentConfigOptions
+    @Option(help: "Recipient: +33612345678, or national digits (compliance.default_country).")
+    var to: String
+    @Option(help: "Message text.")
+    var text: String
+    @Option(name: .customLong("class"), help: "marketing or notification (default: the installation's mode).")
+    var messageClass: MessageClass?
+    @Option(help: "Campaign name to file the message under.")
+    var campaign: String?
+
+    func run() async throws {
+        let configuration = try options.load()
+        do {
+            _ = try PhoneNumber.parse(to, defaultCountry: configuration.compliance.defaultCountry)
+        } catch {
+            throw CLIError("--to \(to): \(error)")
+        }
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw CLIError("--text is empty") }
+        let dataDirectory = try options.openDataDirectory(configuration)
+        let message = OutboxMessage(to: to, text: text, messageClass: messageClass, campaign: campaign)
+        do {
+            try dataDirectory.outbox.enqueue(message)
+        } catch {
+            throw CLIError("cannot queue the message: \(error)")
+        }
+        print("queued \(message.id) → \(dataDirectory.path)/outbox/new/\(message.id).json")
+    }
+}
+
+extension MessageClass: ExpressibleByArgument {}
