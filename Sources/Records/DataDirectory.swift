@@ -57,9 +57,10 @@ public struct DataDirectory: Sendable {
         let key = options.hashOptOuts ? try HMACKey.loadOrCreate(path: keyPath) : try HMACKey.load(path: keyPath)
         outbox = try FileOutbox(root: path + "/outbox", logger: logger)
         optOuts = try FileOptOutRegistry(path: path + "/optouts.csv", key: key, storeHashed: options.hashOptOuts,
-                                         textLimit: options.optOutTextLimit)
-        confirmations = try FileConfirmationLog(path: path + "/confirmations.csv", key: key, storeHashed: options.hashOptOuts)
-        ledger = try FileCreditLedger(path: path + "/credits.csv", openingBalance: options.openingBalance)
+                                         textLimit: options.optOutTextLimit, logger: logger)
+        confirmations = try FileConfirmationLog(path: path + "/confirmations.csv", key: key, storeHashed: options.hashOptOuts,
+                                                logger: logger)
+        ledger = try FileCreditLedger(path: path + "/credits.csv", openingBalance: options.openingBalance, logger: logger)
         inbox = try FileInboxArchive(path: path + "/inbox.csv", logger: logger)
         reassembly = try FileReassemblyStore(directory: path + "/reassembly", logger: logger)
     }

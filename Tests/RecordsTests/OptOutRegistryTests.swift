@@ -153,6 +153,38 @@ import Testing
         #expect(try registry().events().count == 2)
     }
 
+    @Test func aRowTypedByHandWithoutItsNewlineIsKept() throws {
+        try registry().optOut(alice, source: "cli", at: .fixed())
+        let handle = try #require(FileHandle(forWritingAtPath: tmp.file("optouts.csv")))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("2026-11-29T11:00:00Z,+447700900123,optout,,,,by hand".utf8))
+        try handle.close()
+        #expect(try registry().isOptedOut(bob))
+        #expect(!FileManager.default.fileExists(atPath: tmp.file("optouts.csv.torn")))
+        #expect(try tmp.read("optouts.csv").hasSuffix("by hand\n"))
+    }
+
+    @Test func aFileSavedFromAnEditorIsReadAgain() throws {
+        let agent = try registry()
+        try agent.optOut(alice, source: "cli", at: .fixed())
+        #expect(try agent.isOptedOut(alice))
+        // An editor writes a new file and renames it over the old one: Alice's row edited to Bob.
+        let edited = try tmp.read("optouts.csv").replacingOccurrences(of: "+33612345678", with: "+447700900123")
+        try tmp.write("optouts.edit", edited)
+        #expect(rename(tmp.file("optouts.edit"), tmp.file("optouts.csv")) == 0)
+        #expect(try !agent.isOptedOut(alice))
+        #expect(try agent.isOptedOut(bob))
+        try agent.optOut(alice, source: "cli", at: .fixed(1))
+        #expect(try registry().events().count == 2)
+    }
+
+    @Test func aFileRemovedWhileInUseIsAnErrorNotAnEmptyList() throws {
+        let agent = try registry()
+        try agent.optOut(alice, source: "cli", at: .fixed())
+        try FileManager.default.removeItem(atPath: tmp.file("optouts.csv"))
+        #expect(throws: RecordsError.self) { try agent.isOptedOut(alice) }
+    }
+
     @Test func importReportsBadRowsByLineAndKeepsTheRest() throws {
         try tmp.write("list.csv", """
             name,phone

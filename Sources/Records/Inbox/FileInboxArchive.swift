@@ -26,10 +26,10 @@ public final class FileInboxArchive: InboxArchive, Sendable {
     public init(path: String, logger: Logger = Logger(label: "smsagent.records.inbox")) throws {
         self.path = path
         self.logger = logger
-        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns)
+        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns, logger: logger)
         var initial = State(file: file)
-        let (rows, issues) = try file.load()
-        Self.fold(rows, issues: issues, into: &initial, path: path, logger: logger)
+        let loaded = try file.load()
+        Self.fold(loaded.rows, issues: loaded.issues, into: &initial, path: path, logger: logger)
         state = Mutex(initial)
     }
 
@@ -67,8 +67,9 @@ public final class FileInboxArchive: InboxArchive, Sendable {
 
     private func refresh(_ s: inout State) {
         do {
-            let (rows, issues) = try s.file.refresh()
-            Self.fold(rows, issues: issues, into: &s, path: path, logger: logger)
+            let update = try s.file.refresh()
+            if update.replaced { s = State(file: s.file) }
+            Self.fold(update.rows, issues: update.issues, into: &s, path: path, logger: logger)
         } catch {
             logger.error("cannot read new rows", metadata: ["file": "\(path)", "error": "\(error)"])
         }

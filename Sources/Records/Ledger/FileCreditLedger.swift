@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 
 /// `credits.csv`, append-only (see `LedgerRow`). The opening balance comes from the
@@ -22,13 +23,13 @@ public final class FileCreditLedger: CreditLedger, Sendable {
     }
     private let state: Mutex<State>
 
-    public init(path: String, openingBalance: Int) throws {
+    public init(path: String, openingBalance: Int, logger: Logger = Logger(label: "smsagent.records.ledger")) throws {
         self.path = path
         self.openingBalance = openingBalance
-        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns)
+        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns, logger: logger)
         var initial = State(file: file)
-        let (rows, issues) = try file.load()
-        try Self.fold(rows, issues: issues, into: &initial, path: path)
+        let loaded = try file.load()
+        try Self.fold(loaded.rows, issues: loaded.issues, into: &initial, path: path)
         state = Mutex(initial)
     }
 
@@ -137,11 +138,16 @@ public final class FileCreditLedger: CreditLedger, Sendable {
     /// Folds in rows appended since the last look. A malformed row appended while open makes
     /// this and every later call fail (the same error), never silently skipped.
     private func refresh(_ s: inout State) throws {
+        let update = try s.file.refresh()
+        if update.replaced {
+            var fresh = State(file: s.file)
+            fresh.reserved = s.reserved   // reservations are this process's, not the file's
+            s = fresh
+        }
         if let failure = s.failure { throw failure }
-        let (rows, issues) = try s.file.refresh()
-        if rows.isEmpty && issues.isEmpty { return }
+        if update.rows.isEmpty && update.issues.isEmpty { return }
         do {
-            try Self.fold(rows, issues: issues, into: &s, path: path)
+            try Self.fold(update.rows, issues: update.issues, into: &s, path: path)
         } catch let error as RecordsError {
             s.failure = error
             throw error

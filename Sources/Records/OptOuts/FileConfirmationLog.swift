@@ -1,5 +1,6 @@
 import Compliance
 import Foundation
+import Logging
 import Synchronization
 
 /// `confirmations.csv` (`sent_at,number,message_id`): when an opt-out confirmation was queued to
@@ -19,15 +20,16 @@ public final class FileConfirmationLog: Sendable {
     }
     private let state: Mutex<State>
 
-    public init(path: String, key: HMACKey? = nil, storeHashed: Bool = false) throws {
+    public init(path: String, key: HMACKey? = nil, storeHashed: Bool = false,
+                logger: Logger = Logger(label: "smsagent.records.confirmations")) throws {
         if storeHashed && key == nil { throw RecordsError.invalidFile(path: path, reason: "hashed mode needs the key file") }
         self.path = path
         self.key = key
         self.storeHashed = storeHashed
-        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns)
+        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns, logger: logger)
         var initial = State(file: file)
-        let (rows, issues) = try file.load()
-        try Self.fold(rows, issues: issues, into: &initial, key: key, path: path)
+        let loaded = try file.load()
+        try Self.fold(loaded.rows, issues: loaded.issues, into: &initial, key: key, path: path)
         state = Mutex(initial)
     }
 
@@ -66,11 +68,12 @@ public final class FileConfirmationLog: Sendable {
     /// Folds in rows appended since the last look. A malformed row appended while open makes
     /// this and every later call fail (the same error), never silently skipped.
     private func refresh(_ s: inout State) throws {
+        let update = try s.file.refresh()
+        if update.replaced { s = State(file: s.file) }
         if let failure = s.failure { throw failure }
-        let (rows, issues) = try s.file.refresh()
-        if rows.isEmpty && issues.isEmpty { return }
+        if update.rows.isEmpty && update.issues.isEmpty { return }
         do {
-            try Self.fold(rows, issues: issues, into: &s, key: key, path: path)
+            try Self.fold(update.rows, issues: update.issues, into: &s, key: key, path: path)
         } catch let error as RecordsError {
             s.failure = error
             throw error

@@ -1,5 +1,6 @@
 import Compliance
 import Foundation
+import Logging
 import Synchronization
 
 /// `optouts.csv`: append-only events `recorded_at,number,event,keyword,text,modem,source`
@@ -37,7 +38,8 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
     ///   - key: the HMAC key if the installation has one (required when `storeHashed`, and to read
     ///     hashed rows).
     ///   - storeHashed: write `hmac:` identifiers instead of numbers.
-    public init(path: String, key: HMACKey? = nil, storeHashed: Bool = false, textLimit: Int = 0) throws {
+    public init(path: String, key: HMACKey? = nil, storeHashed: Bool = false, textLimit: Int = 0,
+                logger: Logger = Logger(label: "smsagent.records.optouts")) throws {
         if storeHashed && key == nil {
             throw RecordsError.invalidFile(path: path, reason: "hashed mode needs the key file (optout.key)")
         }
@@ -45,10 +47,10 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
         self.key = key
         self.storeHashed = storeHashed
         self.textLimit = storeHashed ? 0 : max(0, textLimit)
-        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns)
+        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns, logger: logger)
         var initial = State(file: file)
-        let (rows, issues) = try file.load()
-        try Self.fold(rows, issues: issues, into: &initial, key: key, path: path)
+        let loaded = try file.load()
+        try Self.fold(loaded.rows, issues: loaded.issues, into: &initial, key: key, path: path)
         state = Mutex(initial)
     }
 
@@ -234,11 +236,12 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
     /// Folds in rows appended since the last look. A malformed row appended while open makes
     /// this and every later call fail (the same error), never silently skipped.
     private func refresh(_ s: inout State) throws {
+        let update = try s.file.refresh()
+        if update.replaced { s = State(file: s.file) }
         if let failure = s.failure { throw failure }
-        let (rows, issues) = try s.file.refresh()
-        if rows.isEmpty && issues.isEmpty { return }
+        if update.rows.isEmpty && update.issues.isEmpty { return }
         do {
-            try Self.fold(rows, issues: issues, into: &s, key: key, path: path)
+            try Self.fold(update.rows, issues: update.issues, into: &s, key: key, path: path)
         } catch let error as RecordsError {
             s.failure = error
             throw error

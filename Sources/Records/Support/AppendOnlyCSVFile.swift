@@ -2,29 +2,43 @@
 import Glibc
 #endif
 import Foundation
+import Logging
 
 /// An append-only CSV file shared by every process that opens it (the agent and the `smsagent`
 /// commands): rows are appended with one `write` + `fsync` under an exclusive `flock`, and each
 /// reader folds in the rows other processes appended since it last looked (`refresh`), so an
-/// in-memory index stays in step with the file at the cost of one `fstat` per look.
+/// in-memory index stays in step with the file at the cost of one `stat` + `fstat` per look.
 ///
-/// Crash safety: a row is acknowledged only after `fsync`. A crash in the middle of an append
-/// leaves an unterminated tail; it was never acknowledged, so on open (under the lock) it is
-/// copied to `<file>.torn` for a person to see and cut off the file.
+/// A file replaced while open (a person saved it from an editor, which renames a new file over
+/// it, or rewrote it shorter) is reopened and read again from the start: `Update.replaced`.
+///
+/// A last row without its newline is either a row written by hand (kept: the newline is added)
+/// or an append cut short by a crash. A cut row was never acknowledged (the append had not
+/// returned): when it does not have the header's number of fields it is copied to
+/// `<file>.torn`, logged, and cut off the file.
 final class AppendOnlyCSVFile {
     let path: String
     let columns: [String]
-    private let fd: Int32
+    private let logger: Logger
+    private var fd: Int32
+    private var inode: ino_t = 0
     /// Bytes of the file already parsed (always the end of a complete record).
     private var consumed = 0
     private var nextLine = 1
 
-    /// Opens (creating with the header row if new) and returns the existing rows.
-    init(path: String, columns: [String], mode: mode_t = FileSystem.fileMode) throws {
+    struct Update {
+        var rows: [CSV.Record]
+        var issues: [RecordIssue]
+        /// The file was replaced: `rows` are all its rows, and earlier ones are void.
+        var replaced = false
+    }
+
+    init(path: String, columns: [String], logger: Logger = Logger(label: "smsagent.records")) throws {
         self.path = path
         self.columns = columns
+        self.logger = logger
         let created = !FileSystem.exists(path)
-        fd = try FileSystem.open(path, O_RDWR | O_APPEND | O_CREAT, mode: mode)
+        fd = try FileSystem.open(path, O_RDWR | O_APPEND | O_CREAT)
         if created {
             try? FileSystem.fsyncDirectory((path as NSString).deletingLastPathComponent)
         }
@@ -32,36 +46,39 @@ final class AppendOnlyCSVFile {
 
     deinit { FileSystem.close(fd) }
 
-    /// Reads the whole file (under the lock: cuts a torn tail, writes the header of a new file).
-    func load() throws -> (rows: [CSV.Record], issues: [RecordIssue]) {
+    /// Reads the whole file (under the lock: settles an unterminated last row, writes the header
+    /// of a new file).
+    func load() throws -> Update {
         try withExclusiveLock {
-            let bytes = try FileSystem.readToEnd(fd, path: path)
-            if bytes.isEmpty {
-                try FileSystem.writeAll(fd, Array(CSV.record(columns).utf8), path: path)
+            inode = try FileSystem.status(fd: fd, path: path).st_ino
+            var bytes = try FileSystem.readToEnd(fd, path: path)
+            let firstPass = CSV.parse(bytes[...])
+            if firstPass.completeLength < bytes.count {
+                let tail = Array(bytes[firstPass.completeLength...])
+                let asRow = CSV.parse((tail + [0x0A])[...])
+                if asRow.issues.isEmpty, asRow.records.count == 1, asRow.records[0].fields.count >= columns.count {
+                    try FileSystem.writeAll(fd, [0x0A], path: path)   // a row typed without its newline
+                    bytes.append(0x0A)
+                } else {
+                    try setAside(tail)
+                    try FileSystem.ftruncate(fd, firstPass.completeLength, path: path)
+                    bytes.removeSubrange(firstPass.completeLength...)
+                }
                 try FileSystem.fsync(fd, path: path)
+            }
+            if bytes.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 }) {
+                if !bytes.isEmpty { try FileSystem.ftruncate(fd, 0, path: path) }
+                try append(columns)
                 consumed = try FileSystem.status(fd: fd, path: path).st_size.asInt
                 nextLine = 2
-                return ([], [])
+                return Update(rows: [], issues: [])
             }
             let parsed = CSV.parse(bytes[...])
-            if parsed.completeLength < bytes.count {
-                try saveTornTail(Array(bytes[parsed.completeLength...]))
-                try FileSystem.ftruncate(fd, parsed.completeLength, path: path)
-                try FileSystem.fsync(fd, path: path)
-            }
             consumed = parsed.completeLength
             nextLine = 1 + parsed.linesConsumed
             var rows = parsed.records
-            var issues = parsed.issues.map { RecordIssue(path: path, line: $0.line, reason: $0.reason) }
+            let issues = parsed.issues.map { RecordIssue(path: path, line: $0.line, reason: $0.reason) }
             guard let header = rows.first, header.line == 1 else {
-                if parsed.completeLength == 0 {
-                    // Only a torn header: start the file again.
-                    try FileSystem.writeAll(fd, Array(CSV.record(columns).utf8), path: path)
-                    try FileSystem.fsync(fd, path: path)
-                    consumed = try FileSystem.status(fd: fd, path: path).st_size.asInt
-                    nextLine = 2
-                    return ([], [])
-                }
                 throw RecordsError.invalidFile(path: path, reason: "line 1 is not the header \(columns.joined(separator: ","))")
             }
             rows.removeFirst()
@@ -70,23 +87,34 @@ final class AppendOnlyCSVFile {
                     path: path,
                     reason: "header is \(header.fields.joined(separator: ",")); expected \(columns.joined(separator: ","))")
             }
-            issues.sort { $0.line < $1.line }
-            return (rows, issues)
+            return Update(rows: rows, issues: issues.sorted { $0.line < $1.line })
         }
     }
 
-    /// Rows appended (by any process) since the last `load`/`refresh`/`append`.
-    func refresh() throws -> (rows: [CSV.Record], issues: [RecordIssue]) {
-        let size = try FileSystem.status(fd: fd, path: path).st_size.asInt
-        if size == consumed { return ([], []) }
-        if size < consumed {
-            throw RecordsError.invalidFile(path: path, reason: "the file shrank from \(consumed) to \(size) bytes while open (edited by hand?)")
+    /// Rows appended (by any process) since the last look; everything if the file was replaced.
+    func refresh() throws -> Update {
+        let current: Glibc.stat
+        do {
+            current = try FileSystem.status(path)
+        } catch RecordsError.system(_, _, ENOENT) {
+            throw RecordsError.invalidFile(path: path, reason: "the file was removed while in use; restore it (the agent keeps no other copy)")
+        }
+        let size = current.st_size.asInt
+        if current.st_ino == inode && size == consumed { return Update(rows: [], issues: []) }
+        if current.st_ino != inode || size < consumed {
+            logger.notice("record file replaced while open: reading it again", metadata: ["file": "\(path)"])
+            let fresh = try FileSystem.open(path, O_RDWR | O_APPEND)
+            FileSystem.close(fd)
+            fd = fresh
+            var update = try load()
+            update.replaced = true
+            return update
         }
         let bytes = try FileSystem.readToEnd(fd, path: path, from: consumed)
         let parsed = CSV.parse(bytes[...], firstLine: nextLine)
         consumed += parsed.completeLength
         nextLine += parsed.linesConsumed
-        return (parsed.records, parsed.issues.map { RecordIssue(path: path, line: $0.line, reason: $0.reason) })
+        return Update(rows: parsed.records, issues: parsed.issues.map { RecordIssue(path: path, line: $0.line, reason: $0.reason) })
     }
 
     /// Appends one row durably (write + fsync). The caller folds it in through `refresh`, like
@@ -105,14 +133,15 @@ final class AppendOnlyCSVFile {
         return try body()
     }
 
-    private func saveTornTail(_ tail: [UInt8]) throws {
+    private func setAside(_ tail: [UInt8]) throws {
         let tornPath = path + ".torn"
         let tornFD = try FileSystem.open(tornPath, O_WRONLY | O_APPEND | O_CREAT)
         defer { FileSystem.close(tornFD) }
-        var bytes = tail
-        if bytes.last != UInt8(ascii: "\n") { bytes.append(UInt8(ascii: "\n")) }
-        try FileSystem.writeAll(tornFD, bytes, path: tornPath)
+        try FileSystem.writeAll(tornFD, tail + [0x0A], path: tornPath)
         try FileSystem.fsync(tornFD, path: tornPath)
+        logger.warning("an unfinished last row (a write cut by a crash) was moved aside", metadata: [
+            "file": "\(path)", "moved_to": "\(tornPath)", "row": "\(String(decoding: tail, as: UTF8.self))",
+        ])
     }
 }
 
