@@ -58,3 +58,15 @@ struct HotplugGrouperTests {
         #expect(grouper.portRemoved(syspath: tty(0)) == nil)
     }
 }
+
+extension HotplugGrouperTests {
+    @Test("a port that comes after the device was announced re-announces the whole device")
+    func latePortReannouncesWhole() {
+        var grouper = HotplugGrouper(settle: .milliseconds(100))
+        grouper.portAdded(usbID: usb, syspath: tty(0), devnode: "/dev/ttyUSB0", now: t0)
+        _ = grouper.due(now: t0 + .seconds(1))
+        grouper.portAdded(usbID: usb, syspath: tty(2), devnode: "/dev/ttyUSB2", now: t0 + .seconds(2))
+        let due = grouper.due(now: t0 + .seconds(3))
+        #expect(due.first?.ttys == [tty(0), tty(2)])
+    }
+}

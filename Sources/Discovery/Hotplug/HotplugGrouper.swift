@@ -42,15 +42,18 @@ struct HotplugGrouper {
         return .removed(id: usbID, devnodes: ttys.values.sorted())
     }
 
-    /// Devices whose settling time is over, with their tty syspaths (in name order). They move to
-    /// `announced`; call `forget` for one that turned out not to be a modem.
+    /// Devices whose settling time is over, with all their tty syspaths (in name order; a port that
+    /// came late joins the ones already announced, and the device is announced again whole). They
+    /// move to `announced`; call `forget` for one that turned out not to be a modem.
     mutating func due(now: ContinuousClock.Instant) -> [(usbID: String, ttys: [String])] {
         let ready = pending.filter { $0.value.deadline <= now }.sorted { $0.key < $1.key }
+        var result: [(usbID: String, ttys: [String])] = []
         for (id, entry) in ready {
             pending[id] = nil
             announced[id, default: [:]].merge(entry.ttys) { _, new in new }
+            result.append((id, announced[id, default: [:]].keys.sorted()))
         }
-        return ready.map { ($0.key, $0.value.ttys.keys.sorted()) }
+        return result
     }
 
     mutating func forget(usbID: String) { announced[usbID] = nil }

@@ -37,12 +37,6 @@ final class UdevDevice {
         return UdevDevice(owning: owned)
     }
 
-    /// The direct parent, with its own reference.
-    var parent: UdevDevice? {
-        guard let borrowed = udev_device_get_parent(handle), let owned = udev_device_ref(borrowed) else { return nil }
-        return UdevDevice(owning: owned)
-    }
-
     private func string(_ pointer: UnsafePointer<CChar>?) -> String? {
         guard let pointer else { return nil }
         return String(cString: pointer)
