@@ -7,7 +7,7 @@ struct Workload {
 }
 
 let workloads = [
-    Workload(name: "GSM single", text: "Bonjour ! Votre commande 4521 est prête. Retrait possible dès demain 9h en magasin. STOP au 36111"),
+    Workload(name: "GSM single", text: "Bonjour ! Votre commande 4521 est disponible. Retrait possible dès demain 9h en magasin. STOP au 36111"),
     Workload(
         name: "GSM multipart",
         text: String(
