@@ -8,8 +8,9 @@ import Glibc
 protocol LinkSink: Sendable {
     /// Writes bytes to the host; false when the host side is gone.
     func write(_ bytes: [UInt8]) async -> Bool
-    /// The port disappears (unplug).
-    func hangUp() async
+    /// The port disappears (unplug). Synchronous: the host sees it before `unplug()` returns
+    /// (an fd itself is closed once its reader has stopped).
+    func hangUp()
 }
 
 /// Events a connection's runner processes in order.
@@ -53,7 +54,7 @@ struct InMemorySink: LinkSink {
         return true
     }
 
-    func hangUp() async { continuation.finish() }
+    func hangUp() { continuation.finish() }
 }
 
 /// Writes to a file descriptor without blocking the cooperative pool: a full pty buffer (nobody
@@ -61,11 +62,14 @@ struct InMemorySink: LinkSink {
 struct FileDescriptorSink: LinkSink {
     let fd: Int32
     let onHangUp: @Sendable () -> Void
+    /// Set at hang-up: no write may reach an fd number that is about to be closed and reused.
+    let closed = AtomicFlag()
 
     func write(_ bytes: [UInt8]) async -> Bool {
         var offset = 0
         var stalls = 0
         while offset < bytes.count {
+            if closed.isSet { return false }
             let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if n > 0 { offset += n; stalls = 0; continue }
             let err = errno
@@ -81,7 +85,10 @@ struct FileDescriptorSink: LinkSink {
         return true
     }
 
-    func hangUp() async { onHangUp() }
+    func hangUp() {
+        closed.set()
+        onHangUp()
+    }
 }
 
 /// Reads a file descriptor from a dispatch source (never blocks a Swift concurrency thread) and

@@ -29,6 +29,7 @@ public final class PseudoTerminal: @unchecked Sendable {
     public let link: String?
     private var keeper: Int32
     private var open = true
+    private var linkRemoved = false
     private let lock = NSLock()
 
     /// The path an agent should open: the link when there is one.
@@ -83,13 +84,26 @@ public final class PseudoTerminal: @unchecked Sendable {
         self.link = link
     }
 
+    /// Removes the symlink now (the fds are closed by `unplug`). Idempotent.
+    public func removeLink() {
+        lock.lock()
+        defer { lock.unlock() }
+        if let link, !linkRemoved {
+            linkRemoved = true
+            _ = unlink(link)
+        }
+    }
+
     /// Closes the master (the host sees a hang-up) and removes the link. Idempotent.
     public func unplug() {
         lock.lock()
         defer { lock.unlock() }
         guard open else { return }
         open = false
-        if let link { _ = unlink(link) }
+        if let link, !linkRemoved {
+            linkRemoved = true
+            _ = unlink(link)
+        }
         Glibc.close(keeper)
         keeper = -1
         Glibc.close(master)

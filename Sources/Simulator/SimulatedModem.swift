@@ -117,7 +117,7 @@ public actor SimulatedModem {
         // link go nowhere.
         active.events.finish()
         if link?.id == active.id { link = nil }
-        if hangUp { Task { await active.sink.hangUp() } }
+        if hangUp { active.sink.hangUp() }
     }
 
     /// Bytes from the host. False when that connection is no longer the modem's port.
@@ -252,6 +252,7 @@ public actor SimulatedModem {
     /// symlink removed. A later connection finds a freshly powered modem.
     public func unplug() {
         if let active = link { detach(active, hangUp: true) }
+        for pty in ptys { pty.removeLink() }
         ptys = []
         poweredOn = false
         engine.powerCycle()
@@ -359,6 +360,7 @@ public actor SimulatedModem {
         for task in timers.values { task.cancel() }
         timers = [:]
         if let active = link { detach(active, hangUp: true) }
+        for pty in ptys { pty.removeLink() }
         ptys = []
         submissionContinuation.finish()
     }
