@@ -16,6 +16,9 @@ struct SMSAgentCommand: AsyncParsableCommand {
             PreviewCommand.self,
             StatusCommand.self,
             CheckConfigCommand.self,
+            OptOutsCommand.self,
+            InboxCommand.self,
+            CreditsCommand.self,
         ]
     )
 }

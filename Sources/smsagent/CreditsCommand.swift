@@ -1,0 +1,47 @@
+import Agent
+import ArgumentParser
+import Foundation
+import Records
+
+extension LedgerGrouping: ExpressibleByArgument {}
+
+struct CreditsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "credits",
+        abstract: "Credits left and what was spent (credits.csv), optionally by day, class or modem.",
+        discussion: "One ledger row per segment the network accepted; top-ups are rows with negative credits.")
+
+    @OptionGroup var options: InboundDataOptions
+    @Option(help: "Group the spending: day, class or modem.") var by: LedgerGrouping?
+    @Flag(help: "JSON instead of a table.") var json = false
+
+    func run() async throws {
+        let (configuration, data) = try options.open()
+        let timeZone = TimeZone(identifier: configuration.compliance.timeZone) ?? .current
+        let balance = try data.ledger.balance()
+        let rows = try data.ledger.rows().filter { $0.part != nil }
+        let segments = rows.reduce(0) { $0 + $1.segments }
+        let spent = rows.reduce(0) { $0 + $1.credits }
+        let messages = Set(rows.map(\.messageID)).count
+        let groups = try by.map { try data.ledger.summary(by: $0, timeZone: timeZone) } ?? []
+        if json {
+            var object: [String: Any] = ["balance": balance, "spent": spent, "segments": segments, "messages": messages,
+                                         "low": balance < configuration.credits.lowBalanceWarning]
+            if let by {
+                object["by"] = by.rawValue
+                object["groups"] = groups.map { ["key": $0.key, "messages": $0.messages, "segments": $0.segments, "credits": $0.credits] }
+            }
+            print(InboundFormat.json(object))
+            return
+        }
+        let low = balance < configuration.credits.lowBalanceWarning ? " — LOW (warning below \(configuration.credits.lowBalanceWarning))" : ""
+        print("balance: \(balance) credits\(low)")
+        print("spent: \(spent) credits on \(segments) segment\(segments == 1 ? "" : "s") of \(messages) message\(messages == 1 ? "" : "s")")
+        if let by {
+            guard !groups.isEmpty else { return }
+            print(InboundFormat.table([by.rawValue.uppercased(), "MESSAGES", "SEGMENTS", "CREDITS"], groups.map {
+                [$0.key, String($0.messages), String($0.segments), String($0.credits)]
+            }))
+        }
+    }
+}

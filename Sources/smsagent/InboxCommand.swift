@@ -1,0 +1,47 @@
+import Agent
+import ArgumentParser
+import Foundation
+import Records
+
+struct InboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inbox",
+        abstract: "Inbound SMS archived by the agent (inbox.csv), newest last.",
+        discussion: """
+            Every inbound SMS is archived before it leaves the SIM, with what the keyword rule said: \
+            optout:STOP, optin:START, help:AIDE, review:STOP (mentions a keyword without matching the rule — \
+            a person should read it), or none. --review lists only those to read.
+            """)
+
+    @OptionGroup var options: InboundDataOptions
+    @Flag(help: "Only messages kept for review (a keyword mentioned without matching the rule).") var review = false
+    @Flag(help: "JSON instead of a table.") var json = false
+    @Option(help: "Show the last N messages (0: all).") var limit = 50
+
+    func run() async throws {
+        let (configuration, data) = try options.open()
+        let timeZone = TimeZone(identifier: configuration.compliance.timeZone) ?? .current
+        var records = review ? try data.inbox.review() : try data.inbox.all()
+        let total = records.count
+        if limit > 0 && records.count > limit { records = Array(records.suffix(limit)) }
+        if json {
+            print(InboundFormat.json(records.map { r -> [String: Any] in
+                var object: [String: Any] = ["received_at": RecordTime.iso(r.receivedAt), "from": r.from, "text": r.text,
+                                             "modem": r.modem, "parts": r.parts, "keyword_result": r.keywordResult,
+                                             "status": r.status, "fingerprint": r.fingerprint]
+                if let sentAt = r.sentAt { object["sent_at"] = RecordTime.iso(sentAt) }
+                return object
+            }))
+            return
+        }
+        let what = review ? "to review" : "archived"
+        print("\(total) message\(total == 1 ? "" : "s") \(what)\(records.count < total ? " (last \(records.count) shown)" : "")")
+        guard !records.isEmpty else { return }
+        print(InboundFormat.table(["RECEIVED", "FROM", "MODEM", "RESULT", "TEXT"], records.map { r in
+            var text = r.text.replacingOccurrences(of: "\n", with: " ")
+            if text.count > 60 { text = String(text.prefix(59)) + "…" }
+            if r.status != "complete" { text = "[\(r.status)] " + text }
+            return [InboundFormat.time(r.receivedAt, timeZone), r.from.isEmpty ? "-" : r.from, r.modem, r.keywordResult, text]
+        }))
+    }
+}
