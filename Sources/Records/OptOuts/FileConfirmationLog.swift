@@ -3,10 +3,19 @@ import Foundation
 import Logging
 import Synchronization
 
+/// Opt-out confirmations queued, for the "at most one per number per 24 h" rule (COMPLIANCE.md).
+public protocol ConfirmationLog: Sendable {
+    /// Was a confirmation queued to `number` after `now - window`?
+    func wasSent(to number: PhoneNumber, within window: TimeInterval, now: Date) throws -> Bool
+    /// Atomically: if none went to `number` within `window`, records one for `messageID` and
+    /// returns `true`; otherwise records nothing and returns `false`.
+    func claim(for number: PhoneNumber, messageID: String, within window: TimeInterval, now: Date) throws -> Bool
+}
+
 /// `confirmations.csv` (`sent_at,number,message_id`): when an opt-out confirmation was queued to
 /// a number, so that at most one goes to a number per 24 h (COMPLIANCE.md) — also when the same
 /// STOP is processed twice. Numbers are stored like in `optouts.csv` (`hmac:` in hashed mode).
-public final class FileConfirmationLog: Sendable {
+public final class FileConfirmationLog: ConfirmationLog, Sendable {
     public static let columns = ["sent_at", "number", "message_id"]
     public let path: String
     private let key: HMACKey?
