@@ -145,5 +145,19 @@ struct DiscoveryScenarios {
         #expect(modem.stableKey == "imei:863333333333333")
         #expect(modem.simKey == "iccid:89331533333333333333")
     }
+
+
+    @Test("`smsagent discover` shows each port's role and the reason, and the cables apart")
+    func tableShowsRolesAndReasons() async throws {
+        let report = try await TestbedRunner.shared.report("all")
+        var snapshot = try #require(report.snapshot)
+        snapshot.modems = report.probed
+        let table = DiscoveryTable.render(snapshot)
+        #expect(table.contains("AT port: /dev/ttyUSB2 — probe: ttyUSB2 answers AT, PDU SMS"))
+        #expect(table.contains("/dev/ttyUSB1  1   option  ignored    layout Huawei E1550/E173/E3372: interface 1 is diagnostics"))
+        #expect(table.contains("/dev/ttyACM0  0   cdc_acm  silent  probe: no answer to AT after 3 tries"))
+        #expect(table.contains("Ignored: /dev/ttyUSB20 (0403:6001 FT232R USB UART) — FTDI USB-serial converter"))
+        #expect(!table.contains("No USB modem found."))
+    }
 }
 }
