@@ -36,6 +36,11 @@ final class SimulatorProcess: @unchecked Sendable {
     }
 
     func stop() { child.stop() }
+
+    /// Whether the record line is a complete message (multi-part ones missing parts are written at exit).
+    func completeSubmissions() -> [SimulatorSubmission] {
+        submissions().filter { ($0.json["complete"] as? Bool) ?? true }
+    }
 }
 
 /// One line of a simulator's `--record` file, read leniently (number, text, parts).
@@ -50,9 +55,9 @@ struct SimulatorSubmission: @unchecked Sendable {
         for key in ["text", "body"] { if let v = json[key] as? String { return v } }
         return ""
     }
-    /// Segments this submission counted (a record per part or per message; both read right).
+    /// Parts the network accepted (what is charged).
     var segments: Int {
-        for key in ["segments", "parts", "partCount", "part_count", "total"] {
+        for key in ["parts", "segments"] {
             if let v = json[key] as? Int { return v }
             if let v = json[key] as? [Any] { return v.count }
         }

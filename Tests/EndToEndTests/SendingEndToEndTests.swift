@@ -1,0 +1,141 @@
+import Foundation
+import Records
+import Testing
+
+/// `smsagent run` as a process against `smsagent simulate` processes on ptys (issue 5).
+@Suite(.timeLimit(.minutes(2)))
+struct SendingEndToEndTests {
+    @Test func aCampaignAcrossTwoModemsCarriesTheFooterOnMarketingOnlyAndTheLedgerMatchesTheNetwork() async throws {
+        let scenario = try await SendingScenario.start()
+        defer { scenario.stop() }
+        let optedOut = SendingScenario.number(7)
+        try FileOptOutRegistry(path: scenario.dataDirectory + "/optouts.csv")
+            .record(OptOutEvent(number: optedOut, event: .optout, keyword: "STOP", source: "test"))
+
+        // 240 marketing rows through `smsagent campaign` (one long enough for two parts), 40 notifications.
+        var csv = "phone,name\n"
+        for i in 0..<240 { csv += "\(SendingScenario.number(i)),Client \(i)\n" }
+        try csv.write(toFile: scenario.installation.directory.file("list.csv").path, atomically: true, encoding: .utf8)
+        let campaign = try await scenario.installation.run(["campaign", scenario.installation.directory.file("list.csv").path,
+                                                             "--template", "Bonjour {name}, -20% sur les galettes ce week-end !", "--name", "galettes"])
+        #expect(campaign.status == 0, "\(campaign.stderr)")
+        let long = String(repeating: "Une offre exceptionnelle sur tout le magasin. ", count: 4)
+        try scenario.enqueue([OutboxMessage(to: SendingScenario.number(900), text: long, messageClass: .marketing, campaign: "long")])
+        var notes = "phone\n"
+        for i in 1000..<1040 { notes += "\(SendingScenario.number(i))\n" }
+        try notes.write(toFile: scenario.installation.directory.file("notes.csv").path, atomically: true, encoding: .utf8)
+        let notifications = try await scenario.installation.run(["campaign", scenario.installation.directory.file("notes.csv").path,
+                                                                  "--template", "Votre commande est prête.", "--class", "notification", "--name", "orders"])
+        #expect(notifications.status == 0, "\(notifications.stderr)")
+
+        try await scenario.waitUntilSettled(281)
+
+        let submissions = scenario.submissions()
+        #expect(submissions.count == 280)
+        #expect(Set(submissions.map(\.number)).count == 280, "no number received two messages")
+        #expect(!submissions.contains { $0.number == optedOut }, "the opted-out number got nothing")
+        for sim in scenario.simulators { #expect(sim.completeSubmissions().count > 20, "both modems worked") }
+        let marketing = submissions.filter { !$0.text.hasPrefix("Votre commande") }
+        let orders = submissions.filter { $0.text.hasPrefix("Votre commande") }
+        #expect(marketing.count == 240 && orders.count == 40)
+        #expect(marketing.allSatisfy { $0.text.hasSuffix("Boulangerie Test. STOP au 0600000001") || $0.text.hasSuffix("Boulangerie Test. STOP au 0600000002") })
+        #expect(orders.allSatisfy { !$0.text.contains("STOP") })
+        #expect(submissions.contains { $0.segments == 2 }, "the long message went as two parts")
+
+        let failed = scenario.installation.outboxMessages("failed")
+        #expect(failed.count == 1)
+        #expect((failed.first?["result"] as? [String: Any])?["status"] as? String == "suppressed")
+        #expect(scenario.ledgerSegments() == submissions.reduce(0) { $0 + $1.segments })
+
+        // SIGTERM: a clean exit, nothing left in sending/, the status says so.
+        let agent = try #require(scenario.installation.children.first)
+        agent.signal(SIGTERM)
+        #expect(try await agent.waitForExit(timeout: .seconds(15)) == 0)
+        #expect(scenario.installation.statusJSON?["state"] as? String == "stopped")
+    }
+
+    @Test func quietHoursHoldMarketingButNotNotifications() async throws {
+        // Sunday 1 March 2026, 15:00 in Paris: closed for marketing (fr preset) until Monday 08:00.
+        let scenario = try await SendingScenario.start(modems: 1, quietHours: "fr",
+                                                       environment: ["SMSAGENT_FAKE_NOW": "2026-03-01T15:00:00+01:00"])
+        defer { scenario.stop() }
+        try scenario.enqueue([
+            OutboxMessage(id: "1-marketing", to: "0612345601", text: "Promo du dimanche", messageClass: .marketing),
+            OutboxMessage(id: "2-notification", to: "0612345602", text: "Votre commande est prête", messageClass: .notification),
+        ])
+        let installation = scenario.installation
+        try await Wait.until("the notification is sent", timeout: .seconds(30), diagnostics: { installation.transcripts }) {
+            installation.outboxFiles("sent") == ["2-notification.json"]
+        }
+        try await Wait.until("the marketing message is held with its not_before", timeout: .seconds(30), diagnostics: { installation.transcripts }) {
+            installation.outboxMessage("new", "1-marketing.json")?["not_before"] != nil
+        }
+        let notBefore = try #require(installation.outboxMessage("new", "1-marketing.json")?["not_before"] as? String)
+        #expect(notBefore.hasPrefix("2026-03-02T07:00:00"), "held until Monday 08:00 Paris")
+        #expect(scenario.submissions().map(\.number) == ["+33612345602"])
+    }
+
+    @Test func aModemUnpluggedMidCampaignHandsItsWorkToTheOther() async throws {
+        let scenario = try await SendingScenario.start()
+        defer { scenario.stop() }
+        let messages = (0..<200).map { OutboxMessage(to: SendingScenario.number($0), text: "Message \($0)", messageClass: .notification) }
+        try scenario.enqueue(messages)
+        let a = scenario.simulators[0]
+        try await Wait.until("modem a sent some", timeout: .seconds(30)) { a.completeSubmissions().count >= 15 }
+        try a.command("unplug")
+        try await scenario.waitUntilSettled(200)
+
+        let sent = scenario.installation.outboxFiles("sent")
+        let failed = scenario.installation.outboxFiles("failed")
+        #expect(Set(sent).intersection(failed).isEmpty)
+        #expect(Set(sent + failed).count == 200)
+        #expect(failed.isEmpty, "nothing lost: the work moved to modem b")
+        let b = scenario.simulators[1]
+        let onA = Set(a.completeSubmissions().map(\.number)), onB = Set(b.completeSubmissions().map(\.number))
+        #expect(onA.intersection(onB).isEmpty, "no message sent by both modems")
+        // At most the one message in flight at the unplug is counted as sent without a network record
+        // (ambiguous_window: assume-sent).
+        #expect(onA.count + onB.count >= 199)
+        let status = scenario.installation.statusJSON
+        let modems = status?["modems"] as? [[String: Any]] ?? []
+        #expect(modems.first { $0["id"] as? String == "a" }?["state"] as? String != "ready")
+    }
+
+    @Test func killMinus9MidCampaignThenRestartSettlesEveryMessageExactlyOnce() async throws {
+        let scenario = try await SendingScenario.start()
+        defer { scenario.stop() }
+        let messages = (0..<240).map { OutboxMessage(to: SendingScenario.number($0), text: "Offre \($0)", messageClass: .marketing) }
+        try scenario.enqueue(messages)
+        try await Wait.until("some are sent", timeout: .seconds(30)) { scenario.submissions().count >= 60 }
+        let first = try #require(scenario.installation.children.first)
+        first.kill9()
+        let sentBeforeRestart = scenario.installation.outboxFiles("sent").count
+        #expect(sentBeforeRestart < 240, "killed mid-campaign")
+
+        try await scenario.installation.startAgent()
+        try await scenario.waitUntilSettled(240)
+
+        let sent = scenario.installation.outboxFiles("sent"), failed = scenario.installation.outboxFiles("failed")
+        #expect(Set(sent).intersection(failed).isEmpty)
+        #expect(Set(sent + failed).count == 240)
+        #expect(failed.isEmpty)
+        let numbers = scenario.submissions().map(\.number)
+        #expect(Set(numbers).count == numbers.count, "assume-sent: no message was sent twice")
+        // Parts with no recorded answer were counted as sent without a ledger row (the ledger holds
+        // what the modems confirmed); everything else matches the network exactly.
+        let assumed = scenario.installation.outboxMessages("sent").filter { (($0["result"] as? [String: Any])?["reason"] as? String)?.contains("assume") == true }
+        #expect(scenario.ledgerSegments() <= numbers.count)
+        #expect(scenario.ledgerSegments() + assumed.count >= numbers.count)
+        #expect(numbers.count + assumed.count >= 240)
+        let rows = scenario.installation.csvRows("credits.csv").filter { !($0["part"] ?? "").isEmpty }
+        #expect(Set(rows.map { "\($0["message_id"] ?? "")/\($0["part"] ?? "")" }).count == rows.count, "no part counted twice")
+    }
+
+    @Test func aSecondAgentOnTheSameDataDirectoryIsRefused() async throws {
+        let scenario = try await SendingScenario.start(modems: 1)
+        defer { scenario.stop() }
+        let second = try await scenario.installation.run(["run"], timeout: .seconds(20))
+        #expect(second.status != 0)
+        #expect(second.stderr.contains("another smsagent"))
+    }
+}
