@@ -25,13 +25,22 @@ public struct DataDirectory: Sendable {
         public var openingBalance: Int
         /// Characters of an opt-out SMS kept in `optouts.csv` (0: none; ignored in hashed mode).
         public var optOutTextLimit: Int
+        /// 0600/0700 (`.owner`, default) or 0640/0750 (`.group`) for what the agent creates.
+        public var permissions: RecordPermissions
         public var logger: Logger
 
         public init(hashOptOuts: Bool = false, openingBalance: Int = 0, optOutTextLimit: Int = 0,
                     logger: Logger = Logger(label: "smsagent.records")) {
+            self.init(hashOptOuts: hashOptOuts, openingBalance: openingBalance, optOutTextLimit: optOutTextLimit,
+                      permissions: .owner, logger: logger)
+        }
+
+        public init(hashOptOuts: Bool = false, openingBalance: Int = 0, optOutTextLimit: Int = 0,
+                    permissions: RecordPermissions, logger: Logger = Logger(label: "smsagent.records")) {
             self.hashOptOuts = hashOptOuts
             self.openingBalance = openingBalance
             self.optOutTextLimit = optOutTextLimit
+            self.permissions = permissions
             self.logger = logger
         }
     }
@@ -50,19 +59,21 @@ public struct DataDirectory: Sendable {
     public init(path: String, options: Options = Options()) throws {
         let path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
         self.path = path
-        try FileSystem.makeDirectory(path)
+        let permissions = options.permissions
+        try FileSystem.makeDirectory(path, mode: permissions.directory)
         var logger = options.logger
         logger[metadataKey: "data"] = "\(path)"
         let keyPath = path + "/optout.key"
         let key = options.hashOptOuts ? try HMACKey.loadOrCreate(path: keyPath) : try HMACKey.load(path: keyPath)
-        outbox = try FileOutbox(root: path + "/outbox", logger: logger)
+        outbox = try FileOutbox(root: path + "/outbox", permissions: permissions, logger: logger)
         optOuts = try FileOptOutRegistry(path: path + "/optouts.csv", key: key, storeHashed: options.hashOptOuts,
-                                         textLimit: options.optOutTextLimit, logger: logger)
+                                         textLimit: options.optOutTextLimit, permissions: permissions, logger: logger)
         confirmations = try FileConfirmationLog(path: path + "/confirmations.csv", key: key, storeHashed: options.hashOptOuts,
-                                                logger: logger)
-        ledger = try FileCreditLedger(path: path + "/credits.csv", openingBalance: options.openingBalance, logger: logger)
-        inbox = try FileInboxArchive(path: path + "/inbox.csv", logger: logger)
-        reassembly = try FileReassemblyStore(directory: path + "/reassembly", logger: logger)
+                                                permissions: permissions, logger: logger)
+        ledger = try FileCreditLedger(path: path + "/credits.csv", openingBalance: options.openingBalance,
+                                      permissions: permissions, logger: logger)
+        inbox = try FileInboxArchive(path: path + "/inbox.csv", permissions: permissions, logger: logger)
+        reassembly = try FileReassemblyStore(directory: path + "/reassembly", permissions: permissions, logger: logger)
     }
 
     /// Takes the data directory's lock (`flock` on `smsagent.lock`); throws

@@ -18,6 +18,19 @@ import Testing
         _ = data
     }
 
+    @Test func groupPermissionsAreOffered() throws {
+        let tmp = TemporaryDirectory()
+        let old = umask(0o027)
+        defer { umask(old) }
+        let data = try DataDirectory(path: tmp.file("data"), options: .init(hashOptOuts: true, permissions: .group))
+        try data.outbox.enqueue(OutboxMessage(id: "m", to: "+33612345678", text: "x"))
+        #expect(tmp.mode("data") == 0o750)
+        #expect(tmp.mode("data/outbox/new") == 0o750)
+        #expect(tmp.mode("data/optouts.csv") == 0o640)
+        #expect(tmp.mode("data/outbox/new/m.json") == 0o640)
+        #expect(tmp.mode("data/optout.key") == 0o600)
+    }
+
     @Test func reopeningKeepsEverything() throws {
         let tmp = TemporaryDirectory()
         let first = try DataDirectory(path: tmp.path)

@@ -23,10 +23,10 @@ public final class FileInboxArchive: InboxArchive, Sendable {
     }
     private let state: Mutex<State>
 
-    public init(path: String, logger: Logger = Logger(label: "smsagent.records.inbox")) throws {
+    public init(path: String, permissions: RecordPermissions = .owner, logger: Logger = Logger(label: "smsagent.records.inbox")) throws {
         self.path = path
         self.logger = logger
-        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns, logger: logger)
+        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns, mode: permissions.file, logger: logger)
         var initial = State(file: file)
         let loaded = try file.load()
         Self.fold(loaded.rows, issues: loaded.issues, into: &initial, path: path, logger: logger)

@@ -23,10 +23,10 @@ public final class FileCreditLedger: CreditLedger, Sendable {
     }
     private let state: Mutex<State>
 
-    public init(path: String, openingBalance: Int, logger: Logger = Logger(label: "smsagent.records.ledger")) throws {
+    public init(path: String, openingBalance: Int, permissions: RecordPermissions = .owner, logger: Logger = Logger(label: "smsagent.records.ledger")) throws {
         self.path = path
         self.openingBalance = openingBalance
-        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns, logger: logger)
+        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns, mode: permissions.file, logger: logger)
         var initial = State(file: file)
         let loaded = try file.load()
         try Self.fold(loaded.rows, issues: loaded.issues, into: &initial, path: path)

@@ -30,12 +30,12 @@ public final class FileConfirmationLog: ConfirmationLog, Sendable {
     private let state: Mutex<State>
 
     public init(path: String, key: HMACKey? = nil, storeHashed: Bool = false,
-                logger: Logger = Logger(label: "smsagent.records.confirmations")) throws {
+                permissions: RecordPermissions = .owner, logger: Logger = Logger(label: "smsagent.records.confirmations")) throws {
         if storeHashed && key == nil { throw RecordsError.invalidFile(path: path, reason: "hashed mode needs the key file") }
         self.path = path
         self.key = key
         self.storeHashed = storeHashed
-        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns, logger: logger)
+        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns, mode: permissions.file, logger: logger)
         var initial = State(file: file)
         let loaded = try file.load()
         try Self.fold(loaded.rows, issues: loaded.issues, into: &initial, key: key, path: path)

@@ -39,7 +39,7 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
     ///     hashed rows).
     ///   - storeHashed: write `hmac:` identifiers instead of numbers.
     public init(path: String, key: HMACKey? = nil, storeHashed: Bool = false, textLimit: Int = 0,
-                logger: Logger = Logger(label: "smsagent.records.optouts")) throws {
+                permissions: RecordPermissions = .owner, logger: Logger = Logger(label: "smsagent.records.optouts")) throws {
         if storeHashed && key == nil {
             throw RecordsError.invalidFile(path: path, reason: "hashed mode needs the key file (optout.key)")
         }
@@ -47,7 +47,7 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
         self.key = key
         self.storeHashed = storeHashed
         self.textLimit = storeHashed ? 0 : max(0, textLimit)
-        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns, logger: logger)
+        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns, mode: permissions.file, logger: logger)
         var initial = State(file: file)
         let loaded = try file.load()
         try Self.fold(loaded.rows, issues: loaded.issues, into: &initial, key: key, path: path)

@@ -19,18 +19,21 @@ public final class FileOutbox: Outbox, Sendable {
     /// Files larger than this are refused (moved to `failed/`).
     public static let maximumFileSize = 1 << 20
     private let logger: Logger
+    private let fileMode: mode_t
     /// File names in `new/` known to be held (`not_before` in the future), so that a held
     /// campaign is read once, not at every claim.
     private let held = Mutex<[String: Date]>([:])
     /// Serialises this process's changes of the spool (the data-directory lock keeps other agents out).
     private let gate = Mutex<Void>(())
 
-    public init(root: String, logger: Logger = Logger(label: "smsagent.records.outbox")) throws {
+    public init(root: String, permissions: RecordPermissions = .owner,
+                logger: Logger = Logger(label: "smsagent.records.outbox")) throws {
         self.root = root
         self.logger = logger
-        try FileSystem.makeDirectory(root)
+        fileMode = permissions.file
+        try FileSystem.makeDirectory(root, mode: permissions.directory)
         for folder in OutboxFolder.allCases {
-            try FileSystem.makeDirectory(path(folder))
+            try FileSystem.makeDirectory(path(folder), mode: permissions.directory)
         }
     }
 
@@ -48,7 +51,7 @@ public final class FileOutbox: Outbox, Sendable {
             for folder in [OutboxFolder.new, .sending, .sent, .failed] where FileSystem.exists(path(folder, id: message.id)) {
                 throw RecordsError.duplicateMessageID(id: message.id, folder: path(folder))
             }
-            try FileSystem.writeAtomically(bytes, to: path(.new, id: message.id), temporaryDirectory: path(.tmp))
+            try FileSystem.writeAtomically(bytes, to: path(.new, id: message.id), temporaryDirectory: path(.tmp), mode: fileMode)
             held.withLock { cache in
                 if let notBefore = message.notBefore { cache[message.id + ".json"] = notBefore } else {
                     cache[message.id + ".json"] = nil
@@ -144,7 +147,7 @@ public final class FileOutbox: Outbox, Sendable {
         try gate.withLock { _ in
             var message = try loadSending(id)
             message.result = result
-            try FileSystem.writeAtomically(try encode(message), to: path(.sending, id: id), temporaryDirectory: path(.tmp))
+            try FileSystem.writeAtomically(try encode(message), to: path(.sending, id: id), temporaryDirectory: path(.tmp), mode: fileMode)
             try move(id, from: .sending, to: result.status == .sent ? .sent : .failed)
         }
     }
@@ -153,7 +156,7 @@ public final class FileOutbox: Outbox, Sendable {
         try gate.withLock { _ in
             var message = try loadSending(id)
             message.notBefore = notBefore
-            try FileSystem.writeAtomically(try encode(message), to: path(.sending, id: id), temporaryDirectory: path(.tmp))
+            try FileSystem.writeAtomically(try encode(message), to: path(.sending, id: id), temporaryDirectory: path(.tmp), mode: fileMode)
             try move(id, from: .sending, to: .new)
             held.withLock { $0[id + ".json"] = notBefore }
         }
@@ -393,7 +396,7 @@ public final class FileOutbox: Outbox, Sendable {
         }
         let target = path(.failed) + "/" + targetName
         let reasonText = "\(reason)\n(was \(source))\n"
-        try FileSystem.writeAtomically(Array(reasonText.utf8), to: target + ".reason", temporaryDirectory: path(.tmp))
+        try FileSystem.writeAtomically(Array(reasonText.utf8), to: target + ".reason", temporaryDirectory: path(.tmp), mode: fileMode)
         do {
             try FileSystem.rename(source, target)
         } catch RecordsError.system(_, _, ENOENT) {
@@ -420,7 +423,7 @@ public final class FileOutbox: Outbox, Sendable {
     }
 
     private func rewriteSending(_ message: OutboxMessage) throws {
-        try FileSystem.writeAtomically(try encode(message), to: path(.sending, id: message.id), temporaryDirectory: path(.tmp))
+        try FileSystem.writeAtomically(try encode(message), to: path(.sending, id: message.id), temporaryDirectory: path(.tmp), mode: fileMode)
     }
 
     private func updateSending(_ id: String, _ change: (inout OutboxMessage) throws -> Void) throws {

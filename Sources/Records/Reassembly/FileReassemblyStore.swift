@@ -9,11 +9,14 @@ public final class FileReassemblyStore: ReassemblyStore, Sendable {
     public let directory: String
     private let logger: Logger
     private let gate = Mutex<Void>(())
+    private let fileMode: mode_t
 
-    public init(directory: String, logger: Logger = Logger(label: "smsagent.records.reassembly")) throws {
+    public init(directory: String, permissions: RecordPermissions = .owner,
+                logger: Logger = Logger(label: "smsagent.records.reassembly")) throws {
         self.directory = directory
         self.logger = logger
-        try FileSystem.makeDirectory(directory)
+        fileMode = permissions.file
+        try FileSystem.makeDirectory(directory, mode: permissions.directory)
     }
 
     public func save(_ part: StoredInboundPart) throws {
@@ -25,7 +28,7 @@ public final class FileReassemblyStore: ReassemblyStore, Sendable {
         try gate.withLock { _ in
             let file = directory + "/" + part.group.fileStem + "-" + String(part.sequence) + ".json"
             if FileSystem.exists(file) { return }
-            try FileSystem.writeAtomically(bytes, to: file)
+            try FileSystem.writeAtomically(bytes, to: file, mode: fileMode)
         }
     }
 

@@ -33,12 +33,13 @@ final class AppendOnlyCSVFile {
         var replaced = false
     }
 
-    init(path: String, columns: [String], logger: Logger = Logger(label: "smsagent.records")) throws {
+    init(path: String, columns: [String], mode: mode_t = FileSystem.fileMode,
+         logger: Logger = Logger(label: "smsagent.records")) throws {
         self.path = path
         self.columns = columns
         self.logger = logger
         let created = !FileSystem.exists(path)
-        fd = try FileSystem.open(path, O_RDWR | O_APPEND | O_CREAT)
+        fd = try FileSystem.open(path, O_RDWR | O_APPEND | O_CREAT, mode: mode)
         if created {
             try? FileSystem.fsyncDirectory((path as NSString).deletingLastPathComponent)
         }

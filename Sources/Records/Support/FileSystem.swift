@@ -133,12 +133,13 @@ enum FileSystem {
 
     /// Writes `bytes` to `path` atomically: a temporary file in `temporaryDirectory` (same file
     /// system), fsync, rename over `path`, fsync of the target directory.
-    static func writeAtomically(_ bytes: [UInt8], to path: String, temporaryDirectory: String? = nil) throws {
+    static func writeAtomically(_ bytes: [UInt8], to path: String, temporaryDirectory: String? = nil,
+                                mode: mode_t = fileMode) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let tmpDir = temporaryDirectory ?? directory
         let tmp = tmpDir + "/." + name + "." + randomHex(6) + ".tmp"
-        let fd = try open(tmp, O_WRONLY | O_CREAT | O_EXCL)
+        let fd = try open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
         do {
             try writeAll(fd, bytes, path: tmp)
             try fsync(fd, path: tmp)
