@@ -14,20 +14,64 @@ extension Modem {
         if let error = try await attempt(.verboseErrorsNumeric) {
             logger.notice("modem refuses AT+CMEE=1; errors will be plain ERROR", metadata: ["error": "\(error)"])
         }
-        try await execute(.pduMode)
-        if !options.storage.isEmpty, let error = try await attempt(try command { try ATCommand.selectStorage(options.storage) }) {
-            logger.notice("modem refuses the configured SMS storage; keeping its own", metadata: ["error": "\(error)"])
+        if let error = try await attempt(.pduMode) {
+            guard Self.isSIMNotReady(error) else { throw error }
+            smsSetupPending = true
         }
+        try await configureSMSStorage()
         var indicationsSet = false
         for values in options.newMessageIndications where !indicationsSet {
             if let error = try await attempt(try command { try ATCommand.newMessageIndications(values) }) {
                 logger.debug("AT+CNMI setting refused", metadata: ["cnmi": "\(values)", "error": "\(error)"])
+                if Self.isSIMNotReady(error) {
+                    smsSetupPending = true
+                    break
+                }
             } else {
                 indicationsSet = true
             }
         }
-        if !indicationsSet {
+        if !indicationsSet && !smsSetupPending {
             logger.warning("modem accepts no AT+CNMI setting: new messages are found by polling only")
+        }
+    }
+
+    /// `AT+CPMS` with the configured storage. A SIM that is locked or busy leaves it pending (done
+    /// again once `unlockIfNeeded` has the SIM ready); a refusal keeps the modem's own choice.
+    private func configureSMSStorage() async throws {
+        guard !options.storage.isEmpty else { return }
+        guard let error = try await attempt(try command { try ATCommand.selectStorage(options.storage) }) else { return }
+        if Self.isSIMNotReady(error) {
+            smsSetupPending = true
+        } else {
+            logger.notice("modem refuses the configured SMS storage; keeping its own", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Finishes what `initialise` could not do while the SIM was locked or busy: PDU mode, storage,
+    /// new-message indications. The SIM answers "busy" (CMS 314 / CME 14) for a while after its PIN
+    /// on many modems; this waits that out (bounded by `simReadyTimeout`).
+    private func finishSMSSetup() async throws {
+        let deadline = ContinuousClock.now.advanced(by: options.simReadyTimeout)
+        var delay = Duration.milliseconds(50)
+        while true {
+            smsSetupPending = false
+            try await initialise()
+            if !smsSetupPending { return }
+            guard ContinuousClock.now.advanced(by: delay) < deadline else {
+                throw ModemError.timeout(command: "SMS set-up (the SIM stayed busy)")
+            }
+            try await Task.sleep(for: delay)
+            delay = min(delay * 2, .milliseconds(800))
+        }
+    }
+
+    /// CME 10–18 / CMS 310–318: the SIM is absent, locked or busy.
+    static func isSIMNotReady(_ error: ModemError) -> Bool {
+        switch error {
+        case .cme(let code?, _, _): (10...18).contains(code)
+        case .cms(let code?, _, _): (310...318).contains(code)
+        default: false
         }
     }
 
@@ -82,6 +126,7 @@ extension Modem {
     public func unlockIfNeeded(pin: String?) async throws {
         switch try await simStatus() {
         case .ready, .pin2Required, .puk2Required:
+            if smsSetupPending { try await finishSMSSetup() }
             return
         case .notInserted:
             throw ModemError.simNotInserted
@@ -110,6 +155,7 @@ extension Modem {
             throw ModemError.pinRejected(remainingAttempts: remaining)
         }
         try await waitForSIMReady()
+        if smsSetupPending { try await finishSMSSetup() }
     }
 
     private func waitForSIMReady() async throws {

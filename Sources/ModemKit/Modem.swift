@@ -32,6 +32,8 @@ public actor Modem {
     private var needsResync = false
     private var nextToken: UInt64 = 0
     var pinAttempted = false
+    /// Set when `initialise` met a locked or busy SIM: its SMS part is redone after the unlock.
+    var smsSetupPending = false
 
     enum Outcome: Sendable {
         case final(ATResponse)

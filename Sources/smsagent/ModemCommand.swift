@@ -1,0 +1,403 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ModemKit
+import SMSCodec
+import SerialPort
+
+/// `smsagent modem --port PATH …`: talk to one modem directly — the first thing to run with a new
+/// stick, and what a hardware-in-the-loop bench scripts.
+///
+/// Exit status: 0 done; 1 the modem refused or failed the operation; 3 the port is absent, busy or
+/// not allowed; 4 the port is not a modem (no answer to AT); 5 the SIM is locked (PIN/PUK) or absent.
+struct ModemCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "modem",
+        abstract: "Talk to one modem directly: identity, signal, send, list, delete, raw AT.",
+        discussion: """
+            Examples:
+              smsagent modem --port /dev/ttyUSB2 info
+              smsagent modem --port /dev/ttyUSB2 --pin 1234 send --to +33612345678 --text "Hello"
+              smsagent modem --port /dev/ttyUSB2 list --json
+              smsagent modem --port /dev/ttyUSB2 delete 3
+              smsagent modem --port /dev/ttyUSB2 at 'AT+COPS?'
+            Exit status: 0 ok, 1 the modem refused, 3 port absent/busy/not allowed, 4 not a modem, 5 SIM locked or absent.
+            """,
+        subcommands: [Info.self, Send.self, List.self, Delete.self, AT.self]
+    )
+
+    /// Given before the subcommand (`smsagent modem --port P info`); each subcommand reads the same group.
+    @OptionGroup var connection: Connection
+
+    struct Connection: ParsableArguments {
+        @Option(help: "The modem's AT port, e.g. /dev/ttyUSB2 or /dev/serial/by-id/…")
+        var port: String
+
+        @Option(help: "SIM PIN, entered at most once and never when one attempt or only the PUK is left.")
+        var pin: String?
+
+        @Option(help: "Baud rate.")
+        var baud: Int = 115_200
+
+        @Flag(help: "RTS/CTS hardware flow control.")
+        var flowControl = false
+
+        @Option(help: "Seconds to wait for an ordinary answer.")
+        var timeout: Double = 5
+
+        @Flag(name: .shortAndLong, help: "Log every AT exchange on stderr.")
+        var verbose = false
+
+        func validate() throws {
+            guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be in (0, 600] seconds") }
+        }
+
+        /// Opens the port and, unless `prepare` is false, initialises the modem and unlocks the SIM.
+        func connect(prepare: Bool = true, sendTimeout: Double = 60) async throws -> Modem {
+            var logger = Logger(label: "smsagent.modem") { StreamLogHandler.standardError(label: $0) }
+            logger.logLevel = verbose ? .trace : .error
+            let transport: SerialTransport
+            do {
+                transport = try SerialTransport.open(path: port, baud: baud, flowControl: flowControl)
+            } catch let error as SerialPortError {
+                throw ModemCommandFailure(message: Self.explain(error), code: 3)
+            }
+            var options = ModemOptions()
+            options.commandTimeout = .milliseconds(Int(timeout * 1000))
+            options.promptTimeout = options.commandTimeout
+            options.sendTimeout = .milliseconds(Int(sendTimeout * 1000))
+            let modem = Modem(transport: transport, options: options, logger: logger)
+            guard prepare else { return modem }
+            do {
+                try await modem.initialise()
+                try await modem.unlockIfNeeded(pin: pin)
+            } catch let error as ModemError {
+                await modem.close()
+                throw Self.explain(error, port: port)
+            }
+            return modem
+        }
+
+        /// Runs `body` on a connected modem and closes the port afterwards, whatever happens.
+        func withModem<T>(prepare: Bool = true, sendTimeout: Double = 60, _ body: (Modem) async throws -> T) async throws -> T {
+            let modem = try await connect(prepare: prepare, sendTimeout: sendTimeout)
+            do {
+                let result = try await body(modem)
+                await modem.close()
+                return result
+            } catch {
+                await modem.close()
+                throw error
+            }
+        }
+
+        static func explain(_ error: SerialPortError) -> String {
+            switch error {
+            case .notFound(let path, _):
+                return "\(path): no such port. Is the modem plugged in? `smsagent discover` lists the ports of every modem."
+            case .busy(let path, _, let holder):
+                return "\(path): port busy — \(holder). Stop the other program (ModemManager: `systemctl stop ModemManager`, or another smsagent) and try again."
+            case .permissionDenied(let path, _):
+                return "\(path): permission denied. Add your user to the dialout group (`sudo usermod -aG dialout $USER`, then log in again) or install the udev rules."
+            case .notATerminal(let path, _):
+                return "\(path): not a serial port."
+            default:
+                return error.description
+            }
+        }
+
+        static func explain(_ error: ModemError, port: String) -> ModemCommandFailure {
+            switch error {
+            case .timeout:
+                return ModemCommandFailure(message: "\(port): no answer to AT — not a modem, or not its AT port (a stick has several: try the others, or `smsagent discover --probe`).", code: 4)
+            case .pinRequired:
+                return ModemCommandFailure(message: "\(port): the SIM is locked with a PIN. Give it with --pin.", code: 5)
+            case .pinRejected, .pinAlreadyAttempted, .pinAttemptsTooLow, .pukRequired, .simNotInserted, .simLocked:
+                return ModemCommandFailure(message: "\(port): \(error.description)", code: 5)
+            case .transportClosed:
+                return ModemCommandFailure(message: "\(port): \(error.description). Was the modem unplugged?", code: 3)
+            default:
+                return ModemCommandFailure(message: "\(port): \(error.description)", code: 1)
+            }
+        }
+    }
+
+    // MARK: info
+
+    struct Info: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Identity, SIM, registration, signal, SMS centre, own number and storage.")
+
+        @OptionGroup var connection: Connection
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        struct Report: Codable {
+            var port: String
+            var identity: ModemIdentity
+            var sim: String
+            var registration: RegistrationStatus?
+            var registered: Bool
+            var signalDBm: Int?
+            var signalRSSI: Int?
+            var serviceCentre: String?
+            var ownNumber: String?
+            var storage: StorageUsage?
+        }
+
+        func run() async throws {
+            try await runReporting {
+                try await connection.withModem { modem in try await report(modem) }
+            }
+        }
+
+        func report(_ modem: Modem) async throws {
+                let signal = try await modem.signal()
+                let registration = try? await modem.registration()
+                let report = Report(
+                    port: connection.port, identity: try await modem.identity(), sim: try await modem.simStatus().description,
+                    registration: registration, registered: registration?.isRegistered ?? false,
+                    signalDBm: signal.dBm, signalRSSI: signal.rssi, serviceCentre: try? await modem.serviceCentre(),
+                    ownNumber: try? await modem.ownNumber(), storage: try? await modem.storageUsage())
+                if json {
+                    printJSON(report)
+                    return
+                }
+                let id = report.identity
+                print("port:           \(report.port)")
+                print("modem:          \(id.manufacturer ?? "?") \(id.model ?? "?") (revision \(id.revision ?? "?"))")
+                print("IMEI:           \(id.imei ?? "unknown")")
+                print("SIM:            \(report.sim); IMSI \(id.imsi ?? "unknown"); ICCID \(id.iccid ?? "unknown")")
+                print("own number:     \(report.ownNumber ?? "not stored on the SIM")")
+                if let registration {
+                    print("registration:   \(registration.state) (\(registration.domain.rawValue))" + (registration.isRegistered ? "" : " — cannot send yet"))
+                } else {
+                    print("registration:   unknown")
+                }
+                print("signal:         " + (signal.dBm.map { "\($0) dBm (rssi \(signal.rssi ?? 0))" } ?? "unknown"))
+                print("SMS centre:     \(report.serviceCentre ?? "not set")")
+                if let storage = report.storage {
+                    print("SMS storage:    \(storage.read.used)/\(storage.read.total) in \(storage.read.storage ?? "?")")
+                }
+        }
+    }
+
+    // MARK: send
+
+    struct Send: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Send one SMS (split into parts when long) and print the message references.")
+
+        @OptionGroup var connection: Connection
+        @Option(help: "Recipient: +<country><number>, or national digits.")
+        var to: String
+        @Option(help: "Text of the message.")
+        var text: String
+        @Flag(help: "Ask the network for a status report.")
+        var report = false
+        @Option(help: "Seconds to wait for the network to accept each part.")
+        var sendTimeout: Double = 60
+
+        func run() async throws {
+            try await runReporting {
+                var options = SubmitOptions()
+                options.requestStatusReport = report
+                options.concatReference = UInt8.random(in: 0...255)
+                let pdus: [SubmitPDU]
+                do {
+                    pdus = try SMSSubmitEncoder.encode(to: to, text: text, options: options)
+                } catch {
+                    throw ModemCommandFailure(message: "cannot encode the message: \(error)", code: 1)
+                }
+                let references = try await connection.withModem(sendTimeout: sendTimeout) { modem in
+                    var references: [Int] = []
+                    for pdu in pdus {
+                        do {
+                            references.append(try await modem.send(pdu))
+                        } catch let error as ModemError {
+                            let sent = references.isEmpty ? "" : " after \(references.count) of \(pdus.count) parts (references \(references.map(String.init).joined(separator: ", ")))"
+                            throw ModemCommandFailure(message: "sending failed\(sent): \(error)", code: 1)
+                        }
+                    }
+                    return references
+                }
+                print("sent \(pdus.count) part(s) to \(to), message reference(s) \(references.map(String.init).joined(separator: ", "))")
+            }
+        }
+    }
+
+    // MARK: list
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the messages stored on the SIM/modem, decoded.")
+
+        @OptionGroup var connection: Connection
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        struct Entry: Codable {
+            var index: Int
+            var status: String
+            var kind: String
+            var from: String?
+            var time: Date?
+            var text: String?
+            var part: String?
+            var statusReport: String?
+            var error: String?
+            var pdu: String
+        }
+
+        func run() async throws {
+            try await runReporting {
+                let messages = try await connection.withModem { try await $0.listMessages() }
+                let entries = messages.map(Self.entry)
+                if json {
+                    printJSON(entries)
+                    return
+                }
+                if entries.isEmpty { print("no stored messages") }
+                for entry in entries {
+                    var line = "[\(entry.index)] \(entry.status)"
+                    if let from = entry.from { line += " from \(from)" }
+                    if let time = entry.time { line += " at \(time.formatted(.iso8601))" }
+                    if let part = entry.part { line += " (part \(part))" }
+                    print(line)
+                    if let text = entry.text { print("    \(text)") }
+                    if let report = entry.statusReport { print("    status report: \(report)") }
+                    if let error = entry.error { print("    undecodable: \(error) — \(entry.pdu)") }
+                }
+            }
+        }
+
+        static func entry(_ message: StoredMessage) -> Entry {
+            let status = switch message.status {
+            case .receivedUnread: "unread"
+            case .receivedRead: "read"
+            case .storedUnsent: "unsent"
+            case .storedSent: "sent"
+            }
+            var entry = Entry(index: message.index, status: status, kind: "unknown", pdu: message.pduHex)
+            do {
+                switch try PDUDecoder.decode(hex: message.pduHex) {
+                case .deliver(let deliver):
+                    entry.kind = "deliver"
+                    entry.from = deliver.originator
+                    entry.time = deliver.timestamp
+                    entry.text = deliver.text
+                    entry.part = deliver.concatenation.map { "\($0.sequence)/\($0.total), reference \($0.reference)" }
+                case .statusReport(let report):
+                    entry.kind = "status-report"
+                    entry.from = report.recipient
+                    entry.time = report.dischargeTime
+                    entry.statusReport = "message reference \(report.messageReference): \(report.statusMeaning)"
+                case .submit(let submit):
+                    entry.kind = "submit"
+                    entry.from = submit.destination
+                    entry.text = submit.text
+                }
+            } catch {
+                entry.error = "\(error)"
+            }
+            return entry
+        }
+    }
+
+    // MARK: delete
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete one stored message by its index (as `list` shows it).")
+
+        @OptionGroup var connection: Connection
+        @Argument(help: "The message's index.")
+        var index: Int
+
+        func run() async throws {
+            try await runReporting {
+                try await connection.withModem { try await $0.deleteMessage(index: index) }
+                print("deleted message \(index)")
+            }
+        }
+    }
+
+    // MARK: at
+
+    struct AT: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "at",
+            abstract: "Send one AT command line as is and print the answer (no set-up, no PIN unless --pin).",
+            discussion: "Exit status 1 when the modem answers ERROR. AT+CMGS is aborted at its prompt: use `send`.")
+
+        @OptionGroup var connection: Connection
+        @Argument(help: "The command line, e.g. 'AT+CSQ'. Quote it for the shell.")
+        var command: String
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        struct Answer: Codable {
+            var command: String
+            var lines: [String]
+            var final: String
+            var ok: Bool
+        }
+
+        func run() async throws {
+            try await runReporting {
+                let response = try await connection.withModem(prepare: false) { modem in try await exchange(modem) }
+                let answer = Answer(command: command, lines: response.lines, final: response.final.description, ok: response.final.isSuccess)
+                if json {
+                    printJSON(answer)
+                } else {
+                    for line in response.lines { print(line) }
+                    print(response.final.description)
+                }
+                if !response.final.isSuccess { throw ExitCode(1) }
+            }
+        }
+
+        func exchange(_ modem: Modem) async throws -> ATResponse {
+                if connection.pin != nil {
+                    do {
+                        try await modem.unlockIfNeeded(pin: connection.pin)
+                    } catch let error as ModemError {
+                        throw Connection.explain(error, port: connection.port)
+                    }
+                }
+                let response: ATResponse
+                do {
+                    response = try await modem.raw(command, timeout: .milliseconds(Int(connection.timeout * 1000)))
+                } catch ModemError.invalidArgument(let reason) {
+                    throw ModemCommandFailure(message: reason, code: 1)
+                } catch ModemError.timeout {
+                    throw ModemCommandFailure(message: "\(connection.port): no answer to \(command) in \(connection.timeout) s", code: 4)
+                }
+                return response
+        }
+    }
+}
+
+/// A failure with the message a person reads and the exit status scripts test.
+struct ModemCommandFailure: Error {
+    let message: String
+    let code: Int32
+}
+
+/// Runs `body`, turning failures into a message on stderr and the documented exit status.
+private func runReporting(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let failure as ModemCommandFailure {
+        FileHandle.standardError.write(Data("smsagent modem: \(failure.message)\n".utf8))
+        throw ExitCode(failure.code)
+    } catch let error as ModemError {
+        FileHandle.standardError.write(Data("smsagent modem: \(error.description)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+private func printJSON<T: Encodable>(_ value: T) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    if let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) {
+        print(text)
+    }
+}
