@@ -7,6 +7,7 @@ struct SMSAgentCommand: AsyncParsableCommand {
         abstract: "Send compliant SMS from your own SIM cards through USB GSM modems.",
         subcommands: [
             PDUCommand.self,
+            ModemCommand.self,
             DiscoverCommand.self,
             SimulateCommand.self,
             DemoCommand.self,
