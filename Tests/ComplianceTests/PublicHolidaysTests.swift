@@ -63,5 +63,8 @@ struct PublicHolidaysTests {
         #expect(CivilDate(year: 2024, month: 2, day: 28).adding(days: 1) == CivilDate(year: 2024, month: 2, day: 29))
         #expect(CivilDate(year: 2026, month: 2, day: 28).adding(days: 1) == CivilDate(year: 2026, month: 3, day: 1))
         #expect(CivilDate(year: 1970, month: 1, day: 1).daysSinceEpoch == 0)
+        #expect(CivilDate(year: 1970, month: 1, day: 1).weekday == .thursday)
+        #expect(CivilDate(year: 2026, month: 11, day: 29).weekday == .sunday)
+        #expect(CivilDate(year: 1969, month: 12, day: 28).weekday == .sunday)
     }
 }

@@ -120,21 +120,28 @@ struct QuietHoursTests {
         #expect(hours.isOpen(at: opening, timeZone: paris))
     }
 
-    /// Property over a sweep of instants: the next opening is open, not before the instant, and
-    /// either the instant itself or preceded by a closed minute (it is the earliest).
-    @Test("nextOpening is open and earliest", arguments: ["fr", "fr-strict", "uk"])
-    func sweep(preset: String) throws {
-        let hours = try QuietHours.preset(preset)
-        var instant = local("2026-03-20 00:07")
-        let end = local("2026-04-12 00:00")
-        while instant < end {
-            let opening = hours.nextOpening(after: instant, timeZone: paris)
-            #expect(opening >= instant)
-            #expect(hours.isOpen(at: opening, timeZone: paris))
-            if opening > instant {
-                #expect(!hours.isOpen(at: opening.addingTimeInterval(-60), timeZone: paris), "\(instant)")
+    /// Property over a sweep of instants around both 2026 DST transitions (Paris): the next opening
+    /// is open, not before the instant, and either the instant itself or preceded by a closed
+    /// minute (it is the earliest). The 02:30–04:00 window starts inside the spring-forward gap
+    /// and inside the repeated autumn hour.
+    @Test("nextOpening is open and earliest", arguments: [
+        ["mon-sat 08:00-20:00"], ["mon-fri 08:30-20:00", "sat 10:00-18:00"], ["daily 09:00-20:00"],
+        ["daily 02:30-04:00"], ["sun 00:00-24:00"], ["mon 23:00-24:00", "tue 00:00-00:30"],
+    ])
+    func sweep(specs: [String]) throws {
+        let hours = try QuietHours.custom(specs, holidays: .france)
+        for (from, to) in [("2026-03-26 00:07", "2026-04-08 00:00"), ("2026-10-22 00:07", "2026-11-04 00:00")] {
+            var instant = local(from)
+            let end = local(to)
+            while instant < end {
+                let opening = hours.nextOpening(after: instant, timeZone: paris)
+                #expect(opening >= instant)
+                #expect(hours.isOpen(at: opening, timeZone: paris), "\(instant)")
+                if opening > instant {
+                    #expect(!hours.isOpen(at: opening.addingTimeInterval(-60), timeZone: paris), "\(instant) → \(opening)")
+                }
+                instant.addTimeInterval(37 * 60)
             }
-            instant.addTimeInterval(47 * 60)
         }
     }
 

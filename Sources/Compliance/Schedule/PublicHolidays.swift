@@ -102,6 +102,12 @@ struct CivilDate: Hashable, Comparable, Sendable {
 
     func adding(days: Int) -> CivilDate { CivilDate(daysSinceEpoch: daysSinceEpoch + days) }
 
+    /// 1970-01-01 was a Thursday.
+    var weekday: Weekday {
+        let index = ((daysSinceEpoch + 4) % 7 + 7) % 7   // 0 = Sunday
+        return Weekday(rawValue: index + 1) ?? .sunday
+    }
+
     static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }

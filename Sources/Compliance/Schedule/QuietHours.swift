@@ -83,7 +83,10 @@ public struct QuietHours: Sendable, Hashable, Codable {
     /// Whether sending is allowed at `date` in `timeZone` (window start inclusive, end exclusive:
     /// open at 19:59:59, closed at 20:00:00).
     public func isOpen(at date: Date, timeZone: TimeZone) -> Bool {
-        let calendar = Self.calendar(timeZone)
+        isOpen(at: date, calendar: Self.calendar(timeZone))
+    }
+
+    func isOpen(at date: Date, calendar: Calendar) -> Bool {
         let parts = calendar.dateComponents([.year, .month, .day, .weekday, .hour, .minute, .second], from: date)
         guard let year = parts.year, let month = parts.month, let day = parts.day, let weekdayNumber = parts.weekday,
               let weekday = Weekday(rawValue: weekdayNumber) else { return false }
@@ -102,31 +105,32 @@ public struct QuietHours: Sendable, Hashable, Codable {
     /// holiday. A window starting inside a DST gap opens when the clocks jump (the first instant
     /// whose local time is past the start).
     public func nextOpening(after date: Date, timeZone: TimeZone) -> Date {
-        if isOpen(at: date, timeZone: timeZone) { return date }
         let calendar = Self.calendar(timeZone)
+        if isOpen(at: date, calendar: calendar) { return date }
         let firstDay = calendar.dateComponents([.year, .month, .day], from: date)
         guard let year = firstDay.year, let month = firstDay.month, let day = firstDay.day else { return date }
         let start = CivilDate(year: year, month: month, day: day)
         // Holidays close at most a few days in a row; a year bounds any valid schedule.
         for offset in 0..<370 {
             let civil = start.adding(days: offset)
-            if holidays.isHoliday(year: civil.year, month: civil.month, day: civil.day) { continue }
+            let todays = windows.filter { $0.days.contains(civil.weekday) }
+            if todays.isEmpty || holidays.isHoliday(year: civil.year, month: civil.month, day: civil.day) { continue }
             var candidates = [Date]()
-            for window in windows {
-                let components = DateComponents(year: civil.year, month: civil.month, day: civil.day,
-                                                hour: window.start.hour % 24, minute: window.start.minute)
-                guard let opening = calendar.date(from: components) else { continue }
+            for window in todays {
+                let wanted = DateComponents(year: civil.year, month: civil.month, day: civil.day,
+                                            hour: window.start.hour, minute: window.start.minute)
+                guard let opening = calendar.date(from: wanted) else { continue }
+                let got = calendar.dateComponents([.day, .hour, .minute], from: opening)
+                if got.day != civil.day || got.hour != window.start.hour || got.minute != window.start.minute {
+                    // The start falls in a spring-forward gap: the window opens when the clocks jump.
+                    if let transition = timeZone.nextDaylightSavingTimeTransition(after: opening.addingTimeInterval(-4 * 3600)) {
+                        candidates.append(transition)
+                    }
+                }
                 // The hour after covers a start inside a repeated (fall-back) hour.
                 candidates += [opening, opening.addingTimeInterval(3600)]
             }
-            guard !candidates.isEmpty else { continue }
-            // A start inside a spring-forward gap opens at the transition.
-            let dayStart = calendar.date(from: DateComponents(year: civil.year, month: civil.month, day: civil.day)) ?? date
-            if let transition = timeZone.nextDaylightSavingTimeTransition(after: dayStart.addingTimeInterval(-1)),
-               transition < dayStart.addingTimeInterval(26 * 3600) {
-                candidates.append(transition)
-            }
-            if let opening = candidates.sorted().first(where: { $0 >= date && isOpen(at: $0, timeZone: timeZone) }) {
+            if let opening = candidates.sorted().first(where: { $0 >= date && isOpen(at: $0, calendar: calendar) }) {
                 return opening
             }
         }
