@@ -164,6 +164,28 @@ import Testing
         }
     }
 
+    @Test func aForeignFileReusingASentNameIsRefused() throws {
+        let outbox = try self.outbox
+        try tmp.write("outbox/new/order.json", #"{"to": "+33612345678", "text": "first"}"#)
+        _ = try #require(try outbox.claimNext(now: .fixed()))
+        try outbox.complete("order", result: SendResult(status: .sent))
+        try tmp.write("outbox/new/order.json", #"{"to": "+33612345678", "text": "second"}"#)
+        #expect(try outbox.claimNext(now: .fixed()) == nil)
+        #expect(try outbox.find("order")?.message.text == "first")
+        #expect(outbox.rejectionReason(fileName: "order.json")?.contains("already in") == true)
+    }
+
+    @Test func aFixedFileDroppedAgainAfterARejectionIsSent() throws {
+        let outbox = try self.outbox
+        try tmp.write("outbox/new/x.json", "{")
+        #expect(try outbox.claimNext(now: .fixed()) == nil)
+        try tmp.write("outbox/new/x.json", #"{"to": "+33612345678", "text": "fixed"}"#)
+        #expect(try outbox.claimNext(now: .fixed())?.message.text == "fixed")
+        try outbox.complete("x", result: SendResult(status: .failed, reason: "no modem"))
+        #expect(tmp.list("outbox/failed").count == 3)   // x.json (the fixed one), the rejected one and its reason
+        #expect(try outbox.find("x")?.message.result?.reason == "no modem")
+    }
+
     @Test func operationsOnAnUnknownMessageAreTypedErrors() throws {
         let outbox = try self.outbox
         #expect(throws: RecordsError.messageNotFound(id: "nope", folder: tmp.file("outbox/sending"))) {

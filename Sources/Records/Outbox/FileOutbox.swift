@@ -89,6 +89,14 @@ public final class FileOutbox: Outbox, Sendable {
                     held.withLock { $0[name] = notBefore }
                     continue
                 }
+                if let folder = [OutboxFolder.sending, .sent].first(where: { FileSystem.exists(path($0, id: id)) }) {
+                    // Renaming over it would lose that message's record, or send one twice.
+                    if let moved = try reject(source, name: name, id: id,
+                                              reason: "a message named \(id) is already in \(path(folder)); spool names must be unique") {
+                        rejected.append(moved)
+                    }
+                    continue
+                }
                 let target = path(.sending, id: id)
                 do {
                     try FileSystem.rename(source, target)
@@ -435,6 +443,15 @@ public final class FileOutbox: Outbox, Sendable {
     }
 
     private func move(_ id: String, from: OutboxFolder, to: OutboxFolder) throws {
+        if to == .failed, FileSystem.exists(path(.failed, id: id)) {
+            // An earlier file of that name failed too (e.g. rejected, then fixed and dropped
+            // again): keep it, under a name of its own.
+            let aside = path(.failed) + "/" + id + "." + FileSystem.randomHex(3) + ".json"
+            try FileSystem.rename(path(.failed, id: id), aside)
+            if FileSystem.exists(path(.failed, id: id) + ".reason") {
+                try FileSystem.rename(path(.failed, id: id) + ".reason", aside + ".reason")
+            }
+        }
         try FileSystem.rename(path(from, id: id), path(to, id: id))
         try FileSystem.fsyncDirectory(path(to))
         try FileSystem.fsyncDirectory(path(from))
