@@ -214,6 +214,11 @@ extension ModemEngine {
     /// One SMS-DELIVER arrives from the network: routed to the host (`+CMT`, mt = 2) or stored
     /// (`+CMTI` when mt = 1 or 3). With the receiving memory full it waits at the SMSC.
     mutating func deliverInbound(_ pdu: String) -> [EngineStep] {
+        // The network only delivers to a registered modem with a ready SIM.
+        guard canReceive else {
+            heldAtSMSC.append(pdu)
+            return []
+        }
         if cnmi[1] == 2 {
             if cmgf == 1, case .deliver(let originator, _, let timestamp, let text)? = try? SimulatorPDU.textView(ofHex: pdu) {
                 return smsURC(["+CMT: \"\(originator)\",,\"\(timestamp)\"\r\n\(text)"])
@@ -238,9 +243,13 @@ extension ModemEngine {
     }
 
     /// Messages held at the SMSC are delivered once slots free up.
+    var canReceive: Bool {
+        (registrationStat == 1 || registrationStat == 5) && !simBusy
+    }
+
     mutating func retryHeldMessages() -> [EngineStep] {
         var steps: [EngineStep] = []
-        while !heldAtSMSC.isEmpty, stores[memories[2]]?.freeSlot != nil {
+        while !heldAtSMSC.isEmpty, canReceive, cnmi[1] == 2 || stores[memories[2]]?.freeSlot != nil {
             steps += deliverInbound(heldAtSMSC.removeFirst())
         }
         if heldAtSMSC.isEmpty { storageFullReported = false }

@@ -154,7 +154,7 @@ struct ModemEngine: Sendable {
     /// The SIM finished initialising after an unlock.
     mutating func simReady() -> [EngineStep] {
         simBusyUntil = nil
-        return configuration.bootURCs ? urc(profile.simReadyURCs) : []
+        return (configuration.bootURCs ? urc(profile.simReadyURCs) : []) + retryHeldMessages()
     }
 
     var simBusy: Bool {
@@ -390,10 +390,8 @@ struct ModemEngine: Sendable {
             steps += urc(registrationURCs())
         }
         steps += flushBufferedURCs()
-        if deletionHappened {
-            deletionHappened = false
-            steps += retryHeldMessages()
-        }
+        deletionHappened = false
+        if !heldAtSMSC.isEmpty { steps += retryHeldMessages() }
         return steps
     }
 

@@ -311,6 +311,7 @@ public actor SimulatedModem {
         let before = engine.registrationStat
         engine.registration = state
         if before != engine.registrationStat { emit(engine.urc(engine.registrationURCs())) }
+        emit(engine.retryHeldMessages())
     }
 
     public func setSignal(_ rssi: Int) { engine.signal = rssi }

@@ -142,4 +142,32 @@ struct InboundTests {
         #expect(await wire.take() == "")
         #expect(try await wire.command("AT+CNMI=2,1,0,0,0", final: "+CMTI: \"SM\",1\r\n") == "\r\nOK\r\n\r\n+CMTI: \"SM\",1\r\n")
     }
+
+    @Test("messages sent to a locked or unregistered modem wait at the SMSC and arrive once it can receive")
+    func heldUntilReachable() async throws {
+        let (modem, wire) = try await connect(.quectel, configure: { $0.pin = "1234" })
+        try await modem.injectInbound(from: "+33612345678", text: "while locked")
+        await modem.settle()
+        #expect(await modem.status.heldAtSMSC == 1)
+        #expect(try await wire.command("AT+CPIN=\"1234\"", final: "+CMTI: \"SM\",0\r\n") == "\r\nOK\r\n\r\n+CMTI: \"SM\",0\r\n")
+        await modem.setRegistration(.searching)
+        try await modem.injectInbound(from: "+33612345678", text: "no network")
+        await modem.settle()
+        #expect(await modem.storedPDUs().count == 1)
+        await modem.setRegistration(.roaming)
+        #expect(try await wire.read(until: "+CMTI: \"SM\",1\r\n") == "\r\n+CMTI: \"SM\",1\r\n")
+    }
+
+    @Test("an agent killed at the > prompt leaves the modem waiting for the PDU: AT is swallowed until ESC")
+    func promptLeftByKilledAgent() async throws {
+        let (modem, wire) = try await connect()
+        try await wire.send("AT+CMGS=20\r")
+        try await wire.read(until: "> ")
+        try await wire.send("AT\r")
+        await modem.settle()
+        #expect(await wire.take() == "")
+        try await wire.sendBytes([0x1B])
+        #expect(try await wire.read(until: "OK\r\n") == "\r\nOK\r\n")
+        #expect(try await wire.command("AT") == "\r\nOK\r\n")
+    }
 }
