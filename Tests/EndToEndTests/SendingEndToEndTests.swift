@@ -139,3 +139,54 @@ struct SendingEndToEndTests {
         #expect(second.stderr.contains("another smsagent"))
     }
 }
+
+/// The ambiguous window made deterministic: the simulator takes the PDU and never answers
+/// (`fault no-reply-after-submit`), the agent is killed while waiting, and the restart applies
+/// `sending.ambiguous_window` as the README documents.
+@Suite(.timeLimit(.minutes(2)))
+struct AmbiguousWindowEndToEndTests {
+    struct Case: Sendable, CustomStringConvertible {
+        let policy: String
+        let folder: String
+        let networkCopies: Int
+        let ledgerRows: Int
+        let reasonMentions: String?
+        var description: String { policy }
+    }
+
+    static let cases: [Case] = [
+        Case(policy: "assume-sent", folder: "sent", networkCopies: 1, ledgerRows: 0, reasonMentions: "assume"),
+        Case(policy: "resend", folder: "sent", networkCopies: 2, ledgerRows: 1, reasonMentions: nil),
+        Case(policy: "fail", folder: "failed", networkCopies: 1, ledgerRows: 0, reasonMentions: "policy fail"),
+    ]
+
+    @Test(arguments: cases)
+    func aPDUWithNoAnswerBeforeACrashIsSettledByThePolicy(_ expected: Case) async throws {
+        let scenario = try await SendingScenario.start(modems: 1, extraConfig: "  ambiguous_window: \(expected.policy)")
+        defer { scenario.stop() }
+        let sim = scenario.simulators[0]
+        try sim.command("fault no-reply-after-submit on +CMGS")
+        try await sim.child.waitForOutput(containing: "ok", timeout: .seconds(10))
+        try scenario.enqueue([OutboxMessage(id: "ambiguous", to: "+33612345678", text: "Rendez-vous demain 10h", messageClass: .notification)])
+        try await Wait.until("the network has the PDU", timeout: .seconds(20), diagnostics: { scenario.installation.transcripts }) {
+            sim.completeSubmissions().count == 1
+        }
+        #expect(scenario.installation.outboxFiles("sending") == ["ambiguous.json"])
+        try #require(scenario.installation.children.first).kill9()
+        try sim.command("fault clear")
+
+        try await scenario.installation.startAgent()
+        try await scenario.waitUntilSettled(1)
+
+        #expect(scenario.installation.outboxFiles(expected.folder) == ["ambiguous.json"])
+        try await Wait.until("the network has \(expected.networkCopies) copies", timeout: .seconds(10)) {
+            sim.completeSubmissions().count >= expected.networkCopies
+        }
+        #expect(sim.completeSubmissions().count == expected.networkCopies)
+        #expect(scenario.installation.csvRows("credits.csv").filter { !($0["part"] ?? "").isEmpty }.count == expected.ledgerRows)
+        if let mention = expected.reasonMentions {
+            let result = scenario.installation.outboxMessage(expected.folder, "ambiguous.json")?["result"] as? [String: Any]
+            #expect((result?["reason"] as? String)?.contains(mention) == true, "\(String(describing: result))")
+        }
+    }
+}

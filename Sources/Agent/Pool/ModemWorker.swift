@@ -408,7 +408,7 @@ public actor ModemWorker {
                 await dispatcher.retryLater(job, modem: endpoint.id, reason: reason, backoff: .zero)
             case .fail:
                 status.failed += 1
-                await dispatcher.failed(job, modem: endpoint.id, reason: "ambiguous send window: \(reason) (ambiguous_window: fail)")
+                await dispatcher.failed(job, modem: endpoint.id, reason: "part \(part) may have been sent: no answer (\(reason)) (policy fail)")
             }
             if case .transportClosed? = modemError {
                 lost = true

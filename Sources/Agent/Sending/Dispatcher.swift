@@ -211,7 +211,7 @@ public actor Dispatcher {
         failures[job.id] = nil
         settle(job.id, SendResult(status: .sent, refs: references, modem: modem, segments: job.partCount,
                                   credits: references.count * job.creditsPerSegment,
-                                  reason: assumed ? "a part had no answer; counted as sent (ambiguous_window: assume-sent)" : nil,
+                                  reason: assumed ? "a part had no answer; assumed sent (policy assume-sent)" : nil,
                                   finishedAt: clock.now()))
     }
 
