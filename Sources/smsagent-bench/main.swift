@@ -22,7 +22,6 @@ func measure(seconds: Double = 1.0, _ body: () throws -> Int) rethrows -> Double
     let clock = ContinuousClock()
     var segments = 0
     var elapsed = Duration.zero
-    let start = clock.now
     // Warm-up.
     for _ in 0..<100 { _ = try body() }
     let measured = clock.now
@@ -30,7 +29,6 @@ func measure(seconds: Double = 1.0, _ body: () throws -> Int) rethrows -> Double
         for _ in 0..<200 { segments += try body() }
         elapsed = clock.now - measured
     }
-    _ = start
     let c = elapsed.components
     return Double(segments) / (Double(c.seconds) + Double(c.attoseconds) / 1e18)
 }
@@ -52,7 +50,7 @@ func pad(_ s: String, _ width: Int) -> String {
 }
 
 func codecBenchmark() throws {
-    print("SMSCodec throughput (segments/second, one core)")
+    print("SMSCodec throughput (segments/second, one core, best of 3 rounds)")
     print(pad("text", 18) + pad("encoding", 10) + pad("segments", 10) + pad("encode", 14) + "decode")
     for workload in workloads {
         let plan = SegmentPlanner.plan(workload.text)
@@ -60,15 +58,19 @@ func codecBenchmark() throws {
         let delivers = try SMSDeliverEncoder.encode(
             from: "+33612345678", text: workload.text, timestamp: .init(timeIntervalSince1970: 1_764_410_400),
             timeZoneOffsetMinutes: 60)
-        let encodeRate = try measure {
-            try SMSSubmitEncoder.encode(to: "+33612345678", text: workload.text).count
-        }
-        let decodeRate = try measure {
-            var n = 0
-            for hex in delivers {
-                if case .deliver = try PDUDecoder.decode(hex: hex) { n += 1 }
-            }
-            return n
+        // Best of three rounds: the machine may be shared, and the best round is the least disturbed.
+        var encodeRate = 0.0, decodeRate = 0.0
+        for _ in 0..<3 {
+            encodeRate = max(encodeRate, try measure(seconds: 0.5) {
+                try SMSSubmitEncoder.encode(to: "+33612345678", text: workload.text).count
+            })
+            decodeRate = max(decodeRate, try measure(seconds: 0.5) {
+                var n = 0
+                for hex in delivers {
+                    if case .deliver = try PDUDecoder.decode(hex: hex) { n += 1 }
+                }
+                return n
+            })
         }
         print(
             pad(workload.name, 18) + pad(plan.encoding.rawValue, 10) + pad(String(pdus.count), 10)

@@ -47,29 +47,27 @@ public enum SegmentPlanner {
             parts = [sent]
             units = [total]
         } else {
+            // Walk the scalar view once, cutting at scalar indices: each part is a slice copy.
             let capacity = encoding.multipartCapacity
-            var start = 0
+            let view = sent.unicodeScalars
+            var index = view.startIndex
+            var start = index
             var used = 0
-            for (i, cost) in costs.enumerated() {
+            for cost in costs {
                 if used + cost > capacity {
-                    parts.append(string(scalars[start..<i]))
+                    parts.append(String(view[start..<index]))
                     units.append(used)
-                    start = i
+                    start = index
                     used = 0
                 }
                 used += cost
+                view.formIndex(after: &index)
             }
-            parts.append(string(scalars[start..<scalars.count]))
+            parts.append(String(view[start..<view.endIndex]))
             units.append(used)
         }
         return SegmentPlan(
             encoding: encoding, text: sent, parts: parts, unitsPerPart: units,
             nonGSMCharacters: nonGSM, extensionCharacters: extensions, replacements: replacements)
-    }
-
-    private static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: scalars)
-        return String(view)
     }
 }
