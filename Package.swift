@@ -67,7 +67,9 @@ let package = Package(
         .executableTarget(name: "smsagent-bench", dependencies: ["SMSCodec", "ATProtocol", "ModemKit", "Simulator"]),
 
         // Test support: owns a umockdev testbed; the Discovery tests run it under umockdev-wrapper.
-        .executableTarget(name: "smsagent-testbed", dependencies: ["CUmockdev", "Discovery", "Simulator", "ModemKit"]),
+        .executableTarget(name: "smsagent-testbed", dependencies: [
+            "CUmockdev", "Discovery", "Simulator", "ModemKit", .product(name: "Logging", package: "swift-log"),
+        ]),
 
         .testTarget(name: "SMSCodecTests", dependencies: ["SMSCodec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ATProtocolTests", dependencies: ["ATProtocol"]),
