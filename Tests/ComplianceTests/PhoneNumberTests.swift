@@ -85,6 +85,27 @@ struct PhoneNumberTests {
         #expect(error.description.contains(fragment))
     }
 
+    @Test("main region of a calling code", arguments: [
+        ("33", "FR"), ("+44", "GB"), ("1", "US"), ("262", "RE"), ("590", "GP"), ("377", "MC"), ("7", nil),
+    ] as [(String, String?)])
+    func mainRegion(code: String, region: String?) {
+        #expect(NumberingPlan.mainRegion(forCallingCode: code) == region)
+    }
+
+    @Test("every plan is well formed: digits-only codes, valid lengths, one main region per code")
+    func tableWellFormed() {
+        for plan in NumberingPlan.all {
+            #expect(plan.callingCode.allSatisfy(\.isASCIIDigit) && (1...3).contains(plan.callingCode.count), "\(plan.region)")
+            #expect(plan.nationalLengths.lowerBound >= 4 && plan.nationalLengths.upperBound + plan.callingCode.count <= 15,
+                    "\(plan.region)")
+            #expect(plan.region.count == 2 && plan.region == plan.region.uppercased(), "\(plan.region)")
+        }
+        for code in Set(NumberingPlan.all.map(\.callingCode)) {
+            #expect(NumberingPlan.forCallingCode(code).filter { $0.leadingDigits.isEmpty }.count == 1, "+\(code)")
+        }
+        #expect(Set(NumberingPlan.all.map(\.region)).count == NumberingPlan.all.count)
+    }
+
     @Test("equal numbers written differently are one key")
     func equality() throws {
         let a = try PhoneNumber.parse("06 12 34 56 78", defaultCountry: "FR")

@@ -134,6 +134,13 @@ extension NumberingPlan {
         all.filter { $0.callingCode == code }.sorted { $0.leadingDigits.isEmpty && !$1.leadingDigits.isEmpty }
     }
 
+    /// The main region of a calling code (`"33"` → FR, `"44"` → GB, `"1"` → US, `"262"` → RE), with or
+    /// without a leading `+`; nil for a code smsagent does not know.
+    public static func mainRegion(forCallingCode code: String) -> String? {
+        let digits = code.hasPrefix("+") ? String(code.dropFirst()) : code
+        return forCallingCode(digits).first { $0.leadingDigits.isEmpty }?.region
+    }
+
     /// The region a number belongs to, from its calling code and NSN.
     static func region(callingCode: String, nationalNumber: String) -> NumberingPlan? {
         let plans = forCallingCode(callingCode)
