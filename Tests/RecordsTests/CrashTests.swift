@@ -1,5 +1,6 @@
 import Compliance
 import Foundation
+import Synchronization
 import Testing
 @testable import Records
 
@@ -23,6 +24,14 @@ import Testing
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // Overall guard: a writer that hangs is killed, the read below ends and the test fails.
+        // The flag is set (under its lock) before the child is reaped, so its PID is never reused
+        // by the time the guard could fire.
+        let pid = process.processIdentifier
+        let reaped = Mutex(false)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30) {
+            reaped.withLock { done in if !done { kill(pid, SIGKILL) } }
+        }
         var buffer = ""
         var acknowledged = 0
         let reader = output.fileHandleForReading
@@ -36,7 +45,10 @@ import Testing
                 buffer.removeSubrange(...newline)
             }
         }
-        kill(process.processIdentifier, SIGKILL)
+        reaped.withLock { done in
+            kill(pid, SIGKILL)
+            done = true
+        }
         process.waitUntilExit()
         // Acknowledgements written before the kill but not read yet.
         buffer += String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)
