@@ -8,9 +8,10 @@ import Glibc
 protocol LinkSink: Sendable {
     /// Writes bytes to the host; false when the host side is gone.
     func write(_ bytes: [UInt8]) async -> Bool
-    /// The port disappears (unplug). Synchronous: the host sees it before `unplug()` returns
-    /// (an fd itself is closed once its reader has stopped).
-    func hangUp()
+    /// The connection ends: `unplugged` when the port disappears (an fd is then closed once its
+    /// reader has stopped), otherwise because the host left or serving was cancelled.
+    /// Synchronous: the host sees an unplug before `unplug()` returns.
+    func hangUp(unplugged: Bool)
 }
 
 /// Events a connection's runner processes in order.
@@ -54,14 +55,14 @@ struct InMemorySink: LinkSink {
         return true
     }
 
-    func hangUp() { continuation.finish() }
+    func hangUp(unplugged: Bool) { continuation.finish() }
 }
 
 /// Writes to a file descriptor without blocking the cooperative pool: a full pty buffer (nobody
 /// reading) is retried a little, then the bytes are dropped like a UART talking to a closed port.
 struct FileDescriptorSink: LinkSink {
     let fd: Int32
-    let onHangUp: @Sendable () -> Void
+    let onHangUp: @Sendable (_ unplugged: Bool) -> Void
     /// Set at hang-up: no write may reach an fd number that is about to be closed and reused.
     let closed = AtomicFlag()
 
@@ -85,9 +86,9 @@ struct FileDescriptorSink: LinkSink {
         return true
     }
 
-    func hangUp() {
+    func hangUp(unplugged: Bool) {
         closed.set()
-        onHangUp()
+        onHangUp(unplugged)
     }
 }
 

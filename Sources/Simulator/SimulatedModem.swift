@@ -62,7 +62,10 @@ public actor SimulatedModem {
         let reader = FileDescriptorReader(fd: fileDescriptor, label: name, onCancel: {
             if unplugged.isSet { _ = close(fileDescriptor) }
         })
-        let id = attach(sink: FileDescriptorSink(fd: fileDescriptor, onHangUp: { unplugged.set(); reader.cancel() }))
+        let id = attach(sink: FileDescriptorSink(fd: fileDescriptor, onHangUp: { isUnplug in
+            if isUnplug { unplugged.set() }
+            reader.cancel()
+        }))
         await withTaskCancellationHandler {
             for await chunk in reader.stream {
                 guard receive(chunk, link: id) else { break }
@@ -80,7 +83,7 @@ public actor SimulatedModem {
         let pty = try PseudoTerminal(link: link)
         ptys.append(pty)
         let reader = FileDescriptorReader(fd: pty.master, label: name, onCancel: { pty.unplug() })
-        let sink = FileDescriptorSink(fd: pty.master, onHangUp: { reader.cancel() })
+        let sink = FileDescriptorSink(fd: pty.master, onHangUp: { _ in reader.cancel() })
         let id = attach(sink: sink)
         Task { [weak self] in
             for await chunk in reader.stream {
@@ -91,7 +94,8 @@ public actor SimulatedModem {
     }
 
     private func attach(sink: any LinkSink) -> Int {
-        if let old = link { detach(old, hangUp: true) }
+        // One port at a time: a new connection replaces the old one, which goes away.
+        if let old = link { detach(old, unplugged: true) }
         let id = nextLinkID
         nextLinkID += 1
         let (events, continuation) = AsyncStream.makeStream(of: LinkEvent.self)
@@ -112,12 +116,12 @@ public actor SimulatedModem {
         return id
     }
 
-    private func detach(_ active: ActiveLink, hangUp: Bool) {
+    private func detach(_ active: ActiveLink, unplugged: Bool) {
         // The runner drains what is queued (resuming any `settle` waiter); writes of a detached
         // link go nowhere.
         active.events.finish()
         if link?.id == active.id { link = nil }
-        if hangUp { active.sink.hangUp() }
+        active.sink.hangUp(unplugged: unplugged)
     }
 
     /// Bytes from the host. False when that connection is no longer the modem's port.
@@ -130,7 +134,7 @@ public actor SimulatedModem {
     /// The host closed its side (the agent closed the tty): the modem keeps its state.
     func disconnect(link id: Int) {
         guard let active = link, active.id == id else { return }
-        detach(active, hangUp: true)
+        detach(active, unplugged: false)
     }
 
     private func process(_ event: LinkEvent, link id: Int) async {
@@ -251,7 +255,7 @@ public actor SimulatedModem {
     /// The port disappears now: the in-memory stream finishes, a pty master is closed and its
     /// symlink removed. A later connection finds a freshly powered modem.
     public func unplug() {
-        if let active = link { detach(active, hangUp: true) }
+        if let active = link { detach(active, unplugged: true) }
         for pty in ptys { pty.removeLink() }
         ptys = []
         poweredOn = false
@@ -321,7 +325,7 @@ public actor SimulatedModem {
 
     // MARK: inspection
 
-    /// Every completed message submitted so far (parts reassembled).
+    /// Every completed message submitted so far (parts reassembled); the newest 20 000 are kept.
     public var submitted: [SubmittedMessage] { engine.log.messages }
     /// Every accepted PDU, in order.
     public var submittedParts: [SubmittedPart] { engine.log.parts }
@@ -343,8 +347,8 @@ public actor SimulatedModem {
             sim: "\(engine.sim)", pinAttemptsLeft: engine.pinRemaining, pukAttemptsLeft: engine.pukRemaining,
             registration: engine.registrationStat,
             storage: engine.stores.mapValues { StorageStatus(used: $0.used, capacity: $0.capacity) },
-            heldAtSMSC: engine.heldAtSMSC.count, submittedMessages: engine.log.messages.count,
-            submittedParts: engine.log.parts.count, faults: engine.faults.map(\.fault.description) + (engine.hung ? ["hang"] : []))
+            heldAtSMSC: engine.heldAtSMSC.count, submittedMessages: engine.log.totalMessages,
+            submittedParts: engine.log.totalParts, faults: engine.faults.map(\.fault.description) + (engine.hung ? ["hang"] : []))
     }
 
     /// PDUs currently stored in a memory ("SM" or "ME"), by the index the modem reports.
@@ -354,13 +358,14 @@ public actor SimulatedModem {
         return out
     }
 
-    /// Stops timers and noise; the port is left as it is.
+    /// Stops timers and noise and ends the connection: a pseudo-terminal it opened is closed and its
+    /// link removed; an fd given to `serve(fileDescriptor:)` is left open for its owner.
     public func shutdown() {
         noiseTask?.cancel()
         noiseTask = nil
         for task in timers.values { task.cancel() }
         timers = [:]
-        if let active = link { detach(active, hangUp: true) }
+        if let active = link { detach(active, unplugged: false) }
         for pty in ptys { pty.removeLink() }
         ptys = []
         submissionContinuation.finish()

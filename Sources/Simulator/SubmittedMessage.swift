@@ -36,17 +36,23 @@ public struct SubmittedMessage: Sendable, Codable, Equatable {
 
 /// Groups accepted parts into messages.
 struct SubmissionLog: Sendable {
+    /// Kept in memory (the oldest are dropped beyond this; the record file keeps everything).
+    static let retained = 20_000
     private(set) var parts: [SubmittedPart] = []
     private(set) var messages: [SubmittedMessage] = []
+    private(set) var totalParts = 0
+    private(set) var totalMessages = 0
     private var pending: [String: [SubmittedPart]] = [:]
     private var pendingOrder: [String] = []
 
     /// Adds a part; returns the message it completes, if any.
     mutating func add(_ part: SubmittedPart) -> SubmittedMessage? {
         parts.append(part)
+        totalParts += 1
+        if parts.count > Self.retained { parts.removeFirst(parts.count - Self.retained) }
         guard let concat = part.concatenation, concat.total > 1 else {
             let message = Self.message(from: [part], complete: true)
-            messages.append(message)
+            keep(message)
             return message
         }
         let key = "\(part.number)|\(concat.reference)|\(concat.total)"
@@ -58,8 +64,14 @@ struct SubmissionLog: Sendable {
         pending[key] = nil
         pendingOrder.removeAll { $0 == key }
         let message = Self.message(from: group, complete: true)
-        messages.append(message)
+        keep(message)
         return message
+    }
+
+    private mutating func keep(_ message: SubmittedMessage) {
+        messages.append(message)
+        totalMessages += 1
+        if messages.count > Self.retained { messages.removeFirst(messages.count - Self.retained) }
     }
 
     /// Incomplete groups as messages marked incomplete, and forgets them.
@@ -67,7 +79,7 @@ struct SubmissionLog: Sendable {
         let flushed = pendingOrder.compactMap { pending[$0] }.map { Self.message(from: $0, complete: false) }
         pending = [:]
         pendingOrder = []
-        messages.append(contentsOf: flushed)
+        for message in flushed { keep(message) }
         return flushed
     }
 

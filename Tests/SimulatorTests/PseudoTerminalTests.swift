@@ -112,19 +112,36 @@ struct PseudoTerminalTests {
         #expect(!FileManager.default.fileExists(atPath: link))
     }
 
-    @Test("serve(fileDescriptor:) returns when the fd hangs up")
+    @Test("serve(fileDescriptor:) returns on its own when the last slave closes (EIO on the master)")
     func serveReturnsOnHangUp() async throws {
+        let master = PTYCalls.posixOpenpt(O_RDWR | O_NOCTTY | O_CLOEXEC)
+        #expect(master >= 0)
+        #expect(PTYCalls.grantpt(master) == 0 && PTYCalls.unlockpt(master) == 0)
+        var name = [CChar](repeating: 0, count: 128)
+        #expect(PTYCalls.ptsnameR(master, &name, name.count) == 0)
+        let slave = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var port: AgentPort? = try AgentPort(path: slave)
+        let modem = SimulatedModem(profile: .generic, configuration: .fast)
+        let serving = Task { try await modem.serve(fileDescriptor: master) }
+        await modem.waitForHost()
+        port?.write("AT\r")
+        _ = try await port?.read(until: "OK\r\n")
+        port = nil   // the agent goes away: no slave left, the master reads EIO
+        try await serving.value
+        #expect(await modem.status.connected == false)
+        close(master)
+    }
+
+    @Test("cancelling serve(fileDescriptor:) stops serving and leaves the fd open")
+    func serveCancelled() async throws {
         let pty = try PseudoTerminal()
         let master = dup(pty.master)
         let modem = SimulatedModem(profile: .generic, configuration: .fast)
         let serving = Task { try await modem.serve(fileDescriptor: master) }
         await modem.waitForHost()
-        let port = try AgentPort(path: pty.slavePath)
-        port.write("AT\r")
-        try await port.read(until: "OK\r\n")
-        pty.unplug()
         serving.cancel()
         try await serving.value
+        #expect(fcntl(master, F_GETFD) >= 0)
         close(master)
     }
 }
