@@ -27,6 +27,12 @@ import Testing
         #expect(parsed.records.map(\.line) == [1, 2, 4])
     }
 
+    @Test func ignoresAByteOrderMarkAtTheStart() {
+        let parsed = CSV.parse(([0xEF, 0xBB, 0xBF] + Array("phone\n0612345678\n".utf8))[...])
+        #expect(parsed.records.map(\.fields) == [["phone"], ["0612345678"]])
+        #expect(parsed.completeLength == 3 + 17)
+    }
+
     @Test func acceptsCRLFLineEnds() {
         let parsed = CSV.parse(Array("a,b\r\nc,d\r\n".utf8)[...])
         #expect(parsed.records.map(\.fields) == [["a", "b"], ["c", "d"]])

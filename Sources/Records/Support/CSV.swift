@@ -50,6 +50,8 @@ enum CSV {
         var linesConsumed = 0
         let start = bytes.startIndex
         var index = start
+        // A UTF-8 byte-order mark (spreadsheets write one) is not part of the first field.
+        if firstLine == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = bytes.index(start, offsetBy: 3) }
         func finishField() {
             fields.append(String(decoding: field, as: UTF8.self))
             field.removeAll(keepingCapacity: true)
