@@ -330,7 +330,7 @@ extension InboundProcessor {
     }
 
     func locale(for number: PhoneNumber) -> String {
-        configuration.compliance.countryLocales[number.countryCallingCode] ?? configuration.compliance.locale
+        configuration.compliance.locale(for: number)
     }
 
     func seconds(_ duration: Duration) -> TimeInterval {

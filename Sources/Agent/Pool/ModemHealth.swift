@@ -51,7 +51,6 @@ public struct ModemHealth: Sendable, Equatable {
         }
         if resets < settings.resetsBeforeUnhealthy {
             resets += 1
-            reinitialisations = 0
             return .reset
         }
         state = .unhealthy

@@ -21,6 +21,8 @@ public actor Dispatcher {
     /// Set when the balance could not cover a message: no claim until the balance changes.
     public private(set) var waitingForCredits = false
     private var creditsWarned = false
+    /// What the message that found the balance short needed.
+    private var blockedNeed = 0
     private var lowBalanceWarned = false
     private var lastHoldLog: Date?
     private var heldSinceLastLog = 0
@@ -131,11 +133,13 @@ public actor Dispatcher {
             if needed > 0 {
                 do {
                     try ledger.reserve(messageID: message.id, credits: needed)
+                    creditsWarned = false
                 } catch {
                     if configuration.credits.hardStop {
                         let available = (try? ledger.available()) ?? 0
                         requeue(message.id, notBefore: nil)
                         waitingForCredits = true
+                        blockedNeed = needed
                         if !creditsWarned {
                             creditsWarned = true
                             logger.warning("credits exhausted: messages stay queued until the balance is topped up",
@@ -158,9 +162,8 @@ public actor Dispatcher {
     public func recheckCredits() -> Bool {
         guard waitingForCredits else { return true }
         let available = (try? ledger.available()) ?? 0
-        if available > 0 {
+        if available >= blockedNeed {
             waitingForCredits = false
-            creditsWarned = false
             logger.info("credits available again; sending resumes", metadata: ["available": "\(available)"])
             return true
         }
