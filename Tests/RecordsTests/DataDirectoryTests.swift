@@ -20,8 +20,6 @@ import Testing
 
     @Test func groupPermissionsAreOffered() throws {
         let tmp = TemporaryDirectory()
-        let old = umask(0o027)
-        defer { umask(old) }
         let data = try DataDirectory(path: tmp.file("data"), options: .init(hashOptOuts: true, permissions: .group))
         try data.outbox.enqueue(OutboxMessage(id: "m", to: "+33612345678", text: "x"))
         #expect(tmp.mode("data") == 0o750)

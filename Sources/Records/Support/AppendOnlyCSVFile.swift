@@ -41,6 +41,7 @@ final class AppendOnlyCSVFile {
         let created = !FileSystem.exists(path)
         fd = try FileSystem.open(path, O_RDWR | O_APPEND | O_CREAT, mode: mode)
         if created {
+            try FileSystem.fchmod(fd, mode, path: path)
             try? FileSystem.fsyncDirectory((path as NSString).deletingLastPathComponent)
         }
     }

@@ -85,6 +85,11 @@ enum FileSystem {
         try call("ftruncate", path) { Glibc.ftruncate(fd, off_t(length)) }
     }
 
+    /// Sets the exact mode of a file the agent created (the umask would otherwise change it).
+    static func fchmod(_ fd: Int32, _ mode: mode_t, path: String) throws {
+        try call("fchmod", path) { Glibc.fchmod(fd, mode) }
+    }
+
     static func chmod(_ path: String, _ mode: mode_t) throws {
         try call("chmod", path) { Glibc.chmod(path, mode) }
     }
@@ -141,6 +146,7 @@ enum FileSystem {
         let tmp = tmpDir + "/." + name + "." + randomHex(6) + ".tmp"
         let fd = try open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
         do {
+            try fchmod(fd, mode, path: tmp)
             try writeAll(fd, bytes, path: tmp)
             try fsync(fd, path: tmp)
             close(fd)
