@@ -1,0 +1,136 @@
+import Compliance
+import Foundation
+import Logging
+import Records
+import Simulator
+import Testing
+@testable import Agent
+
+/// The agent in-process on in-memory simulated modems (no ptys, no processes).
+struct RuntimeFixture {
+    let root: URL
+    var configuration: AgentConfiguration
+    let log = CapturedLog()
+
+    init(configure: (inout AgentConfiguration) -> Void = { _ in }) {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("runtime-\(UUID().uuidString)")
+        var configuration = AgentConfiguration()
+        configuration.dataDirectory = root.path
+        configuration.sender.brand = "Boulangerie Martin"
+        configuration.modems.discovery = false
+        configuration.modems.throttle = ThrottleSettings(minInterval: .zero, dailyCap: 0)
+        configuration.compliance.quietHours = .none
+        configuration.statusInterval = .milliseconds(200)
+        configuration.sending.retry.initialBackoff = .milliseconds(20)
+        configuration.sending.retry.maxBackoff = .milliseconds(50)
+        configure(&configuration)
+        self.configuration = configuration
+    }
+
+    static func simulator(_ name: String, number: String, pin: String? = nil) -> SimulatedModem {
+        var configuration = SimulatorConfiguration.fast
+        configuration.name = name
+        configuration.ownNumber = number
+        configuration.pin = pin
+        configuration.statusReports = false
+        return SimulatedModem(configuration: configuration)
+    }
+
+    /// Runs the agent around `body`, then stops it gracefully.
+    func run(_ endpoints: [ModemEndpoint], _ body: (DataDirectory) async throws -> Void) async throws {
+        let ready = Doorbell()
+        let runtime = AgentRuntime(configuration: configuration, clock: SystemClock(), logger: log.logger, extraEndpoints: endpoints, ready: ready)
+        let task = Task { try await runtime.run() }
+        await ready.wait(upTo: .seconds(10))
+        let data = try DataDirectory(path: root.path, options: .init(openingBalance: configuration.credits.openingBalance))
+        do {
+            try await body(data)
+        } catch {
+            await runtime.requestStop()
+            _ = try? await task.value
+            throw error
+        }
+        await runtime.requestStop()
+        try await task.value
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: root) }
+}
+
+func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try await !condition() {
+        if ContinuousClock.now >= deadline { throw HarnessTimeout(what: what) }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
+
+struct HarnessTimeout: Error, CustomStringConvertible {
+    let what: String
+    var description: String { "timed out waiting until \(what)" }
+}
+
+@Suite struct AgentRuntimeTests {
+    @Test func aWrongPINIsEnteredOnceAndTheOtherModemDoesTheWork() async throws {
+        let f = RuntimeFixture()
+        defer { f.remove() }
+        let locked = RuntimeFixture.simulator("locked", number: "+33600000001", pin: "1234")
+        let healthy = RuntimeFixture.simulator("healthy", number: "+33600000002")
+        let endpoints = [ModemEndpoint.simulated(locked, id: "locked", pin: "0000", throttle: f.configuration.modems.throttle),
+                         ModemEndpoint.simulated(healthy, id: "healthy", throttle: f.configuration.modems.throttle)]
+        try await f.run(endpoints) { data in
+            for i in 0..<10 { try data.outbox.enqueue(OutboxMessage(to: "+3361234560\(i)", text: "Message \(i)", messageClass: .notification)) }
+            try await eventually("all are sent") { try data.outbox.counts().sent == 10 }
+            // Give the locked modem's worker time to (wrongly) try again, then check it did not.
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        #expect(await locked.status.pinAttemptsLeft == 2, "one wrong PIN, never a second")
+        #expect(await healthy.submitted.count == 10)
+        #expect(await locked.submitted.isEmpty)
+        #expect(f.log.count(.error, containing: "SIM problem") == 1)
+    }
+
+    @Test func aTemporaryNetworkErrorIsRetriedWithoutDuplicateOrLoss() async throws {
+        let f = RuntimeFixture()
+        defer { f.remove() }
+        let modem = RuntimeFixture.simulator("a", number: "+33600000001")
+        await modem.inject(fault: .cms(500), command: "+CMGS", persistence: .times(2))
+        try await f.run([.simulated(modem, id: "a", throttle: f.configuration.modems.throttle)]) { data in
+            for i in 0..<5 { try data.outbox.enqueue(OutboxMessage(to: "+3361234560\(i)", text: "Message \(i)", messageClass: .notification)) }
+            try await eventually("all are sent") { try data.outbox.counts().sent == 5 }
+            #expect(try data.ledger.rows().filter { $0.part != nil }.count == 5)
+        }
+        let numbers = await modem.submitted.map(\.number)
+        #expect(numbers.count == 5)
+        #expect(Set(numbers).count == 5)
+    }
+
+    @Test func aStopRepliedOnOneModemSuppressesMarketingOnEveryModem() async throws {
+        let f = RuntimeFixture()
+        defer { f.remove() }
+        let a = RuntimeFixture.simulator("a", number: "+33600000001")
+        let b = RuntimeFixture.simulator("b", number: "+33600000002")
+        let endpoints = [ModemEndpoint.simulated(a, id: "a", throttle: f.configuration.modems.throttle),
+                         ModemEndpoint.simulated(b, id: "b", throttle: f.configuration.modems.throttle)]
+        try await f.run(endpoints) { data in
+            _ = try await a.injectInbound(from: "+33612345678", text: "STOP")
+            let number = try PhoneNumber.parse("0612345678", defaultCountry: "FR")
+            try await eventually("the opt-out is on disk") { try data.optOuts.isOptedOut(number) }
+            for i in 0..<6 { try data.outbox.enqueue(OutboxMessage(id: "promo-\(i)", to: "06 12 34 56 78", text: "Promo \(i)", messageClass: .marketing)) }
+            try await eventually("every promo is settled") { try data.outbox.counts().new + data.outbox.counts().sending == 0 }
+            for i in 0..<6 {
+                #expect(try data.outbox.find("promo-\(i)")?.message.result?.status == .suppressed)
+            }
+        }
+        let received = await a.submitted + b.submitted
+        #expect(received.filter { $0.number == "+33612345678" }.count == 1, "only the confirmation")
+    }
+
+    @Test func anEmptyMarketingInstallationWithoutBrandRefusesToStart() async throws {
+        var f = RuntimeFixture()
+        defer { f.remove() }
+        f.configuration.sender.brand = nil
+        let runtime = AgentRuntime(configuration: f.configuration, clock: SystemClock(), logger: f.log.logger)
+        await #expect(throws: AgentStartError.self) { try await runtime.run() }
+    }
+}
