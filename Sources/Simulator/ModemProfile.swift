@@ -20,10 +20,10 @@ public enum ModemProfile: String, CaseIterable, Sendable, Codable {
     /// One line for `--help` and the README.
     public var summary: String {
         switch self {
-        case .generic: "strict 27.005/27.007, no vendor noise, +CPINR, +CRSM ICCID, PDU mode only"
-        case .huawei: "Huawei E3372/E1752: ^RSSI/^HCSQ/^MODE/^BOOT noise, ^ICCID, ^CPIN, COMMAND NOT SUPPORT, index 0"
-        case .simcom: "SIMCom SIM800: RDY/Call Ready/SMS Ready, +CCID, +SPIC, 2G only, slow CMGS"
-        case .quectel: "Quectel EC25: RDY/+QIND, +QCCID, +QPINC, index 0, CNMI 2,1"
+        case .generic: "strict 27.005/27.007, +CPINR, +CRSM ICCID, PDU only"
+        case .huawei: "E3372/E1752: ^RSSI noise, ^ICCID, ^CPIN, COMMAND NOT SUPPORT"
+        case .simcom: "SIM800: RDY/Call Ready/SMS Ready, +CCID, +SPIC, 2G, slow CMGS"
+        case .quectel: "EC25: RDY/+QIND, +QCCID, +QPINC, index 0"
         }
     }
 

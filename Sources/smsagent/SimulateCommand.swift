@@ -14,36 +14,37 @@ struct SimulateCommand: AsyncParsableCommand {
         commandName: "simulate",
         abstract: "Run simulated GSM modems on pseudo-terminals (no hardware needed).",
         discussion: """
-            Prints the path of each modem's port on stdout, one line each and nothing else before \
-            them, then serves until SIGINT/SIGTERM, the `quit` command, or end of stdin when stdin \
-            is a pipe or a terminal (so a test harness that dies takes the simulator with it). When \
-            stdin is /dev/null or a regular file its commands are run and the simulator keeps \
-            serving. Override with --stdin-eof exit|ignore.
+            Prints the path of each modem's port on stdout, one line each and nothing else \
+            before them, then serves until SIGINT/SIGTERM, the `quit` command, or end of stdin \
+            when stdin is a pipe or a terminal (a test harness that dies takes the simulator \
+            with it). With stdin on /dev/null or a regular file its commands are run and the \
+            simulator keeps serving. Override with --stdin-eof exit|ignore.
 
-            Control commands on stdin, one per line (answers "ok ..." or "error ..." on stdout):
-              [@N] inbound FROM TEXT...               a text arrives (FROM: +number, digits or a name)
-              [@N] inbound-parts 2,1 FROM TEXT...     a long text, parts delivered in that order
-              [@N] fault KIND [ARG] [on CMD] [sticky|times N]
-                     KIND: no-reply | error | cme N | cms N | garbage [HEX] | urc TEXT
-                           | no-reply-after-submit | hang | unplug
-                     e.g.  fault cms 500 on +CMGS      fault hang      fault error on +CSQ sticky
-              [@N] fault clear                        clear every fault, including a hang
-              [@N] unplug                             close the port and remove its link
-              [@N] plug                               a new port after an unplug (same --link)
+            Control commands on stdin, one per line; answers "ok ..." or "error ...":
+              [@N] inbound FROM TEXT...          a text arrives (+number, digits or a name)
+              [@N] inbound-parts 2,1 FROM TEXT   a long text, parts in that order
+              [@N] fault KIND [on CMD] [sticky|times N]
+                KIND: no-reply | error | cme N | cms N | garbage [HEX] | urc TEXT
+                      | no-reply-after-submit | hang | unplug
+                e.g. "fault cms 500 on +CMGS", "fault hang", "fault error on +CSQ sticky"
+              [@N] fault clear                   clear every fault, a hang included
+              [@N] unplug                        close the port, remove its link
+              [@N] plug                          a new port after an unplug
               [@N] registration home|roaming|searching|denied|none
-              [@N] signal RSSI                        0..31, 99 = unknown
-              [@N] urc TEXT                           emit an unsolicited line
-              [@N] status                             one JSON line with the modem's state
-              quit                                    stop
+              [@N] signal RSSI                   0..31, 99 = unknown
+              [@N] urc TEXT                      emit an unsolicited line
+              [@N] status                        one JSON line of state
+              quit                               stop
             @N picks the modem (0-based, order of the printed paths); default @0.
 
-            --record FILE.jsonl: one JSON line per message that left (fsynced before the last \
-            +CMGS answer): time, modem, profile, number, text, parts (accepted PDUs, i.e. what is \
-            charged), segments, references, concat_reference, encoding, status_report, \
-            message_class, complete (false for a multi-part message missing parts, written at \
-            exit), pdus.
+            --record FILE.jsonl: one JSON line per message that left, fsynced before its \
+            last +CMGS answer: time, modem, profile, number, text, parts (accepted PDUs: \
+            what is charged), segments, references, concat_reference, encoding, \
+            status_report, message_class, complete (false for a multi-part message still \
+            missing parts at exit), pdus.
 
-            Profiles: \(ModemProfile.allCases.map { "\n  \($0.rawValue): \($0.summary)" }.joined())
+            Profiles:
+            \(ModemProfile.allCases.map { "  \($0.rawValue): \($0.summary)" }.joined(separator: "\n"))
             """)
 
     @Option(name: .customLong("link"), help: "Make a symlink to the port at PATH (repeat per modem; with one PATH and --count N, PATH0…PATHN-1).")
