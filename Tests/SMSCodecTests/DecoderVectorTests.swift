@@ -261,3 +261,54 @@ struct SubmitVectorTests {
         ])
     }
 }
+
+@Suite("Bare TPDU without the SMSC field")
+struct BareTPDUTests {
+    /// amro.blogspot.com's +CDS status report, as the modem gave it (no SMSC field).
+    @Test func bareStatusReport() throws {
+        let bare = try PDUDecoder.decode(hex: "06000B910221815716F2709021510121807090215101718000", includesSMSC: false)
+        let prefixed = try PDUDecoder.decode(hex: "0006000B910221815716F2709021510121807090215101718000")
+        #expect(bare == prefixed)
+    }
+}
+
+@Suite("SMS-DELIVER coding groups")
+struct DeliverCodingTests {
+    @Test("a flash SMS decodes with class 0")
+    func flash() throws {
+        let hex = try SMSDeliverEncoder.encode(
+            from: "+33612345678", plan: SegmentPlanner.plan("Alerte"), timestamp: instant(2026, 1, 2, 3, 4, 5),
+            messageClass: .flash)
+        let d = try #require(try PDUDecoder.decode(hex: hex[0]).deliver)
+        #expect(d.messageClass == .class0)
+        #expect(d.dataCoding.rawValue == 0x10)
+        #expect(d.text == "Alerte")
+    }
+
+    @Test("8-bit data is kept as the payload")
+    func eightBit() throws {
+        // DCS F5: data coding/message class group, 8-bit, class 1 (TS 23.038 §4).
+        let hex = "00" + "04" + "0B913316325476F8" + "00F5" + "62102130405000" + "03" + "00FF7F"
+        let d = try #require(try PDUDecoder.decode(hex: hex).deliver)
+        #expect(d.encoding == .eightBit)
+        #expect(d.messageClass == .class1)
+        #expect(d.payload == [0x00, 0xFF, 0x7F])
+    }
+
+    @Test("a message waiting indication (DCS 0xC8) decodes as GSM text")
+    func messageWaiting() throws {
+        let hex = "00" + "04" + "0B913316325476F8" + "00C8" + "62102130405000" + "02" + "C834"
+        let d = try #require(try PDUDecoder.decode(hex: hex).deliver)
+        #expect(d.dataCoding.isMessageWaitingIndication)
+        #expect(d.text == "Hi")
+    }
+
+    @Test("an unknown national language in the UDH is an error, not a guess")
+    func unknownLanguage() throws {
+        // UDH 03 25 01 06: locking shift table 6 (Hindi), not supported.
+        let hex = "00" + "44" + "0B913316325476F8" + "0000" + "62102130405000" + "07" + Hex.encode([0x03, 0x25, 0x01, 0x06] + Septets.pack([0x41, 0x42], fillBits: 3))
+        #expect(throws: CodecError.unsupportedNationalLanguage(identifier: 6, lockingShift: true)) {
+            _ = try PDUDecoder.decode(hex: hex)
+        }
+    }
+}

@@ -8,6 +8,11 @@ public enum PDUDecoder {
         try decode(bytes: Hex.decode(hex))
     }
 
+    /// `includesSMSC: false` for a bare TPDU (some modems omit the SMSC field in `+CMT`/`+CDS`).
+    public static func decode(hex: String, includesSMSC: Bool) throws -> DecodedPDU {
+        try decode(bytes: Hex.decode(hex), includesSMSC: includesSMSC)
+    }
+
     /// `includesSMSC: false` for a bare TPDU (e.g. `+CMT` on modems that omit the SMSC field).
     public static func decode(bytes: [UInt8], includesSMSC: Bool = true) throws -> DecodedPDU {
         var reader = ByteReader(bytes)
