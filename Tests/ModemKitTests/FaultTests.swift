@@ -18,6 +18,19 @@ struct FaultTests {
         #expect(try await bench.modem.storageUsage().read.total == 30)
     }
 
+    @Test("a late answer to a timed-out command is never taken for the next command's", arguments: everyProfileAndLink)
+    func lateAnswer(profile: ModemProfile, link: Link) async throws {
+        let bench = try await Bench.ready(profile, link, options: Self.quick, configure: { $0.latency["+CSQ"] = .milliseconds(700) })
+        defer { Task { await bench.tearDown() } }
+        await #expect(throws: ModemError.timeout(command: "AT+CSQ")) { try await bench.modem.signal() }
+        // The +CSQ answer and its OK arrive while the next command is on its way.
+        let usage = try await bench.modem.storageUsage()
+        #expect(usage.read.total == 30)
+        let identity = try await bench.modem.raw("AT+CGSN", timeout: .seconds(2))
+        #expect(identity.final == .ok)
+        #expect(!identity.lines.contains { $0.hasPrefix("+CSQ") })
+    }
+
     @Test("plain ERROR: .error", arguments: everyProfileAndLink)
     func error(profile: ModemProfile, link: Link) async throws {
         let bench = try await Bench.ready(profile, link)
