@@ -108,7 +108,7 @@ enum PreviewPrinter {
             out += "\nfirst message as sent:\n" + first.text.split(separator: "\n", omittingEmptySubsequences: false).map { "  │ " + $0 }.joined(separator: "\n") + "\n"
         }
         let s = preview.summary
-        out += "\n\(s.recipients) recipients: \(s.willSend) to send now, \(s.held) held by quiet hours, \(s.optedOut) suppressed (opted out), \(s.invalid) invalid number\(s.invalid == 1 ? "" : "s")"
+        out += "\n\(s.recipients) recipient\(s.recipients == 1 ? "" : "s"): \(s.willSend) to send now, \(s.held) held by quiet hours, \(s.optedOut) suppressed (opted out), \(s.invalid) invalid number\(s.invalid == 1 ? "" : "s")"
         if s.rejected > 0 { out += ", \(s.rejected) rejected" }
         if s.duplicates > 0 { out += ", \(s.duplicates) duplicate\(s.duplicates == 1 ? "" : "s")" }
         out += "\nsegments: \(s.segments) with footer, \(s.segmentsWithoutFooter) without"

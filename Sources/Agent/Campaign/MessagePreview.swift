@@ -78,6 +78,7 @@ public struct MessagePreview: Sendable {
                 entry.verdict = "invalid"
                 entry.reason = "\(error)"
                 entry.credits = 0
+                entry.creditsWithoutFooter = 0
                 summary.invalid += 1
                 recipients.append(entry)
                 continue
@@ -115,6 +116,7 @@ public struct MessagePreview: Sendable {
                 entry.verdict = "rejected"
                 entry.reason = reason.description
                 entry.credits = 0
+                entry.creditsWithoutFooter = 0
                 summary.rejected += 1
             }
             if entry.verdict == "send" || entry.verdict == "hold" {

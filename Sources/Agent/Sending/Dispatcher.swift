@@ -28,6 +28,9 @@ public actor Dispatcher {
     private var heldSinceLastLog = 0
     /// Outcomes, in order (bounded), for the demo and tests.
     public private(set) var recentOutcomes: [DispatchOutcome] = []
+    private var sentSinceSummary = 0
+    private var partsSinceSummary = 0
+    private var lastSummary: Date?
     /// Per-message failure counts (message id → modem attempts that failed), in memory.
     private var failures: [String: Int] = [:]
 
@@ -57,6 +60,7 @@ public actor Dispatcher {
             }
             guard let claimed else {
                 flushHoldLog(force: true)
+                logSendSummary(queueEmpty: true)
                 return nil
             }
             for rejected in claimed.rejected {
@@ -211,6 +215,9 @@ public actor Dispatcher {
     /// Every part is done: the message goes to `sent/`.
     public func sent(_ job: SendJob, modem: String, references: [Int], assumed: Bool) {
         ledger.release(messageID: job.id)
+        sentSinceSummary += 1
+        partsSinceSummary += job.partCount
+        logSendSummary(queueEmpty: false)
         failures[job.id] = nil
         settle(job.id, SendResult(status: .sent, refs: references, modem: modem, segments: job.partCount,
                                   credits: references.count * job.creditsPerSegment,
@@ -279,6 +286,21 @@ public actor Dispatcher {
         }
         heldSinceLastLog = 0
         lastHoldLog = nil
+    }
+
+    /// One info line per 10 s of sending, and one when the queue empties: what an operator wants
+    /// to see, without a line per message.
+    private func logSendSummary(queueEmpty: Bool) {
+        let now = clock.now()
+        guard sentSinceSummary > 0 else { return }
+        if lastSummary == nil { lastSummary = now }
+        guard queueEmpty || now.timeIntervalSince(lastSummary ?? now) >= 10 else { return }
+        let balance = (try? ledger.balance()).map(String.init) ?? "?"
+        logger.info(queueEmpty ? "sent; nothing left to send now" : "sending", metadata: [
+            "messages": "\(sentSinceSummary)", "segments": "\(partsSinceSummary)", "credits_left": "\(balance)"])
+        sentSinceSummary = 0
+        partsSinceSummary = 0
+        lastSummary = now
     }
 
     private func record(_ outcome: DispatchOutcome) {
