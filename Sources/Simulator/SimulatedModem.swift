@@ -141,6 +141,7 @@ public actor SimulatedModem {
         switch event {
         case .input(let bytes):
             guard link?.id == id else { return }
+            logger.trace("host -> modem", metadata: ["bytes": "\(Self.printable(bytes))", "sim": "\(name)"])
             await perform(engine.receive(bytes), link: id)
         case .steps(let steps): await perform(steps, link: id)
         case .barrier(let continuation): continuation.resume()
@@ -152,6 +153,7 @@ public actor SimulatedModem {
             switch step {
             case .write(let bytes):
                 guard let active = link, active.id == id || id == nil, !bytes.isEmpty else { continue }
+                logger.trace("modem -> host", metadata: ["bytes": "\(Self.printable(bytes))", "sim": "\(name)"])
                 _ = await active.sink.write(bytes)
             case .wait(let duration):
                 if duration > .zero { try? await Task.sleep(for: duration) }
@@ -166,6 +168,20 @@ public actor SimulatedModem {
                                                     "sms.refs": "\(message.references)"])
             }
         }
+    }
+
+    /// Bytes for a log line: printable ASCII as is, the rest as <XX> (CR, LF, Ctrl-Z …).
+    static func printable(_ bytes: [UInt8]) -> String {
+        var out = ""
+        for b in bytes.prefix(512) {
+            switch b {
+            case 0x0D: out += "\\r"
+            case 0x0A: out += "\\n"
+            case 0x20...0x7E: out.append(Character(Unicode.Scalar(b)))
+            default: out += String(format: "<%02X>", b)
+            }
+        }
+        return bytes.count > 512 ? out + "…" : out
     }
 
     /// Steps produced outside a command (network events): queued behind the command in progress.

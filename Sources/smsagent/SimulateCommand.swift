@@ -90,7 +90,7 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "What end of stdin does: exit or ignore (default: exit for a pipe or a terminal).")
     var stdinEof: String?
 
-    @Flag(name: .shortAndLong, help: "Log AT traffic summaries to stderr.")
+    @Flag(name: .shortAndLong, help: "Log every byte on the wire and each message that left, to stderr.")
     var verbose = false
 
     func validate() throws {
@@ -109,7 +109,7 @@ struct SimulateCommand: AsyncParsableCommand {
     func run() async throws {
         let chosen = ModemProfile(rawValue: profile) ?? .generic
         var logger = Logger(label: "smsagent.simulator")
-        logger.logLevel = verbose ? .info : .warning
+        logger.logLevel = verbose ? .trace : .warning
         let recorder = try record.map { try SubmissionRecorder(path: $0) }
 
         var modems: [SimulatedModem] = []

@@ -111,6 +111,7 @@ actor HostWire {
     }
 
     /// Sends a command line and returns the answer up to its final result.
+    @discardableResult
     func command(_ line: String, final: String = "\r\nOK\r\n", timeout: Duration = .seconds(5)) async throws -> String {
         try await send(line + "\r")
         return try await read(until: final, timeout: timeout)
