@@ -27,6 +27,7 @@ final class AgentPort {
     enum ReadEnd: Error { case timeout(String), hangUp(String) }
 
     /// Reads until `pattern` appears (poll with a deadline, not a sleep).
+    @discardableResult
     func read(until pattern: String, timeout: Duration = .seconds(5)) async throws -> String {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
