@@ -134,3 +134,33 @@ struct HarnessTimeout: Error, CustomStringConvertible {
         await #expect(throws: AgentStartError.self) { try await runtime.run() }
     }
 }
+
+@Suite struct ModemPoolTests {
+    @Test func aModemThatLeavesMidCampaignHandsItsWorkToOneThatJoins() async throws {
+        let f = try DispatcherFixture(openingBalance: 1000)
+        defer { f.remove() }
+        let throttle = ThrottleSettings(minInterval: .zero, dailyCap: 0)
+        let a = RuntimeFixture.simulator("a", number: "+33600000001")
+        let b = RuntimeFixture.simulator("b", number: "+33600000002")
+        let pool = ModemPool(logger: f.log.logger) { endpoint in
+            ModemWorker(endpoint: endpoint, dispatcher: f.dispatcher, configuration: f.configuration, clock: SystemClock(),
+                        inbound: nil, logger: f.log.logger)
+        }
+        for i in 0..<40 {
+            try f.enqueue(String(format: "m%03d", i), to: "+336123456\(String(format: "%02d", i))", class: .notification)
+        }
+        await pool.add(.simulated(a, id: "a", throttle: throttle))
+        try await eventually("modem a is sending") { await a.submitted.count >= 5 }
+        await pool.add(.simulated(b, id: "b", throttle: throttle), deviceKey: "usb-b")
+        await pool.remove(deviceKey: "a")
+        await pool.wakeAll()
+        try await eventually("every message is sent") { try f.data.outbox.counts().sent == 40 }
+        await pool.stopAll()
+
+        let onA = await a.submitted.map(\.number), onB = await b.submitted.map(\.number)
+        #expect(!onB.isEmpty, "modem b took over")
+        #expect(Set(onA).isDisjoint(with: onB))
+        #expect(onA.count + onB.count == 40)
+        #expect(await pool.count == 1)
+    }
+}

@@ -254,16 +254,24 @@ public final class AgentRuntime: Service, Sendable {
     // MARK: - Status
 
     func statusLoop(dataDirectory: DataDirectory, pool: ModemPool, dispatcher: Dispatcher, bell: Doorbell, startedAt: Date) async {
+        var lastWritten: StatusSnapshot?
         while !Task.isCancelled {
-            await dispatcher.recheckCredits()
-            do {
-                try await writeStatus(dataDirectory: dataDirectory, pool: pool, dispatcher: dispatcher, startedAt: startedAt, state: "running")
-            } catch {
-                logger.debug("cannot write status.json", metadata: ["error": "\(error)"])
-            }
-            if !(await dispatcher.waitingForCredits) {
-                // Credits came back, or held messages fell due: let the workers look.
+            // Credits topped up by another process: let the workers look again.
+            if await dispatcher.waitingForCredits, await dispatcher.recheckCredits() {
                 await pool.wakeAll()
+            }
+            // Written when something changed, and at least once a minute as a heartbeat: an idle
+            // agent does not touch the disk every few seconds.
+            let snapshot = await makeStatus(dataDirectory: dataDirectory, pool: pool, dispatcher: dispatcher, startedAt: startedAt, state: "running")
+            var comparable = snapshot
+            comparable.updatedAt = lastWritten?.updatedAt ?? snapshot.updatedAt
+            if comparable != lastWritten || snapshot.updatedAt.timeIntervalSince(lastWritten?.updatedAt ?? .distantPast) >= 60 {
+                do {
+                    try snapshot.write(dataDirectory: dataDirectory.path)
+                    lastWritten = snapshot
+                } catch {
+                    logger.debug("cannot write status.json", metadata: ["error": "\(error)"])
+                }
             }
             await bell.wait(upTo: configuration.statusInterval)
             if Task.isCancelled { return }
@@ -273,6 +281,11 @@ public final class AgentRuntime: Service, Sendable {
     }
 
     func writeStatus(dataDirectory: DataDirectory, pool: ModemPool, dispatcher: Dispatcher, startedAt: Date, state: String) async throws {
+        try await makeStatus(dataDirectory: dataDirectory, pool: pool, dispatcher: dispatcher, startedAt: startedAt, state: state)
+            .write(dataDirectory: dataDirectory.path)
+    }
+
+    func makeStatus(dataDirectory: DataDirectory, pool: ModemPool, dispatcher: Dispatcher, startedAt: Date, state: String) async -> StatusSnapshot {
         let counts = (try? dataDirectory.outbox.counts()) ?? OutboxCounts()
         let balance = (try? dataDirectory.ledger.balance()) ?? 0
         let available = (try? dataDirectory.ledger.available()) ?? balance
@@ -286,6 +299,6 @@ public final class AgentRuntime: Service, Sendable {
             credits: CreditStatus(balance: balance, reserved: balance - available, low: balance < configuration.credits.lowBalanceWarning,
                                   exhausted: waiting),
             optOuts: optOutCount)
-        try snapshot.write(dataDirectory: dataDirectory.path)
+        return snapshot
     }
 }
