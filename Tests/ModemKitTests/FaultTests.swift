@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Modem faults: each recovered from or reported with a typed error")
 struct FaultTests {
-    static let quick = ModemOptions.testing(timeout: .milliseconds(400))
+    static let quick = ModemOptions.testing(timeout: .seconds(1))
 
     @Test("no reply: .timeout, then the next command works", arguments: everyProfileAndLink)
     func noReply(profile: ModemProfile, link: Link) async throws {
@@ -20,7 +20,7 @@ struct FaultTests {
 
     @Test("a late answer to a timed-out command is never taken for the next command's", arguments: everyProfileAndLink)
     func lateAnswer(profile: ModemProfile, link: Link) async throws {
-        let bench = try await Bench.ready(profile, link, options: Self.quick, configure: { $0.latency["+CSQ"] = .milliseconds(700) })
+        let bench = try await Bench.ready(profile, link, options: Self.quick, configure: { $0.latency["+CSQ"] = .milliseconds(1500) })
         defer { Task { await bench.tearDown() } }
         await #expect(throws: ModemError.timeout(command: "AT+CSQ")) { try await bench.modem.signal() }
         // The +CSQ answer and its OK arrive while the next command is on its way.
