@@ -354,8 +354,9 @@ struct ModemEngine: Sendable {
                     return fault == .noReplyAfterSubmit || fault == .error || fault == .noReply
                 })
                 pduEntry = entry
-                steps.append(.wait(.milliseconds(0)))
-                steps.append(.write(garbage + output + Array("\r\n> ".utf8)))
+                // A URC may land right after the prompt, while the host types the PDU.
+                let urc = midURC.map { Array("\r\n\($0)\r\n".utf8) } ?? []
+                steps.append(.write(garbage + output + Array("\r\n> ".utf8) + urc))
                 return steps
             }
         }

@@ -118,4 +118,15 @@ struct FaultTests {
         await again.start()
         #expect(try await again.command("AT+CPIN?") == "\r\n+CPIN: READY\r\n\r\nOK\r\n")
     }
+
+    @Test("a URC right after the > prompt, while the PDU is being typed")
+    func urcAfterPrompt() async throws {
+        let (modem, wire) = try await connect()
+        await modem.inject(fault: .urcMidResponse("+CMTI: \"SM\",3"), command: "+CMGS")
+        let pdu = try #require(try SMSSubmitEncoder.encode(to: "+33612345678", text: "Hi").first)
+        try await wire.send("AT+CMGS=\(pdu.tpduLength)\r")
+        #expect(try await wire.read(until: "+CMTI: \"SM\",3\r\n") == "\r\n> \r\n+CMTI: \"SM\",3\r\n")
+        try await wire.sendBytes(Array(pdu.hex.utf8) + [0x1A])
+        #expect(try await wire.read(until: "OK\r\n") == "\r\n+CMGS: 0\r\n\r\nOK\r\n")
+    }
 }
