@@ -495,7 +495,9 @@ public actor ModemWorker {
     }
 
     private func setState(_ state: String, error: String?) {
-        let changed = status.state != state
+        // ready <-> sending flips with every message: not worth a status.json rewrite each time.
+        let transient: Set<String> = ["ready", "sending"]
+        let changed = status.state != state && !(transient.contains(status.state) && transient.contains(state))
         status.state = state
         if let error { status.lastError = error }
         if changed { statusChanged() }

@@ -99,9 +99,12 @@ public final class AgentRuntime: Service, Sendable {
         if let discovery {
             await discoverAtStart(discovery, pool: pool)
         }
-        if await pool.count == 0 && !(configuration.modems.discovery && configuration.modems.hotplug) {
-            watcher.stop()
-            throw AgentStartError.noModems
+        if await pool.count == 0 {
+            guard configuration.modems.discovery && configuration.modems.hotplug else {
+                watcher.stop()
+                throw AgentStartError.noModems
+            }
+            logger.notice("no modem found yet; waiting for one to be plugged in (messages stay queued)")
         }
 
         try await withGracefulShutdownHandler {
@@ -275,8 +278,8 @@ public final class AgentRuntime: Service, Sendable {
             }
             await bell.wait(upTo: configuration.statusInterval)
             if Task.isCancelled { return }
-            // Coalesce bursts of changes.
-            try? await Task.sleep(for: .milliseconds(50))
+            // Coalesce bursts of changes (a campaign changes something every few milliseconds).
+            try? await Task.sleep(for: min(.seconds(1), configuration.statusInterval))
         }
     }
 
