@@ -115,6 +115,18 @@ struct ModemTests {
         #expect(await announced.value == .newMessage(storage: "SM", index: 9))
     }
 
+    @Test("the simulator's URC-mid-response fault on AT+CMGS is delivered and the send succeeds", arguments: everyProfileAndLink)
+    func urcFaultDuringSend(profile: ModemProfile, link: Link) async throws {
+        let bench = try await Bench.ready(profile, link)
+        defer { Task { await bench.tearDown() } }
+        let announced = Task { await firstEvent(on: bench.modem) { $0 == .newMessage(storage: "SM", index: 11) } }
+        await bench.simulator.inject(fault: .urcMidResponse("+CMTI: \"SM\",11"), command: "+CMGS")
+        let pdu = try SMSSubmitEncoder.encode(to: "+33612345678", text: "hello")[0]
+        let reference = try await bench.modem.send(pdu)
+        #expect(await bench.simulator.submitted.first?.references == [reference])
+        #expect(await announced.value == .newMessage(storage: "SM", index: 11))
+    }
+
     @Test("a URC in the middle of a +CMGL answer is delivered and the list is whole", arguments: everyProfileAndLink)
     func urcDuringList(profile: ModemProfile, link: Link) async throws {
         let bench = try await Bench.ready(profile, link)
