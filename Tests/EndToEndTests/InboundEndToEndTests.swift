@@ -1,0 +1,97 @@
+import Foundation
+import Records
+import Testing
+
+/// `smsagent run` as a process against `smsagent simulate` on a pty, replies typed on the
+/// simulator's stdin (issue 6).
+@Suite(.timeLimit(.minutes(2)))
+struct InboundEndToEndTests {
+    static let customer = "+33612345678"
+
+    @Test("a STOP reply: one opt-out in optouts.csv, one confirmation on the air, the SIM emptied",
+          arguments: [false, true])
+    func stopIsRecordedAndConfirmed(hashed: Bool) async throws {
+        let scenario = try await InboundScenario.start(hashOptOuts: hashed)
+        defer { scenario.stop() }
+        let installation = scenario.installation
+        try scenario.simulator.command("inbound 0612345678 Stop !")
+
+        try await scenario.waitUntil("the confirmation is sent") { !scenario.submissions(to: Self.customer).isEmpty }
+        try await scenario.waitForSIMStorage(0)
+        #expect(scenario.inboxRows.count == 1)
+        let rows = scenario.optOutRows
+        #expect(rows.count == 1)
+        #expect(rows.first?["event"] == "optout")
+        #expect(rows.first?["keyword"] == "STOP")
+        #expect(rows.first?["number"]?.hasPrefix(hashed ? "hmac:" : "+33612345678") == true)
+        let confirmation = scenario.submissions(to: Self.customer)
+        #expect(confirmation.count == 1)
+        #expect(confirmation.first?.text.hasPrefix(InboundScenario.confirmationPrefix) == true, "\(confirmation.first?.text ?? "-")")
+        #expect(confirmation.first?.text.contains("STOP au") == false, "a confirmation carries no footer")
+
+        // The commands read the same files (by number, also in hashed mode).
+        let check = try await installation.run(["optouts", "check", "06 12 34 56 78"])
+        #expect(check.status == 1 && check.stdout.contains("opted out since"), "\(check.stdout)\(check.stderr)")
+        let inbox = try await installation.run(["inbox"])
+        #expect(inbox.stdout.contains("optout:STOP"), "\(inbox.stdout)\(inbox.stderr)")
+    }
+
+    @Test("replies that only mention a keyword go to review and opt nobody out")
+    func reviewNotOptOut() async throws {
+        let scenario = try await InboundScenario.start()
+        defer { scenario.stop() }
+        let sim = scenario.simulator, installation = scenario.installation
+        try sim.command("inbound +33612345678 don't stop")
+        try sim.command("inbound +33612345679 STOPPED by the shop?")
+        try sim.command("inbound-parts 2,1 +33612345670 STOP " + String(repeating: "je ne veux plus de messages ", count: 7))
+
+        try await scenario.waitUntil("three messages archived") { scenario.inboxRows.count == 3 }
+        let review = try await installation.run(["inbox", "--review"])
+        #expect(review.stdout.contains("2 messages to review"), "\(review.stdout)\(review.stderr)")
+        #expect(scenario.optOutRows.map { $0["number"] } == ["+33612345670"], "only the two-part STOP opts out")
+    }
+
+    @Test("a STOP while a campaign to that number is queued: no further marketing to it")
+    func stopSuppressesQueuedMarketing() async throws {
+        let scenario = try await InboundScenario.start()
+        defer { scenario.stop() }
+        let sim = scenario.simulator, installation = scenario.installation
+        // The campaign message to the customer is due in 3 s; the STOP arrives now.
+        try scenario.enqueue([OutboxMessage(id: "campaign-customer", to: "0612345678", text: "Galettes -20% ce week-end",
+                                            messageClass: .marketing, notBefore: Date().addingTimeInterval(3))])
+        try sim.command("inbound +33612345678 STOP")
+
+        try await scenario.waitUntil("the confirmation is sent and the campaign message settled") {
+            installation.outboxFiles("sent").count + installation.outboxFiles("failed").count == 2
+        }
+
+        let toCustomer = scenario.submissions(to: Self.customer)
+        #expect(toCustomer.count == 1)
+        #expect(toCustomer.first?.text.hasPrefix(InboundScenario.confirmationPrefix) == true)
+        let failed = installation.outboxMessage("failed", "campaign-customer.json")
+        #expect((failed?["result"] as? [String: Any])?["status"] as? String == "suppressed")
+    }
+
+    @Test("kill -9 between the opt-out write and the SIM delete: after restart, one opt-out and one confirmation")
+    func killBetweenOptOutAndDelete() async throws {
+        let scenario = try await InboundScenario.start()
+        defer { scenario.stop() }
+        let sim = scenario.simulator, installation = scenario.installation
+        try sim.command("fault cms 500 on +CMGD sticky")   // the delete cannot happen
+        try sim.command("inbound +33612345678 STOP")
+        try await scenario.waitUntil("the opt-out is written") { scenario.optOutRows.count == 1 }
+        try await scenario.waitUntil("the confirmation is sent") { !scenario.submissions(to: Self.customer).isEmpty }
+        #expect(try await sim.simStorageUsed() == 1, "the STOP is still on the SIM")
+        let agent = try #require(installation.children.first)
+        agent.kill9()
+        _ = try await agent.waitForExit(timeout: .seconds(10))
+        try sim.command("fault clear")
+
+        try await installation.startAgent()
+        try await scenario.waitForSIMStorage(0)
+
+        #expect(scenario.optOutRows.count == 1)
+        #expect(scenario.submissions(to: Self.customer).count == 1)
+        #expect(installation.outboxFiles("new").isEmpty && installation.outboxFiles("sending").isEmpty)
+    }
+}
