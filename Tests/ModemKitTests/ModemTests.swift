@@ -139,6 +139,15 @@ struct ModemTests {
         #expect(await announced.value == .newMessage(storage: "SM", index: 29))
     }
 
+    @Test("reset restarts the modem, and initialise brings it back", arguments: everyProfileAndLink)
+    func reset(profile: ModemProfile, link: Link) async throws {
+        let bench = try await Bench.ready(profile, link, configure: { $0.bootURCs = true })
+        defer { Task { await bench.tearDown() } }
+        try await bench.modem.reset()
+        try await bench.modem.initialise()
+        #expect(try await bench.modem.signal().rssi == 20)
+    }
+
     @Test("raw commands return their answer, errors included", arguments: ModemProfile.allCases)
     func raw(profile: ModemProfile) async throws {
         let bench = try await Bench.ready(profile, .memory)
