@@ -94,4 +94,43 @@ struct InboundEndToEndTests {
         #expect(scenario.submissions(to: Self.customer).count == 1)
         #expect(installation.outboxFiles("new").isEmpty && installation.outboxFiles("sending").isEmpty)
     }
+
+    @Test("a SIM found full at start is emptied, and what waited at the SMSC comes in")
+    func fullSIMAtStart() async throws {
+        let scenario = try await InboundScenario.start(simulatorArguments: ["--capacity", "4"], startAgent: false)
+        defer { scenario.stop() }
+        for n in 0..<6 { try scenario.simulator.command("inbound +3361234560\(n) Bonjour \(n)") }
+        try await scenario.waitForSIMStorage(4)
+
+        try await scenario.installation.startAgent()
+
+        try await scenario.waitUntil("six messages archived") { scenario.inboxRows.count == 6 }
+        try await scenario.waitForSIMStorage(0)
+    }
+
+    @Test("the optouts commands work by number in hashed mode: add, check, remove, export, list")
+    func optOutCommandsInHashedMode() async throws {
+        let installation = try AgentInstallation(config: "inbound: { hash_opt_outs: true }\n")
+        defer { installation.stopAll(); installation.directory.remove() }
+
+        let add = try await installation.run(["optouts", "add", "06 12 34 56 78", "+33698765432"])
+        #expect(add.status == 0 && add.stdout.contains("opted out: +33612345678"), "\(add.stdout)\(add.stderr)")
+        let again = try await installation.run(["optouts", "add", "0033612345678"])
+        #expect(again.stdout.contains("already opted out"), "\(again.stdout)\(again.stderr)")
+        let check = try await installation.run(["optouts", "check", "+33612345678"])
+        #expect(check.status == 1 && check.stdout.contains("opted out since"))
+        let remove = try await installation.run(["optouts", "remove", "0698765432"])
+        #expect(remove.stdout.contains("opted in again: +33698765432"), "\(remove.stdout)\(remove.stderr)")
+        let export = try await installation.run(["optouts", "export"])
+        let lines = export.stdout.split(separator: "\n")
+        #expect(lines.count == 2, "header + one opted-out number: \(export.stdout)")
+        #expect(lines.last?.hasPrefix("hmac:") == true)
+        let list = try await installation.run(["optouts", "list"])
+        #expect(list.stdout.hasPrefix("1 number opted out (hashed)"), "\(list.stdout)\(list.stderr)")
+
+        let file = try String(contentsOfFile: installation.dataDirectory + "/optouts.csv", encoding: .utf8)
+        #expect(!file.contains("612345678") && !file.contains("698765432"), "no number in the file")
+        let key = try FileManager.default.attributesOfItem(atPath: installation.dataDirectory + "/optout.key")
+        #expect(key[.posixPermissions] as? Int == 0o600)
+    }
 }

@@ -7,9 +7,9 @@ final class InboundScenario: @unchecked Sendable {
     let installation: AgentInstallation
     let simulator: SimulatorProcess
 
-    static func start(hashOptOuts: Bool = false) async throws -> InboundScenario {
+    static func start(hashOptOuts: Bool = false, simulatorArguments: [String] = [], startAgent: Bool = true) async throws -> InboundScenario {
         let directory = try TemporaryDirectory()
-        let simulator = try await SimulatorProcess(name: "a", in: directory, ownNumber: "+33600000001")
+        let simulator = try await SimulatorProcess(name: "a", in: directory, ownNumber: "+33600000001", extraArguments: simulatorArguments)
         let config = """
             log_level: info
             status_interval: 1s
@@ -27,7 +27,7 @@ final class InboundScenario: @unchecked Sendable {
             """
         let installation = try AgentInstallation(config: config, directory: directory)
         let scenario = InboundScenario(installation: installation, simulator: simulator)
-        try await installation.startAgent()
+        if startAgent { try await installation.startAgent() }
         return scenario
     }
 
