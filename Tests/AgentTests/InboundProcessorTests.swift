@@ -140,6 +140,22 @@ struct InboundKeywordTests {
         #expect(try f.optOutEvents().isEmpty)
     }
 
+    @Test("a sender repeating HELP gets one reply per 24 h")
+    func helpOncePerDay() async throws {
+        let f = try await InboundFixture.make()
+        defer { Task { await f.close() } }
+        let processor = f.processor()
+        for text in ["HELP", "AIDE", "info ?"] {
+            try await f.inbound(Self.sender, text)
+            try await f.drain(processor)
+        }
+        #expect(try f.replies(kind: "help").count == 1)
+
+        try await f.inbound(Self.sender, "help please")
+        try await f.drain(f.processor(now: f.clock.now().addingTimeInterval(25 * 3600)))
+        #expect(try f.replies(kind: "help").count == 2)
+    }
+
     @Test("hashed mode: no number in optouts.csv, key file 0600, and everything still works")
     func hashedMode() async throws {
         let f = try await InboundFixture.make(hashOptOuts: true)

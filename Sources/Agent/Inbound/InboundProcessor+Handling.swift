@@ -244,11 +244,19 @@ extension InboundProcessor {
 
     func queueHelp(_ number: PhoneNumber, fingerprint: String, keyword: String, now: Date, report: inout InboundReport) throws {
         let id = Self.replyID(kind: "help", fingerprint: fingerprint)
-        if try stores.outbox.find(id) != nil { return }
+        if try stores.outbox.find(id) != nil {
+            _ = try stores.helpReplies?.claim(for: number, messageID: id, now: now)
+            return
+        }
+        if let log = stores.helpReplies, try log.wasSent(to: number, within: Self.confirmationWindow, now: now) {
+            logger.info("HELP already answered to this number within 24 h: no second reply", metadata: ["keyword": "\(keyword)"])
+            return
+        }
         let text = texts.helpText(locale: locale(for: number), brand: configuration.sender.brand ?? "",
                                   number: configuration.sender.stopNumber)
         try stores.outbox.enqueue(OutboxMessage(id: id, to: number.e164, text: text, messageClass: .notification,
                                                 createdAt: now, kind: "help"))
+        _ = try stores.helpReplies?.claim(for: number, messageID: id, now: now)
         report.helpRepliesQueued += 1
     }
 
