@@ -335,4 +335,22 @@ struct InboundDurabilityTests {
         #expect(lines.first?[1] == "m1")
         #expect(lines.first?[8] == "yes")
     }
+
+    @Test("a STOP and a status report routed to the host (+CMT, +CDS) go through the same pipeline")
+    func routedPDUs() async throws {
+        let f = try await InboundFixture.make()
+        defer { Task { await f.close() } }
+        let processor = f.processor()
+        let stop = try SMSDeliverEncoder.encode(from: Self.sender, text: "STOP", timestamp: Date(timeIntervalSince1970: 1_790_000_000),
+                                                timeZoneOffsetMinutes: 60, smsc: nil, concatReference: 0)
+        let report = await processor.receiveRouted(pduHex: try #require(stop.first), modemID: f.modemID)
+        let statusReport = try StatusReportEncoder.encode(reference: 7, recipient: Self.sender, submitted: Date(),
+                                                          discharged: Date(), status: 0, smsc: nil)
+        let second = await processor.receiveRouted(pduHex: statusReport, modemID: f.modemID)
+
+        #expect(report.optOuts == 1 && report.confirmationsQueued == 1 && report.failures.isEmpty)
+        #expect(second.statusReports == 1)
+        #expect(try f.isOptedOut(Self.sender))
+        #expect(try InboundStores(f.dataDirectory).deliveries.lines().count == 1)
+    }
 }

@@ -90,6 +90,25 @@ public actor InboundProcessor {
         return report
     }
 
+    /// Handles a PDU the modem routed to the host instead of storing it: `+CMT` (an SMS-DELIVER,
+    /// `AT+CNMI` <mt>=2) or `+CDS` (a status report, <ds>=1), TS 27.005 §3.4.1. The same pipeline as
+    /// `drain` without the SIM delete; there is no SIM copy, so a failure is logged as an error and
+    /// reported (the modem worker should then not acknowledge it with `AT+CNMA` where that is used).
+    public func receiveRouted(pduHex: String, modemID: String) -> InboundReport {
+        var report = InboundReport(modemID: modemID)
+        report.listed = 1
+        let routed = StoredMessage(index: Self.routedIndex, status: .receivedUnread, length: pduHex.count / 2, pduHex: pduHex)
+        _ = process([routed], modemID: modemID, report: &report)
+        report.kept.removeAll()
+        if !report.failures.isEmpty {
+            logger.error("an SMS routed to the host could not be recorded", metadata: report.logMetadata)
+        }
+        return report
+    }
+
+    /// The index given to routed PDUs (they have no SIM slot).
+    static let routedIndex = -1
+
     /// Whether SIM storage is full enough that the worker should drain now rather than wait for
     /// the next `+CMTI` or poll (a full SIM refuses new messages: they queue at the SMSC).
     public nonisolated static func shouldDrain(used: Int, capacity: Int) -> Bool {
