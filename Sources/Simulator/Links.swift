@@ -63,6 +63,8 @@ struct InMemorySink: LinkSink {
 struct FileDescriptorSink: LinkSink {
     let fd: Int32
     let onHangUp: @Sendable (_ unplugged: Bool) -> Void
+    /// Called when the buffer stays full (nobody reads): may discard what is queued.
+    var onFull: (@Sendable () -> Void)? = nil
     /// Set at hang-up: no write may reach an fd number that is about to be closed and reused.
     let closed = AtomicFlag()
 
@@ -77,6 +79,7 @@ struct FileDescriptorSink: LinkSink {
             if n < 0, err == EINTR { continue }
             if n < 0, err == EAGAIN || err == EWOULDBLOCK {
                 stalls += 1
+                if stalls == 5, let onFull { onFull(); continue }   // 50 ms full: nobody is reading
                 if stalls > 100 { return true }   // ~1 s with nobody reading: drop
                 try? await Task.sleep(for: .milliseconds(10))
                 continue

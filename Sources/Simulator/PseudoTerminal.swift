@@ -84,6 +84,15 @@ public final class PseudoTerminal: @unchecked Sendable {
         self.link = link
     }
 
+    /// Discards what the modem wrote and no host read (as a UART's output to a closed port is
+    /// lost), so that the next agent to open the port does not read stale answers.
+    public func discardUnread() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard open else { return }
+        _ = tcflush(keeper, TCIFLUSH)
+    }
+
     /// Removes the symlink now (the fds are closed by `unplug`). Idempotent.
     public func removeLink() {
         lock.lock()

@@ -83,7 +83,7 @@ public actor SimulatedModem {
         let pty = try PseudoTerminal(link: link)
         ptys.append(pty)
         let reader = FileDescriptorReader(fd: pty.master, label: name, onCancel: { pty.unplug() })
-        let sink = FileDescriptorSink(fd: pty.master, onHangUp: { _ in reader.cancel() })
+        let sink = FileDescriptorSink(fd: pty.master, onHangUp: { _ in reader.cancel() }, onFull: { pty.discardUnread() })
         let id = attach(sink: sink)
         Task { [weak self] in
             for await chunk in reader.stream {

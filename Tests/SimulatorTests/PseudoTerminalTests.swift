@@ -97,6 +97,20 @@ struct PseudoTerminalTests {
         await modem.shutdown()
     }
 
+    @Test("with nobody reading, what the modem writes is discarded instead of stalling it")
+    func nobodyReading() async throws {
+        let modem = SimulatedModem(profile: .generic, configuration: .fast)
+        let path = try await modem.openPseudoTerminal()
+        for _ in 0..<150 { await modem.emitURC("+NOISE: " + String(repeating: "x", count: 1000)) }
+        try await withDeadline(.seconds(10)) { await modem.settle() }
+        let port = try AgentPort(path: path)
+        port.write("ATE0\r")
+        try await port.read(until: "ATE0\r\r\nOK\r\n", timeout: .seconds(10))
+        port.write("AT\r")
+        #expect(try await port.read(until: "OK\r\n") == "\r\nOK\r\n")
+        await modem.shutdown()
+    }
+
     @Test("the --link symlink points at the slave and unplug removes it and hangs up the agent")
     func linkAndUnplug() async throws {
         let link = FileManager.default.temporaryDirectory.appendingPathComponent("smsagent-sim-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path

@@ -132,3 +132,16 @@ func connect(_ profile: ModemProfile = .generic, configure: (inout SimulatorConf
     }
     return (modem, wire)
 }
+
+struct DeadlineExceeded: Error {}
+
+/// Runs `body`, failing with `DeadlineExceeded` if it takes longer than `limit`.
+func withDeadline(_ limit: Duration, _ body: @escaping @Sendable () async -> Void) async throws {
+    try await withThrowingTaskGroup(of: Bool.self) { group in
+        group.addTask { await body(); return true }
+        group.addTask { try await Task.sleep(for: limit); return false }
+        let finished = try await group.next() ?? false
+        group.cancelAll()
+        if !finished { throw DeadlineExceeded() }
+    }
+}
