@@ -14,6 +14,8 @@ enum ScheduledEvent: Sendable {
     case statusReport(reference: Int, recipient: String, submitted: Date, status: UInt8)
     case boot
     case simReady
+    /// The USB device comes back after a reset that re-enumerated it.
+    case replug
 }
 
 /// The result of one command of a line.
@@ -373,6 +375,12 @@ struct ModemEngine: Sendable {
             pendingReboot = false
             registrationURCPending = false
             simReadyURCPending = false
+            if let away = configuration.resetReenumerates {
+                // A USB modem resets by leaving the bus: the port disappears, then comes back.
+                steps.append(.hangUp)
+                steps.append(.schedule(away, .replug))
+                return steps
+            }
             powerCycle()
             steps.append(.schedule(.milliseconds(Int(200 * configuration.latencyScale)), .boot))
             return steps

@@ -28,6 +28,8 @@ public actor SimulatedModem {
     private var hostWaiters: [CheckedContinuation<Void, Never>] = []
     private var ptys: [PseudoTerminal] = []
     private var recorder: SubmissionRecorder?
+    /// The link of the last pseudo-terminal, where a re-enumerated modem comes back.
+    private var lastLink: String?
     private var recordName: String = ""
 
     private struct ActiveLink {
@@ -82,6 +84,7 @@ public actor SimulatedModem {
     public func openPseudoTerminal(link: String? = nil) throws -> String {
         let pty = try PseudoTerminal(link: link)
         ptys.append(pty)
+        lastLink = link
         let reader = FileDescriptorReader(fd: pty.master, label: name, onCancel: { pty.unplug() })
         let sink = FileDescriptorSink(fd: pty.master, onHangUp: { _ in reader.cancel() }, onFull: { pty.discardUnread() })
         let id = attach(sink: sink)
@@ -215,6 +218,14 @@ public actor SimulatedModem {
             emit(engine.bootSteps())
         case .simReady:
             emit(engine.simReady())
+        case .replug:
+            guard link == nil, let path = lastLink else { return }
+            do {
+                _ = try openPseudoTerminal(link: path)
+                logger.info("replugged after a reset", metadata: ["sim": "\(name)", "port": "\(path)"])
+            } catch {
+                logger.error("cannot replug after a reset", metadata: ["sim": "\(name)", "error": "\(error)"])
+            }
         }
     }
 

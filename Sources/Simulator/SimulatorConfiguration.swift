@@ -51,6 +51,10 @@ public struct SimulatorConfiguration: Sendable {
     /// `+CMS ERROR: 314` and others `+CME ERROR: 14` (SIM busy), and the profile's SIM-ready URCs
     /// (`SMS Ready`, `+QIND: SMS DONE` …) come at the end, as on real modems.
     public var simInitialisation: Duration = .zero
+    /// `AT+CFUN=1,1` makes the port disappear (as a USB modem leaves the bus when it resets) and,
+    /// for a pseudo-terminal opened with a link, come back at the same link after this long.
+    /// nil = the port stays and the modem reboots behind it.
+    public var resetReenumerates: Duration? = nil
     /// Emit the profile's power-on URCs when a host first connects and after a reset.
     public var bootURCs: Bool = true
     /// Time zone of the simulated network's time stamps.

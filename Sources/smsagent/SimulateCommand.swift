@@ -81,6 +81,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "After the PIN, the SIM stays busy this many milliseconds (CMS 314 / CME 14), then says it is ready.")
     var simBusyMs: Int = 0
 
+    @Option(help: "AT+CFUN=1,1 makes the port vanish like a USB modem leaving the bus, and come back at --link after N milliseconds.")
+    var resetReplugMs: Int?
+
     @Flag(help: "Do not emit the profile's power-on URCs.")
     var noBootUrcs = false
 
@@ -125,6 +128,7 @@ struct SimulateCommand: AsyncParsableCommand {
             configuration.noiseInterval = noiseMs > 0 ? .milliseconds(noiseMs) : nil
             configuration.bootURCs = !noBootUrcs
             configuration.simInitialisation = .milliseconds(max(0, simBusyMs))
+            configuration.resetReenumerates = resetReplugMs.map { .milliseconds(max(0, $0)) }
             configuration.statusReports = !noStatusReports
             configuration.imei = Self.imei(index: index, profile: chosen)
             configuration.imsi = "20801" + String(format: "%010d", 1_000_000 + index)

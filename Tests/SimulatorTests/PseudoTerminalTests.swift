@@ -111,6 +111,25 @@ struct PseudoTerminalTests {
         await modem.shutdown()
     }
 
+    @Test("a reset that re-enumerates: the port vanishes and comes back at the link, rebooted")
+    func resetReenumerates() async throws {
+        let link = FileManager.default.temporaryDirectory.appendingPathComponent("smsagent-sim-reset-\(UUID().uuidString)").path
+        var configuration = SimulatorConfiguration.fast
+        configuration.resetReenumerates = .milliseconds(100)
+        let modem = SimulatedModem(profile: .quectel, configuration: configuration)
+        _ = try await modem.openPseudoTerminal(link: link)
+        let port = try AgentPort(path: link)
+        port.write("ATE0;+CFUN=1,1\r")
+        #expect(await port.waitForHangUp())
+        try await withDeadline(.seconds(5)) {
+            while !FileManager.default.fileExists(atPath: link) { try? await Task.sleep(for: .milliseconds(5)) }
+        }
+        let again = try AgentPort(path: link)
+        again.write("AT\r")
+        #expect(try await again.read(until: "OK\r\n") == "AT\r\r\nOK\r\n")
+        await modem.shutdown()
+    }
+
     @Test("the --link symlink points at the slave and unplug removes it and hangs up the agent")
     func linkAndUnplug() async throws {
         let link = FileManager.default.temporaryDirectory.appendingPathComponent("smsagent-sim-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
