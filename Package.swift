@@ -64,7 +64,10 @@ let package = Package(
         ]),
 
         // Benchmarks (not tests): `swift run -c release smsagent-bench`.
-        .executableTarget(name: "smsagent-bench", dependencies: ["SMSCodec", "ATProtocol", "ModemKit", "Simulator"]),
+        .executableTarget(name: "smsagent-bench", dependencies: [
+            "SMSCodec", "ATProtocol", "ModemKit", "SerialPort", "Simulator", "Records", "Compliance", "Agent",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
 
         // Test support: owns a umockdev testbed; the Discovery tests run it under umockdev-wrapper.
         .executableTarget(name: "smsagent-testbed", dependencies: [

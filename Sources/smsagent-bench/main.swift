@@ -1,90 +1,47 @@
-// Benchmarks: `swift run -c release smsagent-bench [codec]`. Each prints its figures and the command.
-import SMSCodec
+// Benchmarks (not tests): `swift build -c release --product smsagent-bench`, then
+// `.build/release/smsagent-bench codec|modem|records|agent [options] [--json]`.
+// Each prints its figures and the exact command that reproduces them.
+import Foundation
+import Logging
 
-struct Workload {
-    var name: String
-    var text: String
+LoggingSystem.bootstrap { label in
+    var handler = StreamLogHandler.standardError(label: label)
+    handler.logLevel = .error
+    return handler
 }
 
-let workloads = [
-    Workload(name: "GSM single", text: "Bonjour ! Votre commande 4521 est disponible. Retrait possible dès demain 9h en magasin. STOP au 36111"),
-    Workload(
-        name: "GSM multipart",
-        text: String(
-            repeating: "Soldes d'hiver : -30% sur tout le rayon chaussures, -50% sur la deuxième paire [code HIVER]. ", count: 6)),
-    Workload(
-        name: "UCS-2 with emoji",
-        text: String(repeating: "Merci pour votre fidélité 🎉 À très bientôt ! 👍🏽 l’équipe ", count: 4)),
-]
-
-/// Runs `body` (which returns the number of segments it handled) for at least `seconds`; segments/s.
-func measure(seconds: Double = 1.0, _ body: () throws -> Int) rethrows -> Double {
-    let clock = ContinuousClock()
-    var segments = 0
-    var elapsed = Duration.zero
-    // Warm-up.
-    for _ in 0..<100 { _ = try body() }
-    let measured = clock.now
-    while elapsed < .seconds(seconds) {
-        for _ in 0..<200 { segments += try body() }
-        elapsed = clock.now - measured
-    }
-    let c = elapsed.components
-    return Double(segments) / (Double(c.seconds) + Double(c.attoseconds) / 1e18)
-}
-
-func formatted(_ value: Double) -> String {
-    let rounded = Int(value.rounded())
-    var digits = String(rounded)
-    var groups = [String]()
-    while digits.count > 3 {
-        groups.insert(String(digits.suffix(3)), at: 0)
-        digits = String(digits.dropLast(3))
-    }
-    groups.insert(digits, at: 0)
-    return groups.joined(separator: " ")
-}
-
-func pad(_ s: String, _ width: Int) -> String {
-    s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
-}
-
-func codecBenchmark() throws {
-    print("SMSCodec throughput (segments/second, one core, best of 3 rounds)")
-    print(pad("text", 18) + pad("encoding", 10) + pad("segments", 10) + pad("encode", 14) + "decode")
-    for workload in workloads {
-        let plan = SegmentPlanner.plan(workload.text)
-        let pdus = try SMSSubmitEncoder.encode(to: "+33612345678", text: workload.text)
-        let delivers = try SMSDeliverEncoder.encode(
-            from: "+33612345678", text: workload.text, timestamp: .init(timeIntervalSince1970: 1_764_410_400),
-            timeZoneOffsetMinutes: 60)
-        // Best of three rounds: the machine may be shared, and the best round is the least disturbed.
-        var encodeRate = 0.0, decodeRate = 0.0
-        for _ in 0..<3 {
-            encodeRate = max(encodeRate, try measure(seconds: 0.5) {
-                try SMSSubmitEncoder.encode(to: "+33612345678", text: workload.text).count
-            })
-            decodeRate = max(decodeRate, try measure(seconds: 0.5) {
-                var n = 0
-                for hex in delivers {
-                    if case .deliver = try PDUDecoder.decode(hex: hex) { n += 1 }
-                }
-                return n
-            })
-        }
-        print(
-            pad(workload.name, 18) + pad(plan.encoding.rawValue, 10) + pad(String(pdus.count), 10)
-                + pad(formatted(encodeRate), 14) + formatted(decodeRate))
-    }
-    print("encode = plan + SMS-SUBMIT PDUs as hex; decode = hex SMS-DELIVER → text (SMSC field included)")
-    print("reproduce: swift run -c release smsagent-bench codec")
-}
-
-let arguments = CommandLine.arguments.dropFirst()
+let arguments = Array(CommandLine.arguments.dropFirst())
 let which = arguments.first ?? "codec"
-switch which {
-case "codec":
-    try codecBenchmark()
-default:
-    print("unknown benchmark \"\(which)\"; available: codec")
+let options = Arguments(values: Array(arguments.dropFirst()))
+let reproduce = "swift build -c release --product smsagent-bench && .build/release/smsagent-bench "
+    + ([which] + options.values).joined(separator: " ")
+let usage = """
+    usage: smsagent-bench <benchmark> [options] [--json]
+      codec                                   SMSCodec encode/decode throughput
+      modem   [-n 2000]                       AT engine cost per AT+CMGS part (in memory, pty), zero latency
+      records [-n 300] [--backlog 1000] [--optouts 100000]
+                                              outbox/ledger/opt-out bookkeeping with real fsync
+      agent   [-m 40] [--drops 50] [--idle 10] [--cmgs-ms 300] [--other-ms 20] [--modems 1]
+                                              modem utilisation, intake latency, idle cost of the real agent
+    """
+
+do {
+    switch which {
+    case "codec":
+        try codecBenchmark(reproduceCommand: reproduce)
+    case "modem":
+        try await ModemBenchmark.run(options, command: reproduce)
+    case "records":
+        try RecordsBenchmark.run(options, command: reproduce)
+    case "agent":
+        try await AgentBenchmark.run(options, command: reproduce)
+    case "-h", "--help", "help":
+        print(usage)
+    default:
+        FileHandle.standardError.write(Data("unknown benchmark \"\(which)\"\n\(usage)\n".utf8))
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write(Data("benchmark \(which) failed: \(error)\n".utf8))
+    exit(1)
 }
