@@ -53,22 +53,29 @@ struct InboundEndToEndTests {
 
     @Test("a STOP while a campaign to that number is queued: no further marketing to it")
     func stopSuppressesQueuedMarketing() async throws {
-        let scenario = try await InboundScenario.start()
+        // The campaign is queued and the STOP waits on the SIM when the agent starts: the worker
+        // reads the SIM before its first send, so the order is fixed and the test cannot race.
+        let scenario = try await InboundScenario.start(startAgent: false)
         defer { scenario.stop() }
-        let sim = scenario.simulator, installation = scenario.installation
-        // The campaign message to the customer is due in 3 s; the STOP arrives now.
-        try scenario.enqueue([OutboxMessage(id: "campaign-customer", to: "0612345678", text: "Galettes -20% ce week-end",
-                                            messageClass: .marketing, notBefore: Date().addingTimeInterval(3))])
-        try sim.command("inbound +33612345678 STOP")
+        let installation = scenario.installation
+        let others = (1...5).map { "+3361111110\($0)" }
+        try scenario.enqueue((others + ["0612345678"]).enumerated().map { index, number in
+            OutboxMessage(id: "campaign-\(index)", to: number, text: "Galettes -20% ce week-end", messageClass: .marketing)
+        })
+        try scenario.simulator.command("inbound +33612345678 STOP")
+        try await scenario.waitForSIMStorage(1)
 
-        try await scenario.waitUntil("the confirmation is sent and the campaign message settled") {
-            installation.outboxFiles("sent").count + installation.outboxFiles("failed").count == 2
+        try await installation.startAgent()
+        try await scenario.waitUntil("the campaign and the confirmation settle") {
+            installation.outboxFiles("sent").count + installation.outboxFiles("failed").count == 7
+                && installation.outboxFiles("new").isEmpty && installation.outboxFiles("sending").isEmpty
         }
 
         let toCustomer = scenario.submissions(to: Self.customer)
         #expect(toCustomer.count == 1)
-        #expect(toCustomer.first?.text.hasPrefix(InboundScenario.confirmationPrefix) == true)
-        let failed = installation.outboxMessage("failed", "campaign-customer.json")
+        #expect(toCustomer.first?.text.hasPrefix(InboundScenario.confirmationPrefix) == true, "\(toCustomer.first?.text ?? "-")")
+        #expect(Set(scenario.simulator.completeSubmissions().map(\.number)) == Set(others + [Self.customer]))
+        let failed = installation.outboxMessage("failed", "campaign-5.json")
         #expect((failed?["result"] as? [String: Any])?["status"] as? String == "suppressed")
     }
 
