@@ -41,8 +41,21 @@ public struct InboundStores: Sendable {
                   confirmations: dataDirectory.confirmations, helpReplies: helpReplies, outbox: outbox,
                   reassembly: dataDirectory.reassembly,
                   deliveries: DeliveryReportLog(path: dataDirectory.path + "/" + DeliveryReportLog.fileName),
-                  outboxMessages: { folder in try outbox.messages(in: folder) })
+                  outboxMessages: { folder in Self.recentMessages(in: folder, of: outbox) })
     }
 
     public static let helpLogName = "help-replies.csv"
+
+    /// How many of a folder's newest messages a status report is matched against. A TP-MR
+    /// (TS 23.040 §9.2.3.6) is one of 256 values per modem, and a report comes within hours, so
+    /// the message it is about is among the newest; reading the whole of `sent/` per report would
+    /// grow without bound.
+    public static let statusReportSearchDepth = 1024
+
+    /// The newest messages of `folder` (ids sort by creation time), unreadable files skipped.
+    static func recentMessages(in folder: OutboxFolder, of outbox: FileOutbox) -> [OutboxMessage] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: outbox.path(folder))) ?? []
+        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted(by: >).prefix(statusReportSearchDepth)
+            .compactMap { name in try? outbox.find(String(name.dropLast(5)))?.message }
+    }
 }
