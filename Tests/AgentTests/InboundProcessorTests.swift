@@ -170,6 +170,8 @@ struct InboundKeywordTests {
         #expect(file.contains("hmac:"))
         let mode = try FileManager.default.attributesOfItem(atPath: f.root.path + "/optout.key")[.posixPermissions] as? Int
         #expect(mode == 0o600)
+        let inbox = try String(contentsOfFile: f.root.path + "/inbox.csv", encoding: .utf8)
+        #expect(!inbox.contains("612345678"), "the archive does not list the opted-out number in clear")
         #expect(try f.isOptedOut("06 12 34 56 78"))
         #expect(try f.optOutEvents().count == 1)
         #expect(try f.replies(kind: "confirmation").count == 1)

@@ -129,10 +129,18 @@ extension InboundProcessor {
         guard let records = try? stores.archive.all() else { return false }
         let horizon = incomplete.firstReceivedAt.addingTimeInterval(-seconds(configuration.inbound.reassemblyTimeout))
         return records.contains { record in
-            record.from == incomplete.originator && record.status == "complete" && record.parts == incomplete.totalParts
+            (record.from == incomplete.originator || record.from == hashedSender(incomplete.originator))
+                && record.status == "complete" && record.parts == incomplete.totalParts
                 && record.receivedAt >= horizon
                 && incomplete.parts.allSatisfy { !$0.text.isEmpty && record.text.contains($0.text) }
         }
+    }
+
+    /// The hashed form of a sender, as the archive keeps it in hashed mode.
+    func hashedSender(_ originator: String) -> String? {
+        guard let hashed = stores.hashedIdentifier,
+              let number = try? PhoneNumber.parse(originator, defaultCountry: configuration.compliance.defaultCountry) else { return nil }
+        return hashed(number)
     }
 
     // MARK: One whole message
@@ -153,7 +161,14 @@ extension InboundProcessor {
             // An opt-out from a sender we cannot write to (alphanumeric): a person should see it.
             match = .review(keyword: keyword)
         }
-        let record = InboundRecord(receivedAt: inbound.receivedAt, from: inbound.originator, text: inbound.text,
+        var from = inbound.originator
+        if let number, let hashed = stores.hashedIdentifier {
+            switch match {
+            case .optOut, .optIn: from = hashed(number)
+            default: break
+            }
+        }
+        let record = InboundRecord(receivedAt: inbound.receivedAt, from: from, text: inbound.text,
                                    modem: modemID, parts: inbound.parts, keywordResult: Self.describe(match),
                                    simIndices: inbound.simIndices, sentAt: inbound.sentAt, fingerprint: fingerprint,
                                    status: inbound.status)

@@ -1,3 +1,4 @@
+import Compliance
 import Foundation
 import Records
 
@@ -16,6 +17,10 @@ public struct InboundStores: Sendable {
     public var deliveries: DeliveryReportLog
     /// The messages of one outbox folder (to match a status report to the message it reports on).
     public var outboxMessages: @Sendable (OutboxFolder) throws -> [OutboxMessage]
+    /// Hashed mode: how a number is written instead of itself (`hmac:…`). The archive then keeps
+    /// the sender of an opt-out or opt-in in that form too, so `inbox.csv` does not list in clear
+    /// the numbers that `optouts.csv` hides. `nil`: numbers are kept as they are.
+    public var hashedIdentifier: (@Sendable (PhoneNumber) -> String)?
 
     public init(archive: any InboxArchive, optOuts: any OptOutRegistry, confirmations: FileConfirmationLog,
                 helpReplies: FileConfirmationLog? = nil, outbox: any Outbox, reassembly: any ReassemblyStore,
@@ -28,6 +33,7 @@ public struct InboundStores: Sendable {
         self.reassembly = reassembly
         self.deliveries = deliveries
         self.outboxMessages = outboxMessages
+        self.hashedIdentifier = nil
     }
 
     /// The file records of a data directory. The HELP log stores numbers like `optouts.csv` does
@@ -42,6 +48,10 @@ public struct InboundStores: Sendable {
                   reassembly: dataDirectory.reassembly,
                   deliveries: DeliveryReportLog(path: dataDirectory.path + "/" + DeliveryReportLog.fileName),
                   outboxMessages: { folder in Self.recentMessages(in: folder, of: outbox) })
+        if hashed {
+            let registry = dataDirectory.optOuts
+            hashedIdentifier = { number in registry.storedIdentifier(for: number) }
+        }
     }
 
     public static let helpLogName = "help-replies.csv"
