@@ -164,6 +164,26 @@ struct CLIModemTests {
         #expect(byPart.compactMap { $0["text"] as? String }.joined() == long)
     }
 
+    /// `send --report` asks for a status report; the one the network sends back is stored
+    /// (+CDSI per AT+CNMI …,2,…) and `list` shows it with the reference `send` printed.
+    @Test func theStatusReportOfASendIsListedWithItsReference() async throws {
+        let directory = try TemporaryDirectory()
+        let simulator = try await SimulatorProcess.start(in: directory)
+        defer { simulator.stop() }
+        let sent = try await CLI.modem(simulator.linkPath, ["send", "--to", "+33612345678", "--text", "Bonjour", "--report"])
+        #expect(sent.status == 0, "\(sent)")
+        let reference = try #require(Int((sent.stdoutLines.first ?? "").split(separator: " ").last ?? ""), "\(sent)")
+
+        try await simulator.waitForStatus("the status report is stored on the SIM") { status in
+            ((status["storage"] as? [String: [String: Int]])?["SM"]?["used"] ?? 0) >= 1
+        }
+        let listed = try await CLI.modem(simulator.linkPath, ["list", "--json"])
+        let entries = try #require(listed.json as? [[String: Any]], "\(listed)")
+        let report = try #require(entries.first { $0["kind"] as? String == "status-report" }, "\(listed)")
+        #expect(report["from"] as? String == "+33612345678")
+        #expect((report["statusReport"] as? String)?.hasPrefix("message reference \(reference): ") == true, "\(listed)")
+    }
+
     @Test func deletingAnEmptySlotExitsOne() async throws {
         let directory = try TemporaryDirectory()
         let simulator = try await SimulatorProcess.start(in: directory)

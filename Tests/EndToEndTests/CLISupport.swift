@@ -120,6 +120,21 @@ extension SimulatorProcess {
         return answerLines()[before]
     }
 
+    /// Asks `status` until `condition` holds (a modem-side event with no output of its own),
+    /// failing after `timeout`.
+    func waitForStatus(_ what: String, timeout: Duration = .seconds(10), _ condition: ([String: Any]) -> Bool) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while true {
+            let status = try await status()
+            if condition(status) { return }
+            if clock.now >= deadline {
+                throw HarnessError("timed out after \(timeout) waiting until \(what); last status: \(status)\n\(child.transcript)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// The simulator's answers to control commands (its stdout without the port path lines).
     private func answerLines() -> [String] {
         child.stdout.split(separator: "\n").map(String.init)
