@@ -1,6 +1,7 @@
 import Compliance
 import Foundation
 import Logging
+import ModemKit
 import Records
 import Simulator
 import Testing
@@ -137,7 +138,7 @@ struct HarnessTimeout: Error, CustomStringConvertible {
 
 @Suite struct ModemPoolTests {
     @Test func aModemThatLeavesMidCampaignHandsItsWorkToOneThatJoins() async throws {
-        let f = try DispatcherFixture(openingBalance: 1000)
+        let f = try DispatcherFixture(advancing: true, openingBalance: 1000)
         defer { f.remove() }
         let throttle = ThrottleSettings(minInterval: .zero, dailyCap: 0)
         let a = RuntimeFixture.simulator("a", number: "+33600000001")
@@ -146,6 +147,9 @@ struct HarnessTimeout: Error, CustomStringConvertible {
             ModemWorker(endpoint: endpoint, dispatcher: f.dispatcher, configuration: f.configuration, clock: SystemClock(),
                         inbound: nil, logger: f.log.logger)
         }
+        let watcher = try OutboxWatcher(directory: f.root.path + "/outbox/new")
+        let wakeUps = Task { for await _ in watcher.events { await pool.wakeAll() } }
+        defer { watcher.stop(); wakeUps.cancel() }
         for i in 0..<40 {
             try f.enqueue(String(format: "m%03d", i), to: "+336123456\(String(format: "%02d", i))", class: .notification)
         }
@@ -162,5 +166,46 @@ struct HarnessTimeout: Error, CustomStringConvertible {
         #expect(Set(onA).isDisjoint(with: onB))
         #expect(onA.count + onB.count == 40)
         #expect(await pool.count == 1)
+    }
+}
+
+@Suite struct HungModemTests {
+    @Test func aModemThatNeverPromptsIsNotTakenForAnAmbiguousSend() async throws {
+        let f = try DispatcherFixture(advancing: true, openingBalance: 1000, configure: {
+            $0.sending.retry.initialBackoff = .milliseconds(10)
+            $0.sending.retry.maxBackoff = .milliseconds(20)
+            $0.sending.retry.maxAttemptsPerMessage = 100
+        })
+        defer { f.remove() }
+        let throttle = ThrottleSettings(minInterval: .zero, dailyCap: 0)
+        let hung = RuntimeFixture.simulator("hung", number: "+33600000001")
+        let good = RuntimeFixture.simulator("good", number: "+33600000002")
+        var options = ModemOptions()
+        options.commandTimeout = .milliseconds(150)
+        options.promptTimeout = .milliseconds(150)
+        options.sendTimeout = .seconds(5)
+        let pool = ModemPool(logger: f.log.logger) { [options] endpoint in
+            ModemWorker(endpoint: endpoint, dispatcher: f.dispatcher, configuration: f.configuration, clock: SystemClock(),
+                        inbound: nil, modemOptions: options, logger: f.log.logger)
+        }
+        // As in the runtime: every file renamed into outbox/new/ (a requeue too) wakes the workers.
+        let watcher = try OutboxWatcher(directory: f.root.path + "/outbox/new")
+        let wakeUps = Task { for await _ in watcher.events { await pool.wakeAll() } }
+        defer { watcher.stop(); wakeUps.cancel() }
+        await pool.add(.simulated(hung, id: "hung", throttle: throttle))
+        try await eventually("the first modem is ready") { await pool.statuses().first?.state == "ready" }
+        await hung.inject(fault: .hang)
+        for i in 0..<10 {
+            try f.enqueue(String(format: "m%02d", i), to: "+336123456\(String(format: "%02d", i))", class: .notification)
+        }
+        await pool.wakeAll()
+        try await eventually("the hung modem failed a send") { f.log.count(.notice, containing: "re-initialising") > 0 }
+        await pool.add(.simulated(good, id: "good", throttle: throttle))
+        try await eventually("every message is sent", timeout: .seconds(30)) { try f.data.outbox.counts().sent == 10 }
+        await pool.stopAll()
+
+        #expect(await good.submitted.count == 10, "nothing was counted as sent without reaching the network")
+        let assumed = try f.data.outbox.messages(in: .sent).filter { $0.result?.reason?.contains("assume") == true }
+        #expect(assumed.isEmpty)
     }
 }

@@ -45,7 +45,8 @@ struct DispatcherFixture {
     /// Sunday 1 March 2026, 15:00 in Paris: closed for marketing.
     static let sunday = Date(timeIntervalSince1970: 1_772_373_600)
 
-    init(now: Date = DispatcherFixture.openTime, openingBalance: Int = 100, configure: (inout AgentConfiguration) -> Void = { _ in }) throws {
+    /// `advancing`: the clock starts at `now` and moves on in real time (for backoffs).
+    init(now: Date = DispatcherFixture.openTime, advancing: Bool = false, openingBalance: Int = 100, configure: (inout AgentConfiguration) -> Void = { _ in }) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("dispatcher-\(UUID().uuidString)")
         var configuration = AgentConfiguration()
         configuration.dataDirectory = root.path
@@ -55,7 +56,7 @@ struct DispatcherFixture {
         self.configuration = configuration
         data = try DataDirectory(path: root.path, options: .init(openingBalance: openingBalance))
         dispatcher = Dispatcher(outbox: data.outbox, ledger: data.ledger, optOuts: data.optOuts, configuration: configuration,
-                                clock: FixedClock(now), logger: log.logger)
+                                clock: advancing ? OffsetClock(startingAt: now) : FixedClock(now), logger: log.logger)
         policy = configuration.sendPolicy(stopNumber: try PhoneNumber.parse("+33600000001", defaultCountry: "FR"))
     }
 

@@ -43,12 +43,15 @@ public actor ModemWorker {
     private var policy: SendPolicy?
     private var concatCounter = UInt8.random(in: 0...255)
     private var status: ModemStatus
+    private let modemOptions: ModemOptions
     private var capLogged = false
     private var inboundErrorLogged = false
 
     public init(endpoint: ModemEndpoint, dispatcher: Dispatcher, configuration: AgentConfiguration, clock: any AgentClock,
-                inbound: (any InboundDrainer)?, sentToday: Int = 0, logger: Logger, statusChanged: @escaping @Sendable () -> Void = {}) {
+                inbound: (any InboundDrainer)?, sentToday: Int = 0, modemOptions: ModemOptions = ModemOptions(), logger: Logger,
+                statusChanged: @escaping @Sendable () -> Void = {}) {
         self.endpoint = endpoint
+        self.modemOptions = modemOptions
         self.dispatcher = dispatcher
         self.configuration = configuration
         self.clock = clock
@@ -181,7 +184,7 @@ public actor ModemWorker {
             await connectFailed("cannot open \(endpoint.port): \(error)")
             return
         }
-        let modem = Modem(transport: transport, options: ModemOptions(), logger: logger)
+        let modem = Modem(transport: transport, options: modemOptions, logger: logger)
         await modem.start()
         self.modem = modem
         lost = false
@@ -342,6 +345,12 @@ public actor ModemWorker {
             .sorted { $0.part < $1.part }.compactMap(\.reference)
         let assumed = job.message.attempts.contains { $0.status == nil && job.doneParts.contains($0.part) }
         for pdu in pdus where !job.doneParts.contains(pdu.partNumber) {
+            if await modem.isClosed {
+                // The port is gone before this part was written: nothing ambiguous, the job goes back.
+                lost = true
+                await dispatcher.giveBack(job)
+                return
+            }
             do {
                 try await dispatcher.willSubmit(job, part: pdu.partNumber, modem: endpoint.id, concatReference: reference)
             } catch {
@@ -350,13 +359,14 @@ public actor ModemWorker {
                 setState("ready", error: nil)
                 return
             }
+            let started = ContinuousClock.now
             do {
                 let mr = try await modem.send(pduHex: pdu.hex, tpduLength: pdu.tpduLength)
                 references.append(mr)
                 await dispatcher.accepted(job, part: pdu.partNumber, reference: mr, modem: endpoint.id)
             } catch {
                 await sendFailed(job, part: pdu.partNumber, remainingAfter: pdus.filter { $0.partNumber > pdu.partNumber && !job.doneParts.contains($0.partNumber) }.count,
-                                 error: error, modem: modem)
+                                 error: error, elapsed: ContinuousClock.now - started, modem: modem)
                 return
             }
         }
@@ -371,10 +381,18 @@ public actor ModemWorker {
 
     /// A part failed. Definite errors (`+CMS ERROR`, `ERROR`): the part was not sent. No answer
     /// (timeout, port closed, garbage): the ambiguous window — the policy decides.
-    private func sendFailed(_ job: SendJob, part: Int, remainingAfter: Int, error: any Error, modem: Modem) async {
+    private func sendFailed(_ job: SendJob, part: Int, remainingAfter: Int, error: any Error, elapsed: Duration, modem: Modem) async {
         let modemError = error as? ModemError
         let reason = modemError?.description ?? "\(error)"
         status.lastError = reason
+        if Self.neverWritten(modemError, elapsed: elapsed, options: modemOptions) {
+            // The `> ` prompt never came, so the PDU was not written: not sent, no ambiguity.
+            await dispatcher.rejected(job, part: part, reason: "not sent: \(reason)")
+            let action = health.failed()
+            await dispatcher.retryLater(job, modem: endpoint.id, reason: reason, backoff: retryDelay(action))
+            await perform(action, modem: modem, reason: reason)
+            return
+        }
         switch modemError {
         case .cms?, .cme?, .error?:
             await dispatcher.rejected(job, part: part, reason: reason)
@@ -416,6 +434,20 @@ public actor ModemWorker {
             }
             let action = health.failed()
             await perform(action, modem: modem, reason: reason)
+        }
+    }
+
+    /// Whether a failed `AT+CMGS` certainly never wrote its PDU. `Modem.send` waits
+    /// `promptTimeout` for the `> ` prompt and `sendTimeout` for the answer after the PDU, so a
+    /// timeout sooner than `sendTimeout` is the prompt's; an `OK` instead of the prompt likewise.
+    static func neverWritten(_ error: ModemError?, elapsed: Duration, options: ModemOptions) -> Bool {
+        switch error {
+        case .timeout?:
+            return options.promptTimeout < options.sendTimeout && elapsed < options.sendTimeout
+        case .malformedResponse(_, let line)?:
+            return line.contains("without a > prompt")
+        default:
+            return false
         }
     }
 
