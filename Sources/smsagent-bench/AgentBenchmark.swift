@@ -84,6 +84,8 @@ enum AgentBenchmark {
             campaign.append(OutboxMessage(id: String(format: "bench-%05d", i), to: number, text: text,
                                           messageClass: .notification, campaign: "bench"))
         }
+        let loadBefore = loadAverage()
+        let usageBeforeCampaign = ResourceUsage.now()
         let campaignStart = monotonicSeconds()
         for message in campaign { try data.outbox.enqueue(message) }
         let enqueued = monotonicSeconds()
@@ -91,6 +93,7 @@ enum AgentBenchmark {
             let counts = try data.outbox.counts()
             return counts.sent + counts.failed >= settings.messages && counts.sending == 0 && counts.new == 0
         }
+        let campaignUsage = ResourceUsage.now() - usageBeforeCampaign
         let counts = try data.outbox.counts()
         var parts = 0, busyNeeded = 0.0, busyAll = 0.0, firstStart = Double.infinity, lastEnd = 0.0
         var gaps = [Double]()
@@ -115,11 +118,20 @@ enum AgentBenchmark {
         let utilisation = busyNeeded / window
         let commandsTotal = byName.values.reduce(0, +)
         let gap = Distribution(gaps)
+        if ProcessInfo.processInfo.environment["BENCH_DUMP"] != nil {
+            for log in logs {
+                for c in log.snapshot() where c.start >= campaignStart {
+                    FileHandle.standardError.write(Data(String(format: "%.4f %.4f %@\n", c.start - campaignStart, (c.end ?? c.start) - campaignStart, c.name).utf8))
+                }
+            }
+        }
         report.line("(a) campaign: \(settings.messages) messages, \(parts) parts (expected \(expectedParts)); \(counts.sent) sent, \(counts.failed) failed")
         report.line("    modem busy with AT+CMGS: \(percent(utilisation)) of the time from first to last part → the modem waited for the agent \(percent(1 - utilisation))")
         report.line("    counting from the drop (enqueue of \(settings.messages) files took \(ms(enqueued - campaignStart))): \(percent(busyNeeded / windowFromDrop))")
         report.line("    agent turnaround between two parts (OK of one → AT+CMGS of the next): \(gap.millisecondsSummary)")
         let breakdown = byName.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let cpuPerPart = (campaignUsage.userSeconds + campaignUsage.systemSeconds) / Double(max(parts, 1))
+        report.line("    CPU of the whole process per part: \(ms(cpuPerPart)) (load-independent; load average \(loadBefore) → \(loadAverage()) during the campaign, 2 shared cores)")
         report.line("    AT commands per part: \(String(format: "%.2f", Double(commandsTotal) / Double(max(parts, 1)))) (ideal 1.00): \(breakdown)")
         report.line("    all commands busy: \(percent(busyAll / windowFromDrop)); wall \(String(format: "%.2f", lastEnd - campaignStart)) s for a floor of \(String(format: "%.2f", Double(parts) * settings.cmgs.seconds / Double(settings.modems))) s")
         report.figures["campaign"] = [
@@ -127,7 +139,7 @@ enum AgentBenchmark {
             "utilisation": utilisation, "utilisation_from_drop": busyNeeded / windowFromDrop,
             "modem_wait_fraction": 1 - utilisation, "turnaround": gap.json,
             "commands_per_part": Double(commandsTotal) / Double(max(parts, 1)), "commands": byName,
-            "wall_seconds": lastEnd - campaignStart,
+            "wall_seconds": lastEnd - campaignStart, "cpu_ms_per_part": cpuPerPart * 1000, "load_average_before": loadBefore,
         ] as [String: Any]
 
         // (b) Intake latency: one file at a time lands in outbox/new; time to the first AT+CMGS byte.

@@ -86,7 +86,13 @@ final class Report {
 
 func machineDescription() -> String {
     let cores = ProcessInfo.processInfo.activeProcessorCount
-    return "\(cores) cores (shared VM), release build, \(ProcessInfo.processInfo.operatingSystemVersionString)"
+    return "\(cores) cores (shared VM), release build, \(ProcessInfo.processInfo.operatingSystemVersionString), load average \(loadAverage())"
+}
+
+/// The 1-minute load average (/proc/loadavg): other jobs on this shared VM disturb timings.
+func loadAverage() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "?" }
+    return String(text.split(separator: " ").first ?? "?")
 }
 
 /// CPU time and context switches of this process (all threads), from getrusage(RUSAGE_SELF).
@@ -113,7 +119,7 @@ struct ResourceUsage {
 
 /// A fresh directory on the machine's real file system (so fsync is real).
 func makeTemporaryDirectory(_ prefix: String) throws -> String {
-    let path = NSTemporaryDirectory() + "/\(prefix)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("\(prefix)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
