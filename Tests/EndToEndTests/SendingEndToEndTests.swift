@@ -190,3 +190,26 @@ struct AmbiguousWindowEndToEndTests {
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct GracefulShutdownEndToEndTests {
+    @Test func sigtermWaitsForTheAnswerOfTheSubmissionInFlight() async throws {
+        // Every AT+CMGS takes 1.5 s: SIGTERM arrives while the modem is still working on it.
+        let scenario = try await SendingScenario.start(modems: 1, simulatorArguments: ["--cmgs-latency-ms", "1500"])
+        defer { scenario.stop() }
+        try scenario.enqueue([OutboxMessage(id: "in-flight", to: "+33612345678", text: "Rendez-vous demain", messageClass: .notification),
+                              OutboxMessage(id: "next", to: "+33612345679", text: "Rendez-vous jeudi", messageClass: .notification)])
+        let installation = scenario.installation
+        try await Wait.until("the first part is being submitted", timeout: .seconds(20), diagnostics: { installation.transcripts }) {
+            ((installation.outboxMessage("sending", "in-flight.json")?["attempts"] as? [Any])?.count ?? 0) == 1
+        }
+        let agent = try #require(installation.children.first)
+        agent.signal(SIGTERM)
+        #expect(try await agent.waitForExit(timeout: .seconds(20)) == 0, "\(agent.transcript)")
+        #expect(installation.outboxFiles("sent") == ["in-flight.json"], "the command in flight finished")
+        #expect(installation.outboxFiles("sending").isEmpty)
+        #expect(installation.outboxFiles("new") == ["next.json"], "nothing new was started")
+        let result = installation.outboxMessage("sent", "in-flight.json")?["result"] as? [String: Any]
+        #expect(result?["reason"] == nil, "answered, not assumed")
+    }
+}

@@ -8,12 +8,13 @@ final class SendingScenario: @unchecked Sendable {
     let simulators: [SimulatorProcess]
 
     static func start(modems: Int = 2, extraConfig: String = "", quietHours: String = "none",
-                      environment: [String: String] = [:], startAgent: Bool = true) async throws -> SendingScenario {
+                      environment: [String: String] = [:], simulatorArguments: [String] = [],
+                      startAgent: Bool = true) async throws -> SendingScenario {
         let directory = try TemporaryDirectory()
         var simulators: [SimulatorProcess] = []
         for index in 0..<modems {
             let name = ["a", "b", "c"][index]
-            simulators.append(try await SimulatorProcess(name: name, in: directory, ownNumber: "+3360000000\(index + 1)"))
+            simulators.append(try await SimulatorProcess(name: name, in: directory, ownNumber: "+3360000000\(index + 1)", extraArguments: simulatorArguments))
         }
         let devices = simulators.enumerated().map { index, sim in
             "    - { name: \(["a", "b", "c"][index]), path: \(sim.linkPath) }"
