@@ -355,4 +355,22 @@ struct InboundDurabilityTests {
         #expect(try f.isOptedOut(Self.sender))
         #expect(try InboundStores(f.dataDirectory).deliveries.lines().count == 1)
     }
+
+    @Test("two drains of one modem at once (a +CMTI during a poll) never delete what they did not process")
+    func overlappingDrains() async throws {
+        let f = try await InboundFixture.make()
+        defer { Task { await f.close() } }
+        let processor = f.processor()
+        for n in 0..<6 { try await f.inbound("+3361234561\(n)", n == 0 ? "STOP" : "Bonjour \(n)") }
+
+        async let first = f.drain(processor)
+        async let second = f.drain(processor)
+        let reports = try await [first, second]
+
+        #expect(reports.flatMap(\.failures).isEmpty)
+        #expect(reports.reduce(0) { $0 + $1.deleted.count } == 6)
+        #expect(reports.reduce(0) { $0 + $1.archived } == 6)
+        #expect(try f.optOutEvents().count == 1)
+        #expect(await f.simCount() == 0)
+    }
 }
