@@ -6,6 +6,8 @@ extension Modem {
     /// if it refuses), and the first `AT+CNMI` setting it accepts so that new SMS raise `+CMTI`.
     /// Throws when the modem does not answer `AT` or refuses PDU mode.
     public func initialise() async throws {
+        // An earlier agent may have died at the PDU prompt: leave it before anything else.
+        try await leaveStalePrompt()
         // Boot noise or a half-typed line may swallow the first AT: one more try.
         if try await attempt(.attention) != nil {
             try await execute(.attention)

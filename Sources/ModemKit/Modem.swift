@@ -189,6 +189,16 @@ public actor Modem {
         return response
     }
 
+    /// A process killed at the `> ` prompt (TS 27.005 §3.5.1) leaves the modem collecting a PDU: it
+    /// swallows every `AT` until ESC. ESC is harmless otherwise; some modems answer it with `OK`, so
+    /// the next command first resynchronises and drops that stray final.
+    func leaveStalePrompt() async throws(ModemError) {
+        try await acquire()
+        defer { release() }
+        try await write(ATCommand.abortPDU)
+        needsResync = true
+    }
+
     /// After a timeout: forget the command, optionally send ESC, and resynchronise before the next one.
     private func abandon(sendingEscape: Bool) async {
         decoder.commandAbandoned()

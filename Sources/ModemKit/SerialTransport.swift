@@ -32,8 +32,11 @@ public struct SerialTransport: ByteTransport {
         try channel.write(bytes)
     }
 
+    /// Returns once the descriptor is closed and its lock released, so the port can be opened
+    /// again at once (a modem reset, an agent restart).
     public func close() async {
         channel.close()
+        await channel.waitUntilReleased()
     }
 
     /// Owns the port; every use of the descriptor happens under the lock, and the reader thread
@@ -42,6 +45,8 @@ public struct SerialTransport: ByteTransport {
         private struct State {
             var port: SerialPort?
             var closing = false
+            var released = false
+            var waiters: [CheckedContinuation<Void, Never>] = []
         }
         private let state: Mutex<State>
         private let path: String
@@ -83,16 +88,30 @@ public struct SerialTransport: ByteTransport {
             }
         }
 
+        func waitUntilReleased() async {
+            await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+                let done = state.withLock { state in
+                    if !state.released { state.waiters.append(waiter) }
+                    return state.released
+                }
+                if done { waiter.resume() }
+            }
+        }
+
         func readLoop(_ continuation: AsyncThrowingStream<[UInt8], any Error>.Continuation) {
             let fd: Int32 = state.withLock { $0.port?.fileDescriptor ?? -1 }
             defer {
-                state.withLock { state in
+                let waiters = state.withLock { state in
                     state.closing = true
                     state.port?.close()
                     state.port = nil
+                    state.released = true
+                    defer { state.waiters = [] }
+                    return state.waiters
                 }
                 _ = Glibc.close(wakeRead)
                 _ = Glibc.close(wakeWrite)
+                for waiter in waiters { waiter.resume() }
             }
             while true {
                 var descriptors = [
