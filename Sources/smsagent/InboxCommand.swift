@@ -41,7 +41,9 @@ struct InboxCommand: AsyncParsableCommand {
             var text = r.text.replacingOccurrences(of: "\n", with: " ")
             if text.count > 60 { text = String(text.prefix(59)) + "…" }
             if r.status != "complete" { text = "[\(r.status)] " + text }
-            return [InboundFormat.time(r.receivedAt, timeZone), r.from.isEmpty ? "-" : r.from, r.modem, r.keywordResult, text]
+            // Hashed mode keeps the sender of a STOP as an HMAC: shown shortened (--json has it whole).
+            let from = r.from.isEmpty ? "-" : r.from.hasPrefix("hmac:") ? String(r.from.prefix(17)) + "…" : r.from
+            return [InboundFormat.time(r.receivedAt, timeZone), from, r.modem, r.keywordResult, text]
         }))
     }
 }
