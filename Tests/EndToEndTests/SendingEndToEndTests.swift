@@ -76,7 +76,8 @@ struct SendingEndToEndTests {
     }
 
     @Test func aModemUnpluggedMidCampaignHandsItsWorkToTheOther() async throws {
-        let scenario = try await SendingScenario.start()
+        // 10 ms per AT+CMGS keeps the campaign long enough to unplug in its middle, even on a busy machine.
+        let scenario = try await SendingScenario.start(simulatorArguments: ["--cmgs-latency-ms", "10"])
         defer { scenario.stop() }
         let messages = (0..<200).map { OutboxMessage(to: SendingScenario.number($0), text: "Message \($0)", messageClass: .notification) }
         try scenario.enqueue(messages)
@@ -93,6 +94,7 @@ struct SendingEndToEndTests {
         let b = scenario.simulators[1]
         let onA = Set(a.completeSubmissions().map(\.number)), onB = Set(b.completeSubmissions().map(\.number))
         #expect(onA.intersection(onB).isEmpty, "no message sent by both modems")
+        #expect(onA.count < 150, "unplugged mid-campaign")
         // At most the one message in flight at the unplug is counted as sent without a network record
         // (ambiguous_window: assume-sent).
         #expect(onA.count + onB.count >= 199)
@@ -102,7 +104,7 @@ struct SendingEndToEndTests {
     }
 
     @Test func killMinus9MidCampaignThenRestartSettlesEveryMessageExactlyOnce() async throws {
-        let scenario = try await SendingScenario.start()
+        let scenario = try await SendingScenario.start(simulatorArguments: ["--cmgs-latency-ms", "10"])
         defer { scenario.stop() }
         let messages = (0..<240).map { OutboxMessage(to: SendingScenario.number($0), text: "Offre \($0)", messageClass: .marketing) }
         try scenario.enqueue(messages)
