@@ -115,7 +115,8 @@ struct ModemCommand: AsyncParsableCommand {
             case .pinRejected, .pinAlreadyAttempted, .pinAttemptsTooLow, .pukRequired, .simNotInserted, .simLocked:
                 return ModemCommandFailure(message: "\(port): \(error.description)", code: 5)
             case .transportClosed:
-                return ModemCommandFailure(message: "\(port): \(error.description). Was the modem unplugged?", code: 3)
+                // The error names the port already.
+                return ModemCommandFailure(message: "\(error.description). Was the modem unplugged?", code: 3)
             default:
                 return ModemCommandFailure(message: "\(port): \(error.description)", code: 1)
             }
@@ -214,7 +215,8 @@ struct ModemCommand: AsyncParsableCommand {
                             references.append(try await modem.send(pdu))
                         } catch let error as ModemError {
                             let sent = references.isEmpty ? "" : " after \(references.count) of \(pdus.count) parts (references \(references.map(String.init).joined(separator: ", ")))"
-                            throw ModemCommandFailure(message: "sending failed\(sent): \(error)", code: 1)
+                            let code: Int32 = if case .transportClosed = error { 3 } else { 1 }
+                            throw ModemCommandFailure(message: "sending failed\(sent): \(error)", code: code)
                         }
                     }
                     return references
@@ -388,8 +390,10 @@ private func runReporting(_ body: () async throws -> Void) async throws {
         FileHandle.standardError.write(Data("smsagent modem: \(failure.message)\n".utf8))
         throw ExitCode(failure.code)
     } catch let error as ModemError {
+        // A port that vanished mid-command is "absent" (3), as when it vanishes during set-up.
+        let code: Int32 = if case .transportClosed = error { 3 } else { 1 }
         FileHandle.standardError.write(Data("smsagent modem: \(error.description)\n".utf8))
-        throw ExitCode(1)
+        throw ExitCode(code)
     }
 }
 

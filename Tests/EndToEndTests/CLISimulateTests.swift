@@ -69,9 +69,8 @@ struct CLISimulateTests {
         #expect(result.stdout.isEmpty, "\(result)")
         #expect(result.stderrLines.count == 1, "\(result)")
         #expect(result.stderr.contains(simulator.linkPath), "\(result)")
-        withKnownIssue("modem at/info/list/send exit 1 when the port goes away mid-command; readme-modem.md: 3 = port absent (and during set-up the same loss gives 3)") {
-            #expect(result.status == 3, "\(result)")
-        }
+        // 3 = port absent, whether it goes away during set-up or mid-command.
+        #expect(result.status == 3, "\(result)")
     }
 
     /// A harness that dies closes the simulator's stdin pipe: the simulator exits by itself.
