@@ -24,6 +24,13 @@ import Testing
         #expect(throttle.sentToday == 0)
     }
 
+    @Test func aMultipartMessageCountsEachSMS() {
+        var throttle = SIMThrottle(settings: ThrottleSettings(minInterval: .seconds(3), dailyCap: 200), timeZone: paris, now: t0)
+        throttle.recordSend(at: t0, segments: 3)
+        #expect(throttle.sentToday == 3)
+        #expect(throttle.verdict(now: t0.addingTimeInterval(8)) == .waitUntil(t0.addingTimeInterval(9)))
+    }
+
     @Test func zeroMeansOff() {
         var throttle = SIMThrottle(settings: ThrottleSettings(minInterval: .zero, dailyCap: 0), timeZone: paris, now: t0)
         for i in 0..<1000 { throttle.recordSend(at: t0.addingTimeInterval(Double(i) * 0.001)) }

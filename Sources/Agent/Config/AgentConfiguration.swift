@@ -48,9 +48,10 @@ public struct ModemsSettings: Sendable, Equatable {
 
 /// A per-SIM sending throttle (operators suspend SIMs that send in bursts; see COMPLIANCE.md).
 public struct ThrottleSettings: Sendable, Equatable {
-    /// The least time between two messages from one SIM (0 = no minimum). Default 3 s.
+    /// The least time per SMS from one SIM (0 = no minimum): a message of n segments is followed
+    /// by n × this before the next. Default 3 s.
     public var minInterval: Duration = .seconds(3)
-    /// At most this many messages per SIM per calendar day (0 = no cap). Default 200.
+    /// At most this many SMS (segments) per SIM per calendar day (0 = no cap). Default 200.
     public var dailyCap: Int = 200
 
     public init(minInterval: Duration = .seconds(3), dailyCap: Int = 200) {

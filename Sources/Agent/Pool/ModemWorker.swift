@@ -370,7 +370,7 @@ public actor ModemWorker {
                 return
             }
         }
-        throttle.recordSend(at: clock.now())
+        throttle.recordSend(at: clock.now(), segments: job.partCount)
         status.throttle.sentToday = throttle.sentToday
         health.succeeded()
         status.sent += 1

@@ -1,14 +1,17 @@
 import Foundation
 
-/// The per-SIM sending throttle: at least `minInterval` between two messages and at most
-/// `dailyCap` messages per calendar day (in the installation's time zone). COMPLIANCE.md:
+/// The per-SIM sending throttle, counted in SMS as the network sees them (segments): at least
+/// `minInterval` per SMS (a 3-part message waits 3 × the interval before the next message) and at
+/// most `dailyCap` SMS per calendar day (in the installation's time zone). COMPLIANCE.md:
 /// operators suspend SIMs that send in bursts, so the default is one every 3 s, 200 a day.
 ///
 /// A value type: the worker that owns the SIM keeps it and asks it before each message.
 public struct SIMThrottle: Sendable, Equatable {
     public var settings: ThrottleSettings
     public private(set) var lastSend: Date?
+    /// SMS (segments) sent today.
     public private(set) var sentToday: Int = 0
+    private var nextAllowed: Date?
     private var day: DateComponents?
     private let timeZone: TimeZone
 
@@ -17,6 +20,7 @@ public struct SIMThrottle: Sendable, Equatable {
         self.timeZone = timeZone
         self.sentToday = sentToday
         self.lastSend = lastSend
+        self.nextAllowed = lastSend.map { $0.addingTimeInterval(settings.minInterval.timeInterval) }
         self.day = Self.dayOf(now, timeZone)
     }
 
@@ -34,18 +38,18 @@ public struct SIMThrottle: Sendable, Equatable {
         if settings.dailyCap > 0, sentToday >= settings.dailyCap {
             return .capReached(until: Self.nextMidnight(after: now, timeZone))
         }
-        if let lastSend, settings.minInterval > .zero {
-            let next = lastSend.addingTimeInterval(settings.minInterval.timeInterval)
-            if next > now { return .waitUntil(next) }
+        if let next = nextAllowed, settings.minInterval > .zero, next > now {
+            return .waitUntil(next)
         }
         return .go
     }
 
-    /// A message left through this SIM.
-    public mutating func recordSend(at now: Date) {
+    /// A message of `segments` SMS left through this SIM.
+    public mutating func recordSend(at now: Date, segments: Int = 1) {
         rollDay(now)
-        sentToday += 1
+        sentToday += max(1, segments)
         lastSend = now
+        nextAllowed = now.addingTimeInterval(settings.minInterval.timeInterval * Double(max(1, segments)))
     }
 
     private mutating func rollDay(_ now: Date) {

@@ -241,17 +241,17 @@ public final class AgentRuntime: Service, Sendable {
         } ?? path
     }
 
-    /// Messages each modem sent today (from the ledger), so a restart keeps the daily cap.
+    /// SMS (segments) each modem sent today, from the ledger, so a restart keeps the daily cap.
     static func sentToday(ledger: any CreditLedger, clock: any AgentClock, timeZone: TimeZone) -> [String: Int] {
         guard let rows = try? ledger.rows() else { return [:] }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let today = calendar.startOfDay(for: clock.now())
-        var messages: [String: Set<String>] = [:]
+        var segments: [String: Int] = [:]
         for row in rows where row.part != nil && row.time >= today {
-            messages[row.modem, default: []].insert(row.messageID)
+            segments[row.modem, default: 0] += row.segments
         }
-        return messages.mapValues(\.count)
+        return segments
     }
 
     // MARK: - Status
