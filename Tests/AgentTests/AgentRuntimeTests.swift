@@ -209,3 +209,35 @@ struct HarnessTimeout: Error, CustomStringConvertible {
         #expect(assumed.isEmpty)
     }
 }
+
+@Suite struct SendErrorClassificationTests {
+    @Test(arguments: [(1, true), (28, true), (96, true), (304, true), (330, false), (500, false), (38, false), (310, false)])
+    func cmsErrorsAboutTheRecipientFailTheMessageOthersBlameTheModem(_ code: Int, _ messageProblem: Bool) {
+        #expect(ModemWorker.isMessageProblem(.cms(code: code, meaning: "", command: "AT+CMGS=23")) == messageProblem)
+    }
+
+    @Test func aTimeoutBeforeThePromptNeverWroteThePDU() {
+        var options = ModemOptions()
+        options.promptTimeout = .seconds(5)
+        options.sendTimeout = .seconds(60)
+        #expect(ModemWorker.neverWritten(.timeout(command: "AT+CMGS=23"), elapsed: .seconds(5), options: options))
+        #expect(!ModemWorker.neverWritten(.timeout(command: "AT+CMGS=23"), elapsed: .seconds(65), options: options))
+        #expect(!ModemWorker.neverWritten(.transportClosed(port: "x", reason: "EIO"), elapsed: .seconds(1), options: options))
+    }
+
+    @Test func anUnknownRecipientFailsAtOnceWhileTheModemStaysReady() async throws {
+        let f = RuntimeFixture()
+        defer { f.remove() }
+        let modem = RuntimeFixture.simulator("a", number: "+33600000001")
+        await modem.inject(fault: .cms(1), command: "+CMGS", persistence: .once)
+        try await f.run([.simulated(modem, id: "a", throttle: f.configuration.modems.throttle)]) { data in
+            try data.outbox.enqueue(OutboxMessage(id: "1-unknown", to: "+33612345601", text: "Bonjour", messageClass: .notification))
+            try data.outbox.enqueue(OutboxMessage(id: "2-fine", to: "+33612345602", text: "Bonjour", messageClass: .notification))
+            try await eventually("both are settled") { try data.outbox.counts().new + data.outbox.counts().sending == 0 }
+            let unknown = try data.outbox.find("1-unknown")
+            #expect(unknown?.folder == .failed)
+            #expect(unknown?.message.result?.reason?.contains("CMS") == true)
+            #expect(try data.outbox.find("2-fine")?.folder == .sent)
+        }
+    }
+}

@@ -396,14 +396,16 @@ public actor ModemWorker {
         switch modemError {
         case .cms?, .cme?, .error?:
             await dispatcher.rejected(job, part: part, reason: reason)
-            if modemError?.isTemporary == true {
-                let action = health.failed()
-                await dispatcher.retryLater(job, modem: endpoint.id, reason: reason, backoff: retryDelay(action))
-                await perform(action, modem: modem, reason: reason)
-            } else {
+            if let modemError, Self.isMessageProblem(modemError) {
+                // The network refused this message or this recipient: another modem would too.
                 status.failed += 1
                 await dispatcher.failed(job, modem: endpoint.id, reason: reason)
                 setState("ready", error: reason)
+            } else {
+                // Congestion, SIM, SMSC or modem trouble: back to the queue, and this modem climbs the ladder.
+                let action = health.failed()
+                await dispatcher.retryLater(job, modem: endpoint.id, reason: reason, backoff: retryDelay(action))
+                await perform(action, modem: modem, reason: reason)
             }
         case .invalidArgument?:
             status.failed += 1
@@ -435,6 +437,15 @@ public actor ModemWorker {
             let action = health.failed()
             await perform(action, modem: modem, reason: reason)
         }
+    }
+
+    /// `+CMS ERROR`s about the message or its recipient rather than the modem: the RP-cause values
+    /// of TS 24.011 §8.2.5.4 / Annex E for an unknown, barred or unreachable destination or an
+    /// invalid message (1, 8, 10, 21, 27, 28, 29, 30, 95–99, 111), and TS 27.005 §3.2.5's
+    /// 304/305 (invalid PDU/text parameter). Anything else is the modem's problem.
+    static func isMessageProblem(_ error: ModemError) -> Bool {
+        guard case .cms(let code?, _, _) = error else { return false }
+        return [1, 8, 10, 21, 27, 28, 29, 30, 95, 96, 97, 98, 99, 111, 304, 305].contains(code)
     }
 
     /// Whether a failed `AT+CMGS` certainly never wrote its PDU. `Modem.send` waits
