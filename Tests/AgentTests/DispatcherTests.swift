@@ -195,3 +195,28 @@ import Testing
         #expect(try f.data.ledger.available() == 100, "reservations released")
     }
 }
+
+@Suite struct LedgerOnModemSwitchTests {
+    @Test func aPartSentAgainByAnotherModemIsChargedAgain() async throws {
+        let f = try DispatcherFixture()
+        defer { f.remove() }
+        let long = String(repeating: "Une offre exceptionnelle. ", count: 8)   // two segments
+        try f.enqueue("m1", text: long, class: .notification)
+        // Modem a sends part 1, then disappears.
+        let first = try #require(await f.dispatcher.nextJob(modemID: "a", policy: f.policy))
+        try await f.dispatcher.willSubmit(first, part: 1, modem: "a", concatReference: 1)
+        await f.dispatcher.accepted(first, part: 1, reference: 10, modem: "a")
+        await f.dispatcher.retryLater(first, modem: "a", reason: "port closed", backoff: .zero)
+        // Modem b takes it and sends it whole (a phone reassembles parts of one sender only).
+        let second = try #require(await f.dispatcher.nextJob(modemID: "b", policy: f.policy))
+        #expect(second.doneParts.isEmpty)
+        for part in 1...2 {
+            try await f.dispatcher.willSubmit(second, part: part, modem: "b", concatReference: 2)
+            await f.dispatcher.accepted(second, part: part, reference: 20 + part, modem: "b")
+        }
+        await f.dispatcher.sent(second, modem: "b", references: [21, 22], assumed: false)
+        let rows = try f.data.ledger.rows()
+        #expect(rows.reduce(0) { $0 + $1.segments } == 3, "three segments left the modems")
+        #expect(try f.data.ledger.balance() == 97)
+    }
+}

@@ -191,9 +191,18 @@ public actor Dispatcher {
             logger.error("cannot record an accepted part", metadata: ["id": "\(job.id)", "part": "\(part)", "error": "\(error)"])
         }
         do {
-            try ledger.commit(row: LedgerRow(time: now, messageID: job.id, recipient: job.recipient.e164,
-                                             messageClass: job.messageClass.rawValue, segments: 1, credits: job.creditsPerSegment,
-                                             modem: modem, refs: [reference], part: part))
+            let row = LedgerRow(time: now, messageID: job.id, recipient: job.recipient.e164,
+                                messageClass: job.messageClass.rawValue, segments: 1, credits: job.creditsPerSegment,
+                                modem: modem, refs: [reference], part: part)
+            if try !ledger.commit(row: row) {
+                // This part was already charged when an earlier modem sent it (the message moved to
+                // this modem mid-way and went again whole): the network took it twice, so it costs
+                // twice. Recorded as a row without part number, which the ledger always appends.
+                var again = row
+                again.part = nil
+                try ledger.commit(row: again)
+                logger.notice("part sent again on another modem; charged again", metadata: ["id": "\(job.id)", "part": "\(part)", "modem": "\(modem)"])
+            }
         } catch {
             logger.error("cannot write the ledger row", metadata: ["id": "\(job.id)", "part": "\(part)", "error": "\(error)"])
         }
