@@ -66,9 +66,9 @@ final class SendingScenario: @unchecked Sendable {
 
     func submissions() -> [SimulatorSubmission] { simulators.flatMap { $0.completeSubmissions() } }
 
-    /// Segments committed in credits.csv (rows of sent parts).
+    /// Segments charged in credits.csv (top-ups count 0 segments).
     func ledgerSegments() -> Int {
-        installation.csvRows("credits.csv").filter { !($0["part"] ?? "").isEmpty }.reduce(0) { $0 + (Int($1["segments"] ?? "") ?? 0) }
+        installation.csvRows("credits.csv").reduce(0) { $0 + (Int($1["segments"] ?? "") ?? 0) }
     }
 
     func stop() {
