@@ -1,4 +1,5 @@
 import Compliance
+import Discovery
 import Foundation
 import Logging
 import ModemKit
@@ -239,5 +240,37 @@ struct HarnessTimeout: Error, CustomStringConvertible {
             #expect(unknown?.message.result?.reason?.contains("CMS") == true)
             #expect(try data.outbox.find("2-fine")?.folder == .sent)
         }
+    }
+}
+
+@Suite struct HotplugTests {
+    @Test func aModemPluggedInAtRunTimeJoinsAndLeavesWhenUnplugged() async throws {
+        let f = try DispatcherFixture(advancing: true, openingBalance: 1000, configure: {
+            $0.modems.throttle = ThrottleSettings(minInterval: .zero, dailyCap: 0)
+        })
+        defer { f.remove() }
+        let simulator = RuntimeFixture.simulator("stick", number: "+33600000001")
+        let port = try await simulator.openPseudoTerminal(link: f.root.path + "-stick.tty")
+        defer { try? FileManager.default.removeItem(atPath: f.root.path + "-stick.tty") }
+        let runtime = AgentRuntime(configuration: f.configuration, clock: SystemClock(), logger: f.log.logger)
+        let pool = ModemPool(logger: f.log.logger) { endpoint in
+            ModemWorker(endpoint: endpoint, dispatcher: f.dispatcher, configuration: f.configuration, clock: SystemClock(),
+                        inbound: nil, logger: f.log.logger)
+        }
+        let (events, feed) = AsyncStream.makeStream(of: HotplugEvent.self)
+        let following = Task { await runtime.follow(events, discovery: ModemDiscovery(logger: f.log.logger), pool: pool) }
+        for i in 0..<3 { try f.enqueue("m\(i)", to: "+3361234560\(i)", class: .notification) }
+
+        feed.yield(.added(DiscoveredModem(id: "/sys/devices/usb1/1-1", vendorID: "12d1", productID: "1506", manufacturer: "HUAWEI",
+                                          product: "E3372", serial: "ABC123", ports: [], atPort: port, reason: "test")))
+        try await eventually("the plugged modem sent the queue") { try f.data.outbox.counts().sent == 3 }
+        #expect(await pool.statuses().map(\.id) == ["E3372-ABC123"])
+
+        feed.yield(.removed(id: "/sys/devices/usb1/1-1", devnodes: [port]))
+        try await eventually("the modem left the pool") { await pool.count == 0 }
+        feed.finish()
+        await following.value
+        await pool.stopAll()
+        #expect(await simulator.submitted.count == 3)
     }
 }

@@ -225,6 +225,12 @@ public final class AgentRuntime: Service, Sendable {
             logger.warning("cannot follow modem hotplug events", metadata: ["error": "\(error)"])
             return
         }
+        await follow(events, discovery: discovery, pool: pool)
+    }
+
+    /// Applies hotplug events: an added modem joins the pool, a removed one leaves it (its message
+    /// in hand fails over).
+    func follow(_ events: AsyncStream<HotplugEvent>, discovery: ModemDiscovery, pool: ModemPool) async {
         for await event in events {
             switch event {
             case .added(let modem):
