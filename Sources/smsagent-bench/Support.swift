@@ -152,3 +152,18 @@ struct Arguments {
         return v
     }
 }
+
+/// Voluntary context switches per thread (/proc/self/task/*/status), keyed by "tid name".
+func threadSwitches() -> [String: Int] {
+    var result = [String: Int]()
+    guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return result }
+    for tid in tasks {
+        let base = "/proc/self/task/\(tid)/"
+        guard let status = try? String(contentsOfFile: base + "status", encoding: .utf8) else { continue }
+        let name = ((try? String(contentsOfFile: base + "comm", encoding: .utf8)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines)
+        for line in status.split(separator: "\n") where line.hasPrefix("voluntary_ctxt_switches:") {
+            result["\(tid) \(name)"] = Int(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+        }
+    }
+    return result
+}
