@@ -74,15 +74,18 @@ let package = Package(
             "CUmockdev", "Discovery", "Simulator", "ModemKit", .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Shared by the test targets that start child processes.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
         .testTarget(name: "SMSCodecTests", dependencies: ["SMSCodec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ATProtocolTests", dependencies: ["ATProtocol"]),
         .testTarget(name: "ModemKitTests", dependencies: ["ModemKit", "SerialPort", "Simulator", "SMSCodec", "ATProtocol"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "SMSCodec", "ModemKit"]),
-        .testTarget(name: "DiscoveryTests", dependencies: ["Discovery"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "SMSCodec", "ModemKit", "TestSupport"]),
+        .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TestSupport"]),
         .testTarget(name: "ComplianceTests", dependencies: ["Compliance"]),
-        .testTarget(name: "RecordsTests", dependencies: ["Records"]),
+        .testTarget(name: "RecordsTests", dependencies: ["Records", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["SMSCodec", "Compliance", "Records"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SMSCodec", "Compliance", "Records", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -63,10 +64,10 @@ final class CLIInvocation: @unchecked Sendable {
         thread.start()
     }
 
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { !process.hasExited }
     var stdoutSoFar: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
     var stderrSoFar: String { lock.withLock { String(decoding: err, as: UTF8.self) } }
-    private var finished: Bool { !process.isRunning && lock.withLock { openStreams == 0 } }
+    private var finished: Bool { process.hasExited && lock.withLock { openStreams == 0 } }
 
     /// Waits for the exit and the end of both outputs; kills the process and throws after `timeout`.
     func result(timeout: Duration = .seconds(15)) async throws -> CLIResult {
@@ -79,11 +80,11 @@ final class CLIInvocation: @unchecked Sendable {
             kill()
             throw error
         }
-        return CLIResult(arguments: arguments, status: process.terminationStatus, stdout: stdoutSoFar, stderr: stderrSoFar)
+        return CLIResult(arguments: arguments, status: process.exitStatus ?? -1, stdout: stdoutSoFar, stderr: stderrSoFar)
     }
 
     func kill() {
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        if !process.hasExited { Glibc.kill(process.processIdentifier, SIGKILL) }
     }
 
     deinit { kill() }

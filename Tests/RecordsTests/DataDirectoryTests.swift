@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Records
 
@@ -81,7 +82,7 @@ import Testing
         try process.run()
         defer {
             try? input.fileHandleForWriting.close()
-            process.waitUntilExit()
+            process.waitForExitBlocking(timeout: 10)
         }
         let line = output.fileHandleForReading.availableData
         #expect(String(decoding: line, as: UTF8.self).hasPrefix("held"))
@@ -92,7 +93,7 @@ import Testing
             return false
         }
         try input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        process.waitForExitBlocking(timeout: 10)
         #expect(try data.lock().isHeld)
     }
 
@@ -101,7 +102,7 @@ import Testing
         process.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
         process.arguments = arguments
         try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        process.waitForExitBlocking(timeout: 10)
+        return process.exitStatus ?? -1
     }
 }

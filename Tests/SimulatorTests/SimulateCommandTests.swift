@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import SMSCodec
 import Testing
 @testable import Simulator
@@ -44,7 +45,7 @@ final class SimulateProcess: @unchecked Sendable {
         stdin.fileHandleForWriting.write(Data((line + "\n").utf8))
     }
 
-    deinit { if process.isRunning { process.terminate() } }
+    deinit { if !process.hasExited { process.terminate() } }
 }
 
 /// Lines of a child's stdout, handed to one waiter at a time.
@@ -193,9 +194,9 @@ struct SimulateCommandTests {
 func waitForExit(_ process: Process, timeout: Duration) async throws -> Int32 {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
-    while process.isRunning {
+    while !process.hasExited {
         guard clock.now < deadline else { throw WireTimeout(waitingFor: "process exit", received: "") }
         try await Task.sleep(for: .milliseconds(20))
     }
-    return process.terminationStatus
+    return process.exitStatus ?? -1
 }

@@ -31,7 +31,8 @@ struct TextModeTests {
     @Test("after the PIN the SIM is busy for a while (CMS 314), then announces it is ready")
     func simBusyAfterPIN() async throws {
         let (_, wire) = try await connect(.simcom, configure: {
-            $0.pin = "1234"; $0.simInitialisation = .milliseconds(300); $0.bootURCs = true
+            // Long enough that both commands below land while it is busy, even on a loaded machine.
+            $0.pin = "1234"; $0.simInitialisation = .seconds(2); $0.bootURCs = true
         })
         try await wire.command("AT+CMEE=1")
         try await wire.command("AT+CPIN=\"1234\"")

@@ -1,5 +1,6 @@
 import Discovery
 import Foundation
+import TestSupport
 import Testing
 
 /// One hotplug event as the testbed reports it.
@@ -42,11 +43,19 @@ actor TestbedRunner {
     static let shared = TestbedRunner()
     private var cache: [String: TestbedReport] = [:]
 
-    func report(_ scenario: String) throws -> TestbedReport {
+    func report(_ scenario: String) async throws -> TestbedReport {
         if let cached = cache[scenario] { return cached }
-        let report = try Self.run(scenario)
+        let report = try await Self.runOnOwnThread(scenario)
         cache[scenario] = report
         return report
+    }
+
+    /// A scenario takes seconds of blocking reads and a wait for the child: on a thread of its own,
+    /// never on one of Swift concurrency's few cooperative threads that every other test needs.
+    static func runOnOwnThread(_ scenario: String) async throws -> TestbedReport {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try run(scenario) }) }.start()
+        }
     }
 
     static func locateWrapper() throws -> String {
@@ -88,13 +97,13 @@ actor TestbedRunner {
         // own 30 s watchdog, so this cannot hang for ever.
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
         let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        process.waitForExitBlocking(timeout: 60)
         let report: TestbedReport
         do {
             report = try JSONDecoder().decode(TestbedReport.self, from: output)
         } catch {
             throw TestbedFailure(description: """
-                smsagent-testbed \(scenario) exited \(process.terminationStatus) without a report (\(error)).
+                smsagent-testbed \(scenario) exited \(process.exitStatus.map(String.init) ?? "?") without a report (\(error)).
                 stdout: \(String(decoding: output, as: UTF8.self).prefix(2000))
                 stderr: \(String(decoding: errors, as: UTF8.self).prefix(2000))
                 """)

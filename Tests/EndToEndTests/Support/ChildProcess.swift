@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -49,8 +50,8 @@ final class ChildProcess: @unchecked Sendable {
     var pid: Int32 { process.processIdentifier }
     var stdout: String { lock.withLock { stdoutText } }
     var stderr: String { lock.withLock { stderrText } }
-    var isRunning: Bool { process.isRunning }
-    var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
+    var isRunning: Bool { !process.hasExited }
+    var exitStatus: Int32? { process.exitStatus }
 
     /// Writes one line (a control command) to the child's stdin.
     func send(line: String) throws {
@@ -62,20 +63,19 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     func signal(_ signal: Int32) {
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        if isRunning { kill(process.processIdentifier, signal) }
     }
 
     /// SIGKILL, no questions asked (the crash tests' `kill -9`).
     func kill9() {
-        signal(SIGKILL)
-        process.waitUntilExit()
+        process.killAndWait()
     }
 
     /// Waits for the child to exit, failing after `timeout`.
     @discardableResult
     func waitForExit(timeout: Duration) async throws -> Int32 {
-        try await Wait.until("\(name) exits", timeout: timeout, diagnostics: { self.transcript }) { !self.process.isRunning }
-        return process.terminationStatus
+        try await Wait.until("\(name) exits", timeout: timeout, diagnostics: { self.transcript }) { !self.isRunning }
+        return process.exitStatus ?? -1
     }
 
     /// Waits until the child's stdout (or stderr) contains `text`.
@@ -87,21 +87,19 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Everything the child said, for failure messages.
     var transcript: String {
-        "--- \(name) (pid \(pid), \(process.isRunning ? "running" : "exit \(process.terminationStatus)")) stdout:\n\(stdout.suffix(4000))\n--- stderr:\n\(stderr.suffix(6000))"
+        "--- \(name) (pid \(pid), \(exitStatus.map { "exit \($0)" } ?? "running")) stdout:\n\(stdout.suffix(4000))\n--- stderr:\n\(stderr.suffix(6000))"
     }
 
     /// Ends the child if it is still running (SIGTERM, then SIGKILL after `grace`).
     func stop(grace: TimeInterval = 2) {
-        guard process.isRunning else { return }
+        guard isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(grace)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill9() }
+        if !process.waitForExitBlocking(timeout: grace) { kill9() }
         closeStdin()
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }
 
