@@ -8,6 +8,8 @@ import SMSCodec
 /// The receiving side's entry point, as the worker calls it (implemented by `InboundProcessor`).
 public protocol InboundDrainer: Sendable {
     func drain(modem: Modem, modemID: String) async throws -> InboundReport
+    /// A PDU the modem routed to us (`+CMT` / `+CDS`) instead of storing it: it exists nowhere else.
+    func receiveRouted(pduHex: String, modemID: String) async -> InboundReport
 }
 
 extension InboundProcessor: InboundDrainer {}
@@ -273,7 +275,13 @@ public actor ModemWorker {
 
     private func handle(_ urc: UnsolicitedResult) async {
         switch urc {
-        case .newMessage, .statusReportStored, .deliver, .statusReport:
+        case .newMessage, .statusReportStored:
+            inboundDue = true
+            await doorbell.ring()
+        case .deliver(let pduHex, _), .statusReport(let pduHex, _):
+            // Routed, not stored (a modem that ignores our AT+CNMI choice): handle it now, it is
+            // nowhere else; then look at the storage too.
+            if let inbound { _ = await inbound.receiveRouted(pduHex: pduHex, modemID: endpoint.id) }
             inboundDue = true
             await doorbell.ring()
         case .modemRestarted:

@@ -1,0 +1,40 @@
+import Compliance
+import Foundation
+import ModemKit
+import Records
+import Simulator
+import Testing
+@testable import Agent
+
+/// Some modems route new SMS to the host (`+CMT`, TS 27.005 §3.4.1 <mt>=2) instead of storing
+/// them: the PDU exists nowhere else, so the worker must hand it to the inbound pipeline itself.
+@Suite struct RoutedInboundTests {
+    @Test func aStopRoutedWithCMTIsRecordedAndConfirmedThoughNothingIsStored() async throws {
+        let f = try DispatcherFixture(advancing: true, openingBalance: 1000)
+        defer { f.remove() }
+        let simulator = RuntimeFixture.simulator("a", number: "+33600000001")
+        let options = {
+            var options = ModemOptions()
+            options.newMessageIndications = [[2, 2, 0, 0, 0]]   // route deliveries, store nothing
+            return options
+        }()
+        let inbound = InboundProcessor(configuration: f.configuration, dataDirectory: f.data, clock: SystemClock(), logger: f.log.logger)
+        let pool = ModemPool(logger: f.log.logger) { endpoint in
+            ModemWorker(endpoint: endpoint, dispatcher: f.dispatcher, configuration: f.configuration, clock: SystemClock(),
+                        inbound: inbound, modemOptions: options, logger: f.log.logger)
+        }
+        await pool.add(.simulated(simulator, id: "a", throttle: ThrottleSettings(minInterval: .zero, dailyCap: 0)))
+        // A first send proves the worker has initialised the modem (AT+CNMI comes before any send).
+        try f.enqueue("hello", to: "+33699999999", class: .notification)
+        await pool.wakeAll()
+        try await eventually("the modem is initialised and sending") { await !simulator.submitted.isEmpty }
+
+        _ = try await simulator.injectInbound(from: "+33612345678", text: "Stop !")
+        let number = try PhoneNumber.parse("0612345678", defaultCountry: "FR")
+        try await eventually("the opt-out is on disk") { try f.data.optOuts.isOptedOut(number) }
+        #expect(await simulator.storedPDUs().isEmpty, "routed, never stored")
+        try await eventually("one confirmation left") { await simulator.submitted.contains { $0.number == "+33612345678" } }
+        await pool.stopAll()
+        #expect(try f.data.inbox.all().filter { $0.from == "+33612345678" }.count == 1)
+    }
+}
