@@ -262,7 +262,8 @@ struct HarnessTimeout: Error, CustomStringConvertible {
         for i in 0..<3 { try f.enqueue("m\(i)", to: "+3361234560\(i)", class: .notification) }
 
         feed.yield(.added(DiscoveredModem(id: "/sys/devices/usb1/1-1", vendorID: "12d1", productID: "1506", manufacturer: "HUAWEI",
-                                          product: "E3372", serial: "ABC123", ports: [], atPort: port, reason: "test")))
+                                          product: "E3372", serial: "ABC123", ports: [], atPort: port, reason: "test",
+                                          probed: true)))
         try await eventually("the plugged modem sent the queue") { try f.data.outbox.counts().sent == 3 }
         #expect(await pool.statuses().map(\.id) == ["E3372-ABC123"])
 

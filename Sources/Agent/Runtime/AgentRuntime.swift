@@ -201,14 +201,18 @@ public final class AgentRuntime: Service, Sendable {
 
     func join(_ found: DiscoveredModem, discovery: ModemDiscovery, pool: ModemPool) async {
         var modem = found
-        if modem.atPort == nil {
+        let configuredPaths = Set(configuration.modems.devices.map { Self.resolve($0.path) })
+        if let guess = modem.atPort, configuredPaths.contains(Self.resolve(guess)) { return }
+        if let guess = modem.atPort, await pool.contains(port: guess) { return }
+        // Without --probe, discovery's AT port may be a guess from the vendor layout table: confirm
+        // it (and read the IMEI, the modem's stable key) before a worker takes it.
+        if !modem.probed {
             modem = await discovery.probe(modem)
         }
         guard let port = modem.atPort else {
             logger.info("USB modem without a usable AT port ignored", metadata: ["device": "\(modem.id)", "reason": "\(modem.reason)"])
             return
         }
-        let configuredPaths = Set(configuration.modems.devices.map { Self.resolve($0.path) })
         let alreadyRunning = await pool.contains(port: port)
         if configuredPaths.contains(Self.resolve(port)) || alreadyRunning { return }
         let id = [modem.manufacturer, modem.product].compactMap { $0 }.joined(separator: " ").isEmpty
