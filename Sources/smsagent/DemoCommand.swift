@@ -105,8 +105,10 @@ struct DemoCommand: AsyncParsableCommand {
             }
 
             // 2. A STOP comes back.
-            print("\n3. Paul (+33612345602) replies \"Stop !\" to shop-a")
-            _ = try await simA.injectInbound(from: "+33612345602", text: "Stop !")
+            // Paul answers the SIM his offer came from (whichever modem the pool gave it to).
+            let paulsModem = await simB.submitted.contains { $0.number == "+33612345602" } ? ("shop-b", simB) : ("shop-a", simA)
+            print("\n3. Paul (+33612345602) replies \"Stop !\" to \(paulsModem.0)")
+            _ = try await paulsModem.1.injectInbound(from: "+33612345602", text: "Stop !")
             let paul = try PhoneNumber.parse("+33612345602", defaultCountry: "FR")
             try await Self.waitUntil("the opt-out is recorded", seconds: 10) { try data.optOuts.isOptedOut(paul) }
             try await Self.waitUntil("the confirmation is sent", seconds: 10) {
