@@ -2,10 +2,10 @@
 # How much of a modem's time an SMS daemon wastes with its shipped defaults, on one timed simulated
 # modem (`smsagent-bench pty-modem`: AT+CMGS 300 ms, every other command 20 ms, generic profile,
 # on a pseudo-terminal; the tap times each command from its line arriving to its final result).
-# The same batch goes through smstools' smsd and through `smsagent run`.
-# Needs: `apt-get install smstools` (on this machine only: never a project dependency) and
+# The same batch goes through smstools' smsd, gammu-smsd and `smsagent run`.
+# Needs: `apt-get install smstools gammu-smsd` (on this machine only: never a project dependency) and
 #        `swift build -c release --product smsagent-bench` and `swift build -c release --product smsagent`.
-# Usage: sh Benchmarks/peers.sh [all|smstools|smsagent] [messages]     (default: all 40)
+# Usage: sh Benchmarks/peers.sh [all|smstools|gammu|smsagent] [messages]     (default: all 40)
 set -eu
 WHICH=${1:-all}
 M=${2:-40}
@@ -29,7 +29,9 @@ make_batch() {  # $1 = folder, $2 = format (smstools|json)
       PARTS=$((PARTS + 1))
     fi
     f="$1/$(printf 'bench-%05d' $i)"
-    if [ "$2" = smstools ]; then
+    if [ "$2" = none ]; then
+      :
+    elif [ "$2" = smstools ]; then
       printf 'To: %s\n\n%s\n' "$n" "$t" > "$f"
     else
       printf '{"to": "+%s", "text": "%s", "class": "notification"}\n' "$n" "$t" > "$f.json"
@@ -56,6 +58,8 @@ report() {  # $1 = name
   echo "== $1: $M messages, $PARTS parts"
   printf '   modem busy with AT+CMGS %.1f %% of the time from first to last part (waiting for the host %.1f %%)\n' \
       "$(echo "$UTIL * 100" | bc -l)" "$(echo "(1 - $UTIL) * 100" | bc -l)"
+  HOLD=$(sed -n 's/.*"prompt_hold_ms_per_part" : \([0-9.]*\).*/\1/p' "$DIR/modem.json")
+  printf '   host time between the > prompt and the PDU %.1f ms per part (counted as waiting)\n' "$HOLD"
   printf '   AT commands per part %.2f; first AT+CMGS %.2f s after the batch landed; %s AT commands in the 30 s after\n' \
       "$PER" "$(echo "$FIRST - $DROP" | bc -l)" "$IDLE"
   sed -n '/"commands" : {/,/}/p' "$DIR/modem.json" | tr -d '\n ' | sed 's/^/   /'; echo
@@ -77,6 +81,34 @@ run_smstools() {
   DROP=$(date +%s.%N)
   for f in "$DIR"/batch/*; do mv "$f" "$DIR/outgoing/"; done
   report "smstools $(dpkg-query -W -f '${Version}' smstools) (smsd, shipped /etc/smsd.conf)"
+}
+
+run_gammu() {
+  DIR=$ROOT/gammu
+  mkdir -p "$DIR/inbox" "$DIR/outbox" "$DIR/sent" "$DIR/error"
+  make_batch "$DIR/batch-count" none 2>/dev/null || true
+  # gammu-smsd's shipped /etc/gammu-smsdrc, with only the port and the folders changed.
+  sed -e "s|/dev/null|$DIR/ttySIM0|" -e "s|/var/spool/gammu|$DIR|g" -e "s|logfile = syslog|logfile = $DIR/smsd.log|" \
+      /etc/gammu-smsdrc > "$DIR/gammu-smsdrc"
+  start_modem
+  gammu-smsd -c "$DIR/gammu-smsdrc" > "$DIR/gammu.out" 2>&1 &
+  PEER=$!
+  sleep 20
+  DROP=$(date +%s.%N)
+  i=0
+  while [ $i -lt $M ]; do   # the same texts, through gammu-smsd-inject (its way into the outbox)
+    n=$(printf '+336%08d' $((10000000 + i * 7919)))
+    if [ $((i % 5)) -eq 4 ]; then
+      t=""
+      for k in 1 2 3; do t="${t}Soldes d'hiver : -30% sur tout le rayon chaussures, code HIVER$i. "; done
+      gammu-smsd-inject -c "$DIR/gammu-smsdrc" TEXT "$n" -len ${#t} -text "$t" > /dev/null 2>&1
+    else
+      t="Bonjour, votre commande $((1000 + i)) est prete. Retrait des demain 9h en magasin."
+      gammu-smsd-inject -c "$DIR/gammu-smsdrc" TEXT "$n" -text "$t" > /dev/null 2>&1
+    fi
+    i=$((i + 1))
+  done
+  report "gammu-smsd $(dpkg-query -W -f '${Version}' gammu-smsd) (shipped /etc/gammu-smsdrc)"
 }
 
 run_smsagent() {
@@ -116,8 +148,9 @@ rm -rf "$ROOT"
 mkdir -p "$ROOT"
 case "$WHICH" in
   smstools) run_smstools ;;
+  gammu) run_gammu ;;
   smsagent) run_smsagent ;;
-  all) run_smstools; run_smsagent ;;
+  all) run_smstools; run_gammu; run_smsagent ;;
 esac
 echo "CMGS $CMGS_MS ms, other commands $OTHER_MS ms (real modems: 1-3 s per CMGS); $(nproc) shared cores"
 echo "reproduce: swift build -c release --product smsagent-bench && swift build -c release --product smsagent && sh Benchmarks/peers.sh $WHICH $M"

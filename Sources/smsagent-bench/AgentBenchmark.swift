@@ -103,17 +103,19 @@ enum AgentBenchmark {
         let counts = try data.outbox.counts()
         var parts = 0, busyNeeded = 0.0, busyAll = 0.0, firstStart = Double.infinity, lastEnd = 0.0
         var gaps = [Double]()
+        var hold = 0.0
         var byName = [String: Int]()
         for log in logs {
             let commands = log.snapshot().filter { $0.start >= campaignStart }
             let sends = commands.filter { $0.name == "AT+CMGS" }
             for c in commands {
                 byName[c.name, default: 0] += 1
-                busyAll += (c.end ?? c.start) - c.start
+                busyAll += c.service
             }
             for (i, c) in sends.enumerated() {
                 parts += 1
-                busyNeeded += (c.end ?? c.start) - c.start
+                busyNeeded += c.service
+                hold += c.hostHold
                 firstStart = min(firstStart, c.start)
                 lastEnd = max(lastEnd, c.end ?? c.start)
                 if i > 0, let previous = sends[i - 1].end { gaps.append(c.start - previous) }
@@ -136,6 +138,7 @@ enum AgentBenchmark {
         report.line("    counting from the drop (enqueue of \(settings.messages) files took \(ms(enqueued - campaignStart))): \(percent(busyNeeded / windowFromDrop))")
         report.line("    agent turnaround between two parts (OK of one → AT+CMGS of the next): \(gap.millisecondsSummary)")
         let breakdown = byName.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        report.line("    agent time between the > prompt and the PDU: \(ms(hold / Double(max(parts, 1)))) per part (counted as waiting)")
         let cpuPerPart = (campaignUsage.userSeconds + campaignUsage.systemSeconds) / Double(max(parts, 1))
         report.line("    CPU of the whole process per part: \(ms(cpuPerPart)) (load-independent; load average \(loadBefore) → \(loadAverage()) during the campaign, 2 shared cores)")
         report.line("    AT commands per part: \(String(format: "%.2f", Double(commandsTotal) / Double(max(parts, 1)))) (ideal 1.00): \(breakdown)")

@@ -79,7 +79,7 @@ enum PtyModemBenchmark {
         let sends = commands.filter { $0.name == "AT+CMGS" && $0.end != nil }
         let report = Report(name: "pty-modem", command: command)
         if let trace = arguments.values.firstIndex(of: "--trace").flatMap({ $0 + 1 < arguments.values.count ? arguments.values[$0 + 1] : nil }) {
-            let lines = commands.map { String(format: "%.6f %.6f %@", $0.start + wallOffset, ($0.end ?? $0.start) + wallOffset, $0.name) }
+            let lines = commands.map { String(format: "%.6f %.6f %@ %.6f", $0.start + wallOffset, ($0.end ?? $0.start) + wallOffset, $0.name, $0.hostHold) }
             try (lines.joined(separator: "\n") + "\n").write(toFile: trace, atomically: true, encoding: .utf8)
         }
         guard let first = sends.first, let last = sends.last, let lastEnd = last.end else {
@@ -88,7 +88,8 @@ enum PtyModemBenchmark {
             return
         }
         let inWindow = commands.filter { $0.start >= first.start && $0.start <= lastEnd }
-        let busy = sends.reduce(0.0) { $0 + (($1.end ?? $1.start) - $1.start) }
+        let busy = sends.reduce(0.0) { $0 + $1.service }
+        let hold = sends.reduce(0.0) { $0 + $1.hostHold }
         let window = lastEnd - first.start
         var byName = [String: Int]()
         for c in inWindow { byName[c.name, default: 0] += 1 }
@@ -98,6 +99,7 @@ enum PtyModemBenchmark {
         let utilisation = busy / window
         report.line("\(sends.count) AT+CMGS parts from \(String(format: "%.3f", first.start + wallOffset)) to \(String(format: "%.3f", lastEnd + wallOffset)) (epoch s)")
         report.line("modem busy with AT+CMGS: \(percent(utilisation)) of the time from first to last part → waiting for the host \(percent(1 - utilisation))")
+        report.line("host time between the > prompt and the PDU: \(ms(hold / Double(sends.count))) per part (counted as waiting, not busy)")
         report.line("AT commands per part: \(String(format: "%.2f", Double(inWindow.count) / Double(sends.count))): "
                     + byName.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         let lingered = (commands.last?.start ?? lastEnd) > lastEnd ? monotonicSeconds() - lastEnd : monotonicSeconds() - lastEnd
@@ -105,6 +107,7 @@ enum PtyModemBenchmark {
                     + (idleNames.isEmpty ? "" : ": " + idleNames.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
         report.figures = ["parts": sends.count, "utilisation": utilisation, "first_cmgs_epoch": first.start + wallOffset,
                           "commands_per_part": Double(inWindow.count) / Double(sends.count), "commands": byName,
+                          "prompt_hold_ms_per_part": hold / Double(sends.count) * 1000,
                           "idle_seconds": lingered, "idle_commands": after.count]
         report.emit(json: arguments.json)
         toHost.cancel()

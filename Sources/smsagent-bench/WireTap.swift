@@ -8,6 +8,11 @@ struct WireCommand: Sendable {
     var name: String
     var start: Double
     var end: Double?
+    /// Time the modem spent waiting for the host inside the command: from the `> ` prompt to the
+    /// PDU's Ctrl-Z (a host that sleeps after the prompt holds the modem; that is not modem work).
+    var hostHold: Double = 0
+    /// Duration minus `hostHold`: the modem's own service time.
+    var service: Double { max(0, (end ?? start) - start - hostHold) }
 }
 
 /// Records every command the host writes, with monotonic time stamps. Thread-safe (a lock; the
@@ -19,6 +24,7 @@ final class WireLog: @unchecked Sendable {
     private var transmitLine: [UInt8] = []
     private var receiveLine: [UInt8] = []
     private var lastStarts: [String: Double] = [:]
+    private var promptAt: Double?
 
     /// When the most recent command of that name started (nil: none yet).
     func lastStart(of name: String) -> Double? {
@@ -52,11 +58,16 @@ final class WireLog: @unchecked Sendable {
                 guard upper.hasPrefix("AT") || upper.hasPrefix("A/") else { continue }
                 if let open = pending, commands[open].end == nil { commands[open].end = now }
                 let name = Self.name(of: upper)
+                promptAt = nil
                 commands.append(WireCommand(name: name, start: now))
                 lastStarts[name] = now
                 pending = commands.count - 1
             case 0x1A, 0x1B:  // end of a PDU (Ctrl-Z) or an abort (ESC)
                 transmitLine = []
+                if let open = pending, let prompt = promptAt {
+                    commands[open].hostHold += now - prompt
+                    promptAt = nil
+                }
             case 0x0A:
                 continue
             default:
@@ -81,6 +92,11 @@ final class WireLog: @unchecked Sendable {
                 }
             } else {
                 receiveLine.append(byte)
+                // The `> ` prompt of AT+CMGS/AT+CMGW has no line end.
+                if receiveLine == [0x3E, 0x20], pending != nil {
+                    promptAt = now
+                    receiveLine = []
+                }
             }
         }
     }
