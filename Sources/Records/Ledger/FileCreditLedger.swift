@@ -13,9 +13,14 @@ public final class FileCreditLedger: CreditLedger, Sendable {
     public let path: String
     public let openingBalance: Int
 
-    private struct State {
+    private struct State: FoldedCSVState {
         let file: AppendOnlyCSVFile
         var failure: RecordsError?
+        func restarted() -> State {
+            var fresh = State(file: file)
+            fresh.reserved = reserved   // reservations are this process's, not the file's
+            return fresh
+        }
         var rows: [LedgerRow] = []
         var spent = 0
         var committed: Set<String> = []
@@ -135,23 +140,8 @@ public final class FileCreditLedger: CreditLedger, Sendable {
 
     private static func key(_ id: String, _ part: Int) -> String { id + "#" + String(part) }
 
-    /// Folds in rows appended since the last look. A malformed row appended while open makes
-    /// this and every later call fail (the same error), never silently skipped.
     private func refresh(_ s: inout State) throws {
-        let update = try s.file.refresh()
-        if update.replaced {
-            var fresh = State(file: s.file)
-            fresh.reserved = s.reserved   // reservations are this process's, not the file's
-            s = fresh
-        }
-        if let failure = s.failure { throw failure }
-        if update.rows.isEmpty && update.issues.isEmpty { return }
-        do {
-            try Self.fold(update.rows, issues: update.issues, into: &s, path: path)
-        } catch let error as RecordsError {
-            s.failure = error
-            throw error
-        }
+        try s.refresh { rows, issues, s in try Self.fold(rows, issues: issues, into: &s, path: path) }
     }
 
     private static func fold(_ records: [CSV.Record], issues: [RecordIssue], into s: inout State, path: String) throws {

@@ -21,9 +21,10 @@ public final class FileConfirmationLog: ConfirmationLog, Sendable {
     private let key: HMACKey?
     private let storeHashed: Bool
 
-    private struct State {
+    private struct State: FoldedCSVState {
         let file: AppendOnlyCSVFile
         var failure: RecordsError?
+        func restarted() -> State { State(file: file) }
         /// identity -> latest time
         var latest: [String: Date] = [:]
     }
@@ -74,19 +75,8 @@ public final class FileConfirmationLog: ConfirmationLog, Sendable {
         return key?.identifier(forE164: e164) ?? e164
     }
 
-    /// Folds in rows appended since the last look. A malformed row appended while open makes
-    /// this and every later call fail (the same error), never silently skipped.
     private func refresh(_ s: inout State) throws {
-        let update = try s.file.refresh()
-        if update.replaced { s = State(file: s.file) }
-        if let failure = s.failure { throw failure }
-        if update.rows.isEmpty && update.issues.isEmpty { return }
-        do {
-            try Self.fold(update.rows, issues: update.issues, into: &s, key: key, path: path)
-        } catch let error as RecordsError {
-            s.failure = error
-            throw error
-        }
+        try s.refresh { rows, issues, s in try Self.fold(rows, issues: issues, into: &s, key: key, path: path) }
     }
 
     private static func fold(_ rows: [CSV.Record], issues: [RecordIssue], into s: inout State, key: HMACKey?, path: String) throws {

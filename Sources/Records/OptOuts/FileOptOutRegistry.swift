@@ -24,9 +24,10 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
     public let textLimit: Int
     private let key: HMACKey?
 
-    private struct State {
+    private struct State: FoldedCSVState {
         let file: AppendOnlyCSVFile
         var failure: RecordsError?
+        func restarted() -> State { State(file: file) }
         var events: [OptOutEvent] = []
         /// identity (hash when a key is present, else E.164) -> index in `events` of the deciding event.
         var index: [String: Int] = [:]
@@ -233,19 +234,8 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
         event.source.hasPrefix("sms:") ? identity + "|" + event.event.rawValue + "|" + event.source : nil
     }
 
-    /// Folds in rows appended since the last look. A malformed row appended while open makes
-    /// this and every later call fail (the same error), never silently skipped.
     private func refresh(_ s: inout State) throws {
-        let update = try s.file.refresh()
-        if update.replaced { s = State(file: s.file) }
-        if let failure = s.failure { throw failure }
-        if update.rows.isEmpty && update.issues.isEmpty { return }
-        do {
-            try Self.fold(update.rows, issues: update.issues, into: &s, key: key, path: path)
-        } catch let error as RecordsError {
-            s.failure = error
-            throw error
-        }
+        try s.refresh { rows, issues, s in try Self.fold(rows, issues: issues, into: &s, key: key, path: path) }
     }
 
     private static func fold(_ rows: [CSV.Record], issues: [RecordIssue], into s: inout State, key: HMACKey?, path: String) throws {

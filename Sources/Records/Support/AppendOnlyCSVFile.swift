@@ -150,3 +150,29 @@ final class AppendOnlyCSVFile {
 extension FixedWidthInteger {
     var asInt: Int { Int(truncatingIfNeeded: self) }
 }
+
+/// The in-memory fold of an append-only CSV file (opt-outs, confirmations, the ledger), kept in
+/// step with what other processes append to it.
+protocol FoldedCSVState {
+    var file: AppendOnlyCSVFile { get }
+    var failure: RecordsError? { get set }
+    /// A fresh fold of `file` once it was replaced (an editor rewrote it), keeping what is not the file's.
+    func restarted() -> Self
+}
+
+extension FoldedCSVState {
+    /// Folds in rows appended since the last look. A malformed row appended while open makes
+    /// this and every later call fail (the same error), never silently skipped.
+    mutating func refresh(fold: (_ rows: [CSV.Record], _ issues: [RecordIssue], _ state: inout Self) throws -> Void) throws {
+        let update = try file.refresh()
+        if update.replaced { self = restarted() }
+        if let failure { throw failure }
+        if update.rows.isEmpty && update.issues.isEmpty { return }
+        do {
+            try fold(update.rows, update.issues, &self)
+        } catch let error as RecordsError {
+            failure = error
+            throw error
+        }
+    }
+}
