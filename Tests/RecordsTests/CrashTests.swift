@@ -99,7 +99,8 @@ import Testing
     static func messageID(_ step: Int) -> String { "m" + String(100_000 + step) }
 
     /// The writer: runs only in the child (the variable is set), until it is killed.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment[writerVariable] != nil))
+    @Test(.enabled(if: ProcessInfo.processInfo.environment[writerVariable] != nil,
+                   "not a test on its own: the writer child that killedWhileWritingNothingAcknowledgedIsLostOrDoubled starts and kills"))
     func crashWriter() throws {
         let directory = try #require(ProcessInfo.processInfo.environment[Self.writerVariable])
         let data = try DataDirectory(path: directory, options: .init(openingBalance: 1_000_000))
