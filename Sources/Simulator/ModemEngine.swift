@@ -245,7 +245,7 @@ struct ModemEngine: Sendable {
         }
         for byte in input {
             if hung { break }
-            if pduEntry != nil {
+            if var entry = pduEntry {
                 switch byte {
                 case 0x1A:
                     flushEcho()
@@ -256,18 +256,19 @@ struct ModemEngine: Sendable {
                     steps.append(.write(okBytes()))
                 default:
                     if echo { echoed.append(byte) }
-                    if case .sendText = pduEntry!.purpose {
+                    if case .sendText = entry.purpose {
                         // Text mode: each CR starts a new line of the message, with a new prompt (TS 27.005 §3.5.1).
                         if byte == 0x0D {
                             flushEcho()
-                            pduEntry!.buffer.append(0x0A)
+                            entry.buffer.append(0x0A)
                             steps.append(.write(Array("\r\n> ".utf8)))
-                        } else if byte != 0x0A, pduEntry!.buffer.count < 1024 {
-                            pduEntry!.buffer.append(byte)
+                        } else if byte != 0x0A, entry.buffer.count < 1024 {
+                            entry.buffer.append(byte)
                         }
-                    } else if byte != 0x0D, byte != 0x0A, byte != 0x20, pduEntry!.buffer.count < 1024 {
-                        pduEntry!.buffer.append(byte)
+                    } else if byte != 0x0D, byte != 0x0A, byte != 0x20, entry.buffer.count < 1024 {
+                        entry.buffer.append(byte)
                     }
+                    pduEntry = entry
                 }
                 continue
             }
