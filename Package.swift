@@ -65,7 +65,7 @@ let package = Package(
 
         // Benchmarks (not tests): `swift run -c release smsagent-bench`.
         .executableTarget(name: "smsagent-bench", dependencies: [
-            "SMSCodec", "ATProtocol", "ModemKit", "SerialPort", "Simulator", "Records", "Compliance", "Agent",
+            "SMSCodec", "ATProtocol", "ModemKit", "SerialPort", "Simulator", "Records", "Compliance", "Agent", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -74,15 +74,15 @@ let package = Package(
             "CUmockdev", "Discovery", "Simulator", "ModemKit", .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // Shared by the test targets that start child processes.
+        // Shared by the test targets (child processes, seeded randomness) and the benchmarks.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
 
-        .testTarget(name: "SMSCodecTests", dependencies: ["SMSCodec"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ATProtocolTests", dependencies: ["ATProtocol"]),
-        .testTarget(name: "ModemKitTests", dependencies: ["ModemKit", "SerialPort", "Simulator", "SMSCodec", "ATProtocol"]),
+        .testTarget(name: "SMSCodecTests", dependencies: ["SMSCodec", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ATProtocolTests", dependencies: ["ATProtocol", "TestSupport"]),
+        .testTarget(name: "ModemKitTests", dependencies: ["ModemKit", "SerialPort", "Simulator", "SMSCodec", "ATProtocol", "TestSupport"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "SMSCodec", "ModemKit", "TestSupport"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TestSupport"]),
-        .testTarget(name: "ComplianceTests", dependencies: ["Compliance"]),
+        .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "TestSupport"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SMSCodec", "Compliance", "Records", "TestSupport"]),

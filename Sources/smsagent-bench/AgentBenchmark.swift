@@ -6,6 +6,7 @@ import ModemKit
 import Records
 import SMSCodec
 import Simulator
+import TestSupport
 
 /// How much of a modem's time the agent wastes (DESIGN.md "Performance principles"): the real
 /// agent (`AgentRuntime`, default settings except throttle 0) in this process, on simulated modems

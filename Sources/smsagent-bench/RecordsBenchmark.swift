@@ -2,6 +2,7 @@ import Compliance
 import Foundation
 import Logging
 import Records
+import TestSupport
 
 /// The durable records on a real file system (every write fsynced): the per-message path of the
 /// send pipeline, opt-out recording and lookups, and loading a large opt-out file.

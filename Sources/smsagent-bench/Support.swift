@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Monotonic seconds (CLOCK_MONOTONIC), for intervals only.
 func monotonicSeconds() -> Double {
@@ -124,18 +125,6 @@ func makeTemporaryDirectory(_ prefix: String) throws -> String {
     return path
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64), so every run uses the same workload.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// `--name value` from the arguments, or the default.
 struct Arguments {

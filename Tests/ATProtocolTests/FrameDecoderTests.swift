@@ -1,5 +1,6 @@
 import ATProtocol
 import Testing
+import TestSupport
 
 /// A captured exchange: what the host had sent (which sets the decoder's context), the bytes the
 /// modem answered with, and the frames they must give.
@@ -90,7 +91,7 @@ struct FrameDecoderTests {
 
     @Test("random chunks give the same frames", arguments: captures)
     func randomChunks(capture: Capture) {
-        var generator = SplitMix64(seed: UInt64(capture.name.utf8.count) &* 7919)
+        var generator = SeededGenerator(seed: UInt64(capture.name.utf8.count) &* 7919)
         let all = Self.bytes(capture)
         for _ in 0..<50 {
             var chunks: [[UInt8]] = []
@@ -120,7 +121,7 @@ struct FrameDecoderTests {
 
     @Test("random bytes never trap and the next line is understood")
     func fuzz() {
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         for _ in 0..<200 {
             var decoder = ATFrameDecoder(maximumLineLength: 64)
             decoder.commandSent("AT+CSQ")
@@ -165,15 +166,3 @@ struct FrameDecoderTests {
     }
 }
 
-/// A small deterministic generator so chunkings are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

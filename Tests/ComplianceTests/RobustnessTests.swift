@@ -1,17 +1,7 @@
 import Testing
 @testable import Compliance
+import TestSupport
 
-/// SplitMix64: a small deterministic generator, so a failure names a reproducible seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("Robustness")
 struct RobustnessTests {
@@ -21,7 +11,7 @@ struct RobustnessTests {
     /// E.164 number that parses back to itself.
     @Test("random inputs parse to valid E.164 or throw", arguments: [1, 2, 3, 4])
     func phoneNumberFuzz(seed: UInt64) {
-        var random = SplitMix64(state: seed)
+        var random = SeededGenerator(seed: seed)
         for _ in 0..<2000 {
             let length = Int.random(in: 0...24, using: &random)
             let raw = String((0..<length).map { _ in Self.alphabet.randomElement(using: &random) ?? "0" })
@@ -38,7 +28,7 @@ struct RobustnessTests {
 
     @Test("random texts never trap the keyword matcher, and normalised opt-outs stay opt-outs", arguments: [7, 8])
     func keywordFuzz(seed: UInt64) {
-        var random = SplitMix64(state: seed)
+        var random = SeededGenerator(seed: seed)
         let pieces = ["stop", "STOP", "Arrêt", " ", "!", "🛑", "👍🏽", "svp", "don't", "\u{200D}", "\u{FE0F}", "é", "\n", "sms", "opt", "-", "out"]
         let matcher = KeywordMatcher()
         for _ in 0..<2000 {

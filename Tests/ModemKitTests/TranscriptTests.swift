@@ -3,6 +3,7 @@ import ModemKit
 import SMSCodec
 import Simulator
 import Testing
+import TestSupport
 
 /// Every response of every profile, captured from a whole session with the simulator (boot chatter,
 /// echo, vendor noise, PIN, identity, sends, inbound, list/read/delete, errors, a URC mid-answer),
@@ -90,7 +91,7 @@ struct TranscriptTests {
         #expect(reads > 500, "a whole session was captured")
         let whole = Self.replay(events) { [$0] }
         #expect(Self.replay(events) { $0.map { [$0] } } == whole)
-        var generator = SplitMix64(seed: 2026)
+        var generator = SeededGenerator(seed: 2026)
         for _ in 0..<20 {
             let chunked = Self.replay(events) { bytes in
                 var chunks: [[UInt8]] = []
@@ -116,15 +117,3 @@ final class TranscriptBox: @unchecked Sendable {
     var transcript: TranscriptTransport?
 }
 
-/// Deterministic generator for reproducible chunkings.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

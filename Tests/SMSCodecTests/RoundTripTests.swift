@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SMSCodec
+import TestSupport
 
 /// Random texts through the whole chain: plan → encode → decode → reassemble.
 @Suite("Round trip over random texts")

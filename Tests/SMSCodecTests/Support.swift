@@ -1,5 +1,6 @@
 import Foundation
 @testable import SMSCodec
+import TestSupport
 
 /// The instant of a local wall-clock time at `offsetMinutes` from UTC.
 func instant(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int, offsetMinutes: Int = 0) -> Date {
@@ -22,18 +23,6 @@ enum Fixtures {
     enum FixtureError: Error { case missing(String) }
 }
 
-/// A small deterministic generator (SplitMix64) so random tests are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 extension DecodedPDU {
     var deliver: SMSDeliver? { if case .deliver(let d) = self { d } else { nil } }

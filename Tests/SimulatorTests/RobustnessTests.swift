@@ -1,18 +1,8 @@
 import Foundation
 import Testing
 @testable import Simulator
+import TestSupport
 
-/// A small deterministic generator (xorshift64*), so a failure can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed }
-    mutating func next() -> UInt64 {
-        state ^= state >> 12
-        state ^= state << 25
-        state ^= state >> 27
-        return state &* 2_685_821_657_736_338_717
-    }
-}
 
 @Suite("robustness")
 struct RobustnessTests {
