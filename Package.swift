@@ -71,11 +71,11 @@ let package = Package(
 
         // Test support: owns a umockdev testbed; the Discovery tests run it under umockdev-wrapper.
         .executableTarget(name: "smsagent-testbed", dependencies: [
-            "CUmockdev", "Discovery", "Simulator", "ModemKit", .product(name: "Logging", package: "swift-log"),
+            "CUmockdev", "Discovery", "Simulator", "ModemKit", "TestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Shared by the test targets (child processes, seeded randomness) and the benchmarks.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Discovery"], path: "Tests/TestSupport"),
 
         .testTarget(name: "SMSCodecTests", dependencies: ["SMSCodec", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ATProtocolTests", dependencies: ["ATProtocol", "TestSupport"]),

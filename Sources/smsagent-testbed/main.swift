@@ -5,25 +5,7 @@ import Discovery
 import Foundation
 import Logging
 import Simulator
-
-struct EventRecord: Codable {
-    var kind: String
-    var id: String
-    var devnodes: [String]
-    var atPort: String?
-    var layout: String?
-    var stableKey: String?
-    var latencyMilliseconds: Double?
-}
-
-struct TestbedReport: Codable {
-    var scenario: String
-    var snapshot: DiscoverySnapshot?
-    var probed: [DiscoveredModem] = []
-    var events: [EventRecord] = []
-    var figures: [String: Double] = [:]
-    var error: String?
-}
+import TestSupport
 
 let scenarios: [String: String] = [
     "huawei": "Huawei E3372 (3 ports), no udev rules",

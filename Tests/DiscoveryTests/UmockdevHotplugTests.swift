@@ -1,4 +1,5 @@
 import Discovery
+import TestSupport
 import Testing
 
 /// Hotplug under umockdev: the testbed plugs a Huawei stick (3 ports), an FTDI cable and a SIMCom

@@ -3,26 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// One hotplug event as the testbed reports it.
-struct EventRecord: Codable, Equatable {
-    var kind: String
-    var id: String
-    var devnodes: [String]
-    var atPort: String?
-    var layout: String?
-    var stableKey: String?
-    var latencyMilliseconds: Double?
-}
-
-/// What `smsagent-testbed <scenario>` prints.
-struct TestbedReport: Codable {
-    var scenario: String
-    var snapshot: DiscoverySnapshot?
-    var probed: [DiscoveredModem]
-    var events: [EventRecord]
-    var figures: [String: Double]
-    var error: String?
-
+extension TestbedReport {
     func probedModem(vendorID: String) throws -> DiscoveredModem {
         try #require(probed.first { $0.vendorID == vendorID }, "no probed modem \(vendorID) in \(scenario)")
     }
