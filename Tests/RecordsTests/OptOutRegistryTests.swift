@@ -26,6 +26,17 @@ import Testing
         #expect(try r.events().count == 3)
     }
 
+    @Test func theOptedOutCountFollowsTheLatestEventPerNumber() throws {
+        let r = try registry()
+        #expect(try r.optedOutCount() == 0)
+        try r.optOut(alice, source: "cli", at: .fixed(0))
+        try r.optOut(bob, source: "cli", at: .fixed(10))
+        #expect(try r.optedOutCount() == 2)
+        try r.optIn(alice, source: "cli", at: .fixed(20))
+        #expect(try r.optedOutCount() == 1)
+        #expect(try r.optedOutCount() == r.current().filter(\.optedOut).count)
+    }
+
     @Test func foldIsRebuiltFromTheFile() throws {
         try registry().optOut(alice, keyword: "STOP", source: "sms:1", at: .fixed(0))
         try registry().optOut(bob, keyword: "STOP", source: "sms:2", at: .fixed(1))

@@ -303,8 +303,7 @@ public final class AgentRuntime: Service, Sendable {
         let balance = (try? dataDirectory.ledger.balance()) ?? 0
         let available = (try? dataDirectory.ledger.available()) ?? balance
         let waiting = await dispatcher.waitingForCredits
-        let states: [OptOutState] = (try? dataDirectory.optOuts.current()) ?? []
-        let optOutCount = states.filter(\.optedOut).count
+        let optOutCount = (try? dataDirectory.optOuts.optedOutCount()) ?? 0
         let snapshot = StatusSnapshot(
             updatedAt: clock.now(), pid: getpid(), startedAt: startedAt, state: state,
             modems: await pool.statuses(),

@@ -102,6 +102,13 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
         }
     }
 
+    public func optedOutCount() throws -> Int {
+        try state.withLock { s in
+            try refresh(&s)
+            return s.index.values.reduce(0) { $0 + (s.events[$1].event == .optout ? 1 : 0) }
+        }
+    }
+
     public func current() throws -> [OptOutState] {
         try state.withLock { s in
             try refresh(&s)

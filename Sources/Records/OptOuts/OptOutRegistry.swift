@@ -63,6 +63,8 @@ public protocol OptOutRegistry: Sendable {
     func current() throws -> [OptOutState]
     /// The state of one number, `nil` if it never appeared.
     func state(of number: PhoneNumber) throws -> OptOutState?
+    /// How many numbers are opted out now (for status lines: no list is built).
+    func optedOutCount() throws -> Int
 }
 
 extension OptOutRegistry {
