@@ -39,6 +39,8 @@ public struct ATCommand: Sendable, Hashable, CustomStringConvertible {
     public static let serviceCentre = ATCommand("AT+CSCA?")
     public static let storageQuery = ATCommand("AT+CPMS?")
     public static let errorReportingQuery = ATCommand("AT+CMEE?")
+    public static let characterSetQuery = ATCommand("AT+CSCS?")
+    public static let messageFormatQuery = ATCommand("AT+CMGF?")
 
     /// `AT+CREG?` / `AT+CGREG?` / `AT+CEREG?`.
     public static func registrationQuery(_ domain: RegistrationStatus.Domain) -> ATCommand {

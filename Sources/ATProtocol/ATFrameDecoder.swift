@@ -21,6 +21,9 @@ public struct ATFrameDecoder: Sendable {
         var responsePrefix: String?
         var expectsPrompt: Bool
         var echoSeen = false
+        /// A resynchronising query: stays in flight across finals until one follows its own answer line.
+        var untilOwnAnswer = false
+        var answerSeen = false
     }
 
     public init(maximumLineLength: Int = 1024) {
@@ -31,6 +34,15 @@ public struct ATFrameDecoder: Sendable {
     /// `AT+CMGS`/`AT+CMGW`, whose `>` is then accepted even before its space arrives.
     public mutating func commandSent(_ commandLine: String, expectsPrompt: Bool = false) {
         pending = Pending(echo: commandLine, responsePrefix: Self.responsePrefix(of: commandLine), expectsPrompt: expectsPrompt)
+    }
+
+    /// Tells the decoder that a query was written to find the conversation again after a timeout
+    /// (`AT+CMEE?` after an abandoned `AT+CSQ`). The late answers of abandoned commands come first,
+    /// each with its own final; the query stays in flight until a final that follows a line with its
+    /// response prefix, so that line is an answer even when it arrives in one chunk after another final.
+    public mutating func resyncQuerySent(_ commandLine: String) {
+        commandSent(commandLine)
+        pending?.untilOwnAnswer = true
     }
 
     /// Tells the decoder that data was written after a prompt (the PDU hex): its echo is expected, and
@@ -129,12 +141,14 @@ public struct ATFrameDecoder: Sendable {
 
         if let final = ATFinalResult.parse(line) {
             frames.append(.final(final))
+            if let command = pending, command.untilOwnAnswer, !command.answerSeen { return }
             pending = nil
             return
         }
 
         let name = Self.urcName(of: line)
         if let prefix = pending?.responsePrefix, name == prefix {
+            pending?.answerSeen = true
             frames.append(.information(line))
             return
         }

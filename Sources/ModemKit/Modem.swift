@@ -208,30 +208,39 @@ public actor Modem {
         }
     }
 
-    /// Sends `AT+CMEE?` and drops finals until one comes with its `+CMEE:` line — the answer to a
-    /// timed-out command may arrive late and must not be taken for the next command's.
+    /// Queries whose answers carry a line of their own (`+CMEE:`, `+CSCS:`, `+CMGF:`). Each resync
+    /// round uses the next one, so the late answer of a round that itself timed out is never taken for
+    /// the answer of the round after it.
+    private static let resyncQueries: [(command: ATCommand, marker: String)] = [
+        (.errorReportingQuery, "+CMEE"), (.characterSetQuery, "+CSCS"), (.messageFormatQuery, "+CMGF"),
+    ]
+    private var resyncRound = 0
+
+    /// Sends a marker query and drops finals until one comes with the marker's line — the answer to
+    /// a timed-out command may arrive late and must not be taken for the next command's. Answers
+    /// arrive in the order the commands were written, so once the marker is seen nothing older is
+    /// left on the line. Without the marker in time the conversation is still unknown: the caller's
+    /// command is not sent (it fails with `.timeout`) and the next one resynchronises again.
     private func resync() async throws(ModemError) {
+        let (command, marker) = Self.resyncQueries[resyncRound % Self.resyncQueries.count]
+        resyncRound += 1
         needsResync = false
-        let command = ATCommand.errorReportingQuery
         exchange = Exchange(command: command.line)
         defer { exchange = nil }
-        decoder.commandSent(command.line)
+        decoder.resyncQuerySent(command.line)
         try await write(command.bytes)
         let deadline = ContinuousClock.now.advanced(by: options.commandTimeout)
-        var sawFinal = false
         while true {
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else { break }
             do {
                 let outcome = try await awaitOutcome(timeout: remaining)
                 if case .final(let response) = outcome {
-                    sawFinal = true
-                    if response.lines.contains(where: { $0.uppercased().hasPrefix("+CMEE") }) {
+                    if response.lines.contains(where: { $0.uppercased().hasPrefix(marker) }) {
                         logger.debug("resynchronised after a timeout")
                         return
                     }
                     logger.debug("dropped a late answer", metadata: ["at.final": "\(response.final)"])
-                    decoder.commandSent(command.line)
                 }
             } catch {
                 if case .timeout = error { break }
@@ -239,7 +248,6 @@ public actor Modem {
             }
         }
         decoder.commandAbandoned()
-        if sawFinal { return }  // it answers, but not to AT+CMEE?: carry on
         needsResync = true
         throw .timeout(command: command.line)
     }

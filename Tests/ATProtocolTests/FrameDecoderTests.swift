@@ -105,6 +105,24 @@ struct FrameDecoderTests {
         }
     }
 
+    @Test("a resync query stays in flight across late finals until its own answer, in one chunk or byte by byte")
+    func resyncQuery() {
+        // A timed-out AT+CSQ answers late, then the marker query's answer follows in the same read.
+        let bytes = Array("\r\n+CSQ: 20,99\r\n\r\nOK\r\n\r\n+CSCS: \"IRA\"\r\n\r\nOK\r\n\r\n+CSCS: \"GSM\"\r\n".utf8)
+        let expected: [ATFrame] = [.information("+CSQ: 20,99"), .final(.ok), .information("+CSCS: \"IRA\""), .final(.ok),
+                                   .unsolicited(.vendor("+CSCS: \"GSM\""))]
+        var whole = ATFrameDecoder()
+        whole.resyncQuerySent("AT+CSCS?")
+        #expect(whole.feed(bytes) == expected)
+        var bytewise = ATFrameDecoder()
+        bytewise.resyncQuerySent("AT+CSCS?")
+        #expect(bytes.flatMap { bytewise.feed([$0]) } == expected)
+        // An ordinary command ends at its first final: the same bytes make the marker line a URC.
+        var plain = ATFrameDecoder()
+        plain.commandSent("AT+CSCS?")
+        #expect(plain.feed(bytes)[2] == .unsolicited(.vendor("+CSCS: \"IRA\"")))
+    }
+
     @Test("an over-long line is reported once and the decoder resynchronises")
     func overlong() {
         var decoder = ATFrameDecoder(maximumLineLength: 16)

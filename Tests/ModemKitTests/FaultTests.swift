@@ -6,7 +6,12 @@ import Testing
 
 @Suite("Modem faults: each recovered from or reported with a typed error")
 struct FaultTests {
-    static let quick = ModemOptions.testing(timeout: .seconds(1))
+    /// Short enough to keep the suite quick, long enough that a simulator answering on a loaded
+    /// 2-core CI machine (the whole suite runs in parallel) is not taken for a silent one.
+    static let timeout = Duration.seconds(2)
+    static let quick = ModemOptions.testing(timeout: timeout)
+    /// An answer that comes, but after the timeout.
+    static let late = timeout * 3 / 2
 
     @Test("no reply: .timeout, then the next command works", arguments: everyProfileAndLink)
     func noReply(profile: ModemProfile, link: Link) async throws {
@@ -20,7 +25,7 @@ struct FaultTests {
 
     @Test("a late answer to a timed-out command is never taken for the next command's", arguments: everyProfileAndLink)
     func lateAnswer(profile: ModemProfile, link: Link) async throws {
-        let bench = try await Bench.ready(profile, link, options: Self.quick, configure: { $0.latency["+CSQ"] = .milliseconds(1500) })
+        let bench = try await Bench.ready(profile, link, options: Self.quick, configure: { $0.latency["+CSQ"] = Self.late })
         defer { Task { await bench.tearDown() } }
         await #expect(throws: ModemError.timeout(command: "AT+CSQ")) { try await bench.modem.signal() }
         // The +CSQ answer and its OK arrive while the next command is on its way.
@@ -29,6 +34,20 @@ struct FaultTests {
         let identity = try await bench.modem.raw("AT+CGSN", timeout: .seconds(2))
         #expect(identity.final == .ok)
         #expect(!identity.lines.contains { $0.hasPrefix("+CSQ") })
+    }
+
+    @Test("a resync whose own answer is late does not shift every later answer by one", arguments: everyProfileAndLink)
+    func lateResync(profile: ModemProfile, link: Link) async throws {
+        // The first resync (at initialise, after the ESC) is AT+CMEE?; its answer comes after the
+        // timeout. Were the next round the same query, that late answer would be taken for its own
+        // and every later command would read its predecessor's answer.
+        let bench = try await Bench.ready(profile, link, options: Self.quick, configure: { $0.latency["+CMEE"] = Self.late })
+        defer { Task { await bench.tearDown() } }
+        #expect(try await bench.modem.signal().rssi == 20)
+        #expect(try await bench.modem.storageUsage().read.total == 30)
+        let identity = try await bench.modem.raw("AT+CGSN", timeout: .seconds(2))
+        #expect(identity.final == .ok)
+        #expect(identity.lines.count == 1 && identity.lines.allSatisfy { $0.allSatisfy(\.isNumber) })
     }
 
     @Test("plain ERROR: .error", arguments: everyProfileAndLink)
