@@ -58,40 +58,65 @@ struct InMemorySink: LinkSink {
     func hangUp(unplugged: Bool) { continuation.finish() }
 }
 
-/// Writes to a file descriptor without blocking the cooperative pool: a full pty buffer (nobody
-/// reading) is retried a little, then the bytes are dropped like a UART talking to a closed port.
-struct FileDescriptorSink: LinkSink {
-    let fd: Int32
+/// Writes to a descriptor without blocking the cooperative pool: a full buffer (nobody reading a
+/// pty) is retried a little, then the bytes are dropped like a UART talking to a closed port.
+/// `writeSome` must write under the lock the descriptor is closed under (`PseudoTerminal`,
+/// `GuardedDescriptor`), so a write can never race the close at unplug and land in whatever file
+/// reused the descriptor number.
+struct DescriptorSink: LinkSink {
+    let writeSome: @Sendable (UnsafeRawBufferPointer) -> Result<Int, POSIXError>
     let onHangUp: @Sendable (_ unplugged: Bool) -> Void
     /// Called when the buffer stays full (nobody reads): may discard what is queued.
     var onFull: (@Sendable () -> Void)? = nil
-    /// Set at hang-up: no write may reach an fd number that is about to be closed and reused.
-    let closed = AtomicFlag()
 
     func write(_ bytes: [UInt8]) async -> Bool {
         var offset = 0
         var stalls = 0
         while offset < bytes.count {
-            if closed.isSet { return false }
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n > 0 { offset += n; stalls = 0; continue }
-            let err = errno
-            if n < 0, err == EINTR { continue }
-            if n < 0, err == EAGAIN || err == EWOULDBLOCK {
+            switch bytes[offset...].withUnsafeBytes({ writeSome($0) }) {
+            case .success(let n):
+                offset += n
+                stalls = 0
+            case .failure(let error) where error.code == .EINTR:
+                continue
+            case .failure(let error) where error.code == .EAGAIN:
                 stalls += 1
                 if stalls == 5, let onFull { onFull(); continue }   // 50 ms full: nobody is reading
                 if stalls > 100 { return true }   // ~1 s with nobody reading: drop
                 try? await Task.sleep(for: .milliseconds(10))
-                continue
+            case .failure:
+                return false
             }
-            return false
         }
         return true
     }
 
-    func hangUp(unplugged: Bool) {
-        closed.set()
-        onHangUp(unplugged)
+    func hangUp(unplugged: Bool) { onHangUp(unplugged) }
+}
+
+/// A descriptor someone else opened (umockdev's device fd), written and closed under one lock.
+final class GuardedDescriptor: @unchecked Sendable {
+    private let fd: Int32
+    private let lock = NSLock()
+    private var open = true
+
+    init(_ fd: Int32) { self.fd = fd }
+
+    func write(_ bytes: UnsafeRawBufferPointer) -> Result<Int, POSIXError> {
+        lock.lock()
+        defer { lock.unlock() }
+        guard open else { return .failure(POSIXError(.EBADF)) }
+        let n = Glibc.write(fd, bytes.baseAddress, bytes.count)
+        return n >= 0 ? .success(n) : .failure(POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO))
+    }
+
+    /// Closes the descriptor once; later writes fail with `EBADF`.
+    func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard open else { return }
+        open = false
+        _ = Glibc.close(fd)
     }
 }
 

@@ -93,6 +93,18 @@ public final class PseudoTerminal: @unchecked Sendable {
         _ = tcflush(keeper, TCIFLUSH)
     }
 
+    /// Writes to the master under the lock that `unplug` closes it under, so the bytes can never
+    /// reach another file that reused the descriptor number. Non-blocking: returns what was written,
+    /// or the errno (`EBADF` once unplugged).
+    public func writeMaster(_ bytes: UnsafeRawBufferPointer) -> Result<Int, POSIXError> {
+        lock.lock()
+        defer { lock.unlock() }
+        guard open else { return .failure(POSIXError(.EBADF)) }
+        let n = Glibc.write(master, bytes.baseAddress, bytes.count)
+        if n >= 0 { return .success(n) }
+        return .failure(POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO))
+    }
+
     /// Removes the symlink now (the fds are closed by `unplug`). Idempotent.
     public func removeLink() {
         lock.lock()

@@ -61,10 +61,11 @@ public actor SimulatedModem {
     /// is cancelled, the fd hangs up (EOF/EIO), or the modem is unplugged — which closes the fd.
     public func serve(fileDescriptor: Int32) async throws {
         let unplugged = AtomicFlag()
+        let descriptor = GuardedDescriptor(fileDescriptor)
         let reader = FileDescriptorReader(fd: fileDescriptor, label: name, onCancel: {
-            if unplugged.isSet { _ = close(fileDescriptor) }
+            if unplugged.isSet { descriptor.close() }
         })
-        let id = attach(sink: FileDescriptorSink(fd: fileDescriptor, onHangUp: { isUnplug in
+        let id = attach(sink: DescriptorSink(writeSome: { descriptor.write($0) }, onHangUp: { isUnplug in
             if isUnplug { unplugged.set() }
             reader.cancel()
         }))
@@ -86,7 +87,8 @@ public actor SimulatedModem {
         ptys.append(pty)
         lastLink = link
         let reader = FileDescriptorReader(fd: pty.master, label: name, onCancel: { pty.unplug() })
-        let sink = FileDescriptorSink(fd: pty.master, onHangUp: { _ in reader.cancel() }, onFull: { pty.discardUnread() })
+        let sink = DescriptorSink(writeSome: { pty.writeMaster($0) }, onHangUp: { _ in reader.cancel() },
+                                  onFull: { pty.discardUnread() })
         let id = attach(sink: sink)
         Task { [weak self] in
             for await chunk in reader.stream {
