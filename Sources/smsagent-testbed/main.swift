@@ -19,6 +19,7 @@ let scenarios: [String: String] = [
     "adapters": "FTDI and CP210x cables, no modem",
     "all": "every device at once",
     "hotplug": "plug/unplug/replug with uevents",
+    "agent-hotplug": "smsagent run (discovery + hotplug) sends through a stick plugged, pulled and replugged",
 ]
 
 func writeReport(_ report: TestbedReport) {
@@ -119,6 +120,9 @@ func run(_ scenario: String, _ report: inout TestbedReport) async throws {
     case "hotplug":
         try await hotplug(bench, &report)
         return
+    case "agent-hotplug":
+        try await agentHotplug(bench, &report)
+        return
     default:
         throw TestbedError(description: "unknown scenario \(scenario); known: \(scenarios.keys.sorted().joined(separator: ", "))")
     }
@@ -189,9 +193,10 @@ guard let scenario = arguments.first, scenario != "--help", scenario != "-h" els
 }
 
 // A watchdog: a scenario that hangs fails loudly instead of blocking the test run.
+let watchdogSeconds = scenario == "agent-hotplug" ? 90 : 30
 let watchdog = Thread {
-    Thread.sleep(forTimeInterval: 30)
-    writeReport(TestbedReport(scenario: scenario, error: "scenario timed out after 30 s"))
+    Thread.sleep(forTimeInterval: TimeInterval(watchdogSeconds))
+    writeReport(TestbedReport(scenario: scenario, error: "scenario timed out after \(watchdogSeconds) s"))
     exit(3)
 }
 watchdog.start()

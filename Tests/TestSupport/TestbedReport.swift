@@ -30,9 +30,11 @@ public struct EventRecord: Codable, Equatable, Sendable {
     public var layout: String?
     public var stableKey: String?
     public var latencyMilliseconds: Double?
+    /// Anything else the scenario observed (an outbox summary, an exit status).
+    public var detail: String?
 
     public init(kind: String, id: String, devnodes: [String], atPort: String? = nil, layout: String? = nil,
-                stableKey: String? = nil, latencyMilliseconds: Double? = nil) {
+                stableKey: String? = nil, latencyMilliseconds: Double? = nil, detail: String? = nil) {
         self.kind = kind
         self.id = id
         self.devnodes = devnodes
@@ -40,5 +42,6 @@ public struct EventRecord: Codable, Equatable, Sendable {
         self.layout = layout
         self.stableKey = stableKey
         self.latencyMilliseconds = latencyMilliseconds
+        self.detail = detail
     }
 }
