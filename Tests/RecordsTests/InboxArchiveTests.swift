@@ -15,6 +15,22 @@ import Testing
         #expect(try archive().all() == [record])
     }
 
+    @Test("what a stranger sends never reaches a spreadsheet as a formula, and reads back unchanged",
+          arguments: [("=HYPERLINK(\"http://x\",\"clic\")", "=CMD"), ("+cmd|' /C calc'!A0", "@SUM"), ("-2+3", "'tis"),
+                      ("\tTAB", "+33612345678"), ("'quoted", "-12"), ("Stop", "Shop")])
+    func formulaLikeCellsAreProtected(text: String, from: String) throws {
+        let record = InboundRecord(receivedAt: .fixed(), from: from, text: text, modem: "sim0")
+        #expect(try archive().append(record))
+        let rows = try String(contentsOfFile: tmp.file("inbox.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        let cells = try #require(rows.first).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        for cell in [cells[1], cells[2]] {
+            let shown = cell.hasPrefix("\"") ? String(cell.dropFirst()) : cell
+            #expect(!"=+-@\t\r".contains(shown.first ?? " ") || shown.dropFirst().allSatisfy(\.isNumber),
+                    "a spreadsheet would evaluate \(cell)")
+        }
+        #expect(try archive().all() == [record])
+    }
+
     @Test func aMessageReListedAfterACrashIsRecognised() throws {
         let first = InboundRecord(receivedAt: .fixed(), from: "+33612345678", text: "STOP", modem: "sim0", sentAt: .fixed(-5))
         #expect(try archive().append(first))

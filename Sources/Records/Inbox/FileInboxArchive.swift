@@ -85,7 +85,7 @@ public final class FileInboxArchive: InboxArchive, Sendable {
             guard let parts = Int(f[4]) else { bad("parts is not a number"); continue }
             let indices = f[6].split(separator: " ").compactMap { Int($0) }
             let sentAt = f[7].isEmpty ? nil : RecordCoding.parseTimestamp(f[7])
-            let record = InboundRecord(receivedAt: receivedAt, from: f[1], text: f[2], modem: f[3], parts: parts,
+            let record = InboundRecord(receivedAt: receivedAt, from: CSV.unprotect(f[1]), text: CSV.unprotect(f[2]), modem: f[3], parts: parts,
                                        keywordResult: f[5], simIndices: indices, sentAt: sentAt, fingerprint: f[8], status: f[9])
             s.records.append(record)
             s.fingerprints.insert(record.fingerprint)
@@ -97,7 +97,8 @@ public final class FileInboxArchive: InboxArchive, Sendable {
     }
 
     private static func fields(of r: InboundRecord) -> [String] {
-        [RecordCoding.timestamp(r.receivedAt), r.from, r.text, r.modem, String(r.parts), r.keywordResult,
+        // Text and sender come from strangers: a spreadsheet opening inbox.csv must not run them.
+        [RecordCoding.timestamp(r.receivedAt), CSV.protect(r.from), CSV.protect(r.text), r.modem, String(r.parts), r.keywordResult,
          r.simIndices.map(String.init).joined(separator: " "), r.sentAt.map(RecordCoding.timestamp) ?? "",
          r.fingerprint, r.status]
     }

@@ -13,6 +13,29 @@ enum CSV {
         return value
     }
 
+    /// A cell a spreadsheet must show as text: one that starts like a formula (`=`, `@`, a tab or CR,
+    /// or `+`/`-` not followed by a plain number, as in `+cmd|…` or `-2+3`) gets a leading `'`,
+    /// which spreadsheets hide and read as "this is text". A cell that already starts with `'` gets
+    /// one too, so that `unprotect` gives back exactly what was written (OWASP "CSV injection").
+    /// For cells written from what strangers send (an SMS text, an alphanumeric sender).
+    static func protect(_ value: String) -> String {
+        guard let first = value.utf8.first else { return value }
+        switch first {
+        case UInt8(ascii: "="), UInt8(ascii: "@"), UInt8(ascii: "'"), 0x09, 0x0D:
+            return "'" + value
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            let rest = value.utf8.dropFirst()
+            return !rest.isEmpty && rest.allSatisfy({ (0x30...0x39).contains($0) }) ? value : "'" + value
+        default:
+            return value
+        }
+    }
+
+    /// The value `protect` was given.
+    static func unprotect(_ cell: String) -> String {
+        cell.hasPrefix("'") ? String(cell.dropFirst()) : cell
+    }
+
     /// One record, LF-terminated.
     static func record(_ fields: [String]) -> String {
         fields.map(field).joined(separator: ",") + "\n"
