@@ -138,6 +138,10 @@ enum FileSystem {
 
     /// Writes `bytes` to `path` atomically: a temporary file in `temporaryDirectory` (same file
     /// system), fsync, rename over `path`, fsync of the target directory.
+    ///
+    /// The temporary directory is not fsynced: that would only make the temporary name's removal
+    /// durable, and a name that comes back after a crash is a stale temporary file, removed at the
+    /// next start. On the send path this is one fsync less per state change of a message.
     static func writeAtomically(_ bytes: [UInt8], to path: String, temporaryDirectory: String? = nil,
                                 mode: mode_t = fileMode) throws {
         let directory = (path as NSString).deletingLastPathComponent
@@ -162,7 +166,6 @@ enum FileSystem {
             throw error
         }
         try fsyncDirectory(directory)
-        if tmpDir != directory { try fsyncDirectory(tmpDir) }
     }
 
     /// Names in a directory (no `.` / `..`), unsorted.
