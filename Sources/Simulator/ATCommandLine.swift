@@ -8,7 +8,15 @@ struct ATCommand: Sendable, Equatable {
     var arguments: [ATArgument]
 
     /// Name plus form marker, used for per-command latency (`+COPS=?`).
-    var latencyKey: String { form == .test ? name + "=?" : name }
+    /// `+CMEE=?` for the test form, `+CMEE?` for the read form, else the name: a latency may be set
+    /// for one form (`latency["+CMEE?"]`) or, by name, for all of them.
+    var latencyKey: String {
+        switch form {
+        case .test: name + "=?"
+        case .read: name + "?"
+        default: name
+        }
+    }
 }
 
 struct ATArgument: Sendable, Equatable {

@@ -210,11 +210,13 @@ struct ModemEngine: Sendable {
     // MARK: latency
 
     func latency(for key: String) -> Duration {
-        if let exact = configuration.latency[key] ?? configuration.latency[key.replacingOccurrences(of: "=?", with: "")] {
+        let name = key.hasSuffix("=?") ? String(key.dropLast(2)) : key.hasSuffix("?") ? String(key.dropLast()) : key
+        if let exact = configuration.latency[key] ?? configuration.latency[name] {
             return exact
         }
         if let fixed = configuration.fixedLatency { return fixed }
-        let ms = Double(profile.latencyMilliseconds(for: key)) * configuration.latencyScale
+        // The profiles' table names a command, and `+COPS=?` (the slow network scan) by its form.
+        let ms = Double(profile.latencyMilliseconds(for: key.hasSuffix("=?") ? key : name)) * configuration.latencyScale
         return ms > 0 ? .milliseconds(Int(ms.rounded())) : .zero
     }
 

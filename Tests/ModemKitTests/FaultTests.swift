@@ -43,7 +43,7 @@ struct FaultTests {
         // The first resync (at initialise, after the ESC) is AT+CMEE?; its answer comes after the
         // timeout. Were the next round the same query, that late answer would be taken for its own
         // and every later command would read its predecessor's answer.
-        let bench = try await Bench.ready(profile, link, options: Self.quick, configure: { $0.latency["+CMEE"] = Self.late })
+        let bench = try await Bench.ready(profile, link, options: Self.quick, configure: { $0.latency["+CMEE?"] = Self.late })
         defer { Task { await bench.tearDown() } }
         #expect(try await bench.modem.signal().rssi == 20)
         #expect(try await bench.modem.storageUsage().read.total == 30)
