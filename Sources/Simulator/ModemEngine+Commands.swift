@@ -24,7 +24,8 @@ extension ModemEngine {
         // TS 27.007 identification (§5).
         case "+CGMI", "+GMI": return identification(c, profile.manufacturer)
         case "+CGMM", "+GMM": return identification(c, profile.model)
-        case "+CGMR", "+GMR": return identification(c, profile.revision)
+        // The SIM7600 prefixes its revision (`+CGMR: LE20B04SIM7600M22`), as the SIM800 does in its own way.
+        case "+CGMR", "+GMR": return identification(c, profile == .sim7600 ? "+CGMR: \(profile.revision)" : profile.revision)
         case "+CGSN", "+GSN": return identification(c, imei)
         case "+CIMI":
             if let failure = simFailureCME() { return .failed(failure) }
@@ -41,7 +42,7 @@ extension ModemEngine {
         case "^CPIN" where profile == .huawei:
             guard c.form == .read else { return .failed(.unknown) }
             return .ok(["^CPIN: \(simCodeText),\(sim == .puk ? pukRemaining : pinRemaining),\(pukRemaining),\(pinRemaining),10,3"])
-        case "+SPIC" where profile == .simcom:
+        case "+SPIC" where profile == .simcom || profile == .sim7600:
             return .ok(["+SPIC: \(pinRemaining),\(pukRemaining),3,10"])
         case "+QPINC" where profile == .quectel:
             if c.form == .test { return .ok(["+QPINC: (\"SC\",\"P2\")"]) }
@@ -54,6 +55,9 @@ extension ModemEngine {
         case "+CCID" where profile == .simcom:
             if sim == .absent { return .failed(.cme(10)) }
             return .ok([configuration.iccid])
+        case "+CICCID" where profile == .sim7600:
+            if sim == .absent { return .failed(.cme(10)) }
+            return .ok(["+ICCID: \(configuration.iccid)"])
         case "+QCCID" where profile == .quectel:
             if sim == .absent { return .failed(.cme(10)) }
             return .ok(["+QCCID: \(configuration.iccid)"])

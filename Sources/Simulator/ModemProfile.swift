@@ -13,6 +13,10 @@ public enum ModemProfile: String, CaseIterable, Sendable, Codable {
     /// answering bare digits, `AT+SPIC` retry counters, 2G only (no `+CEREG`), slow `AT+CMGS`,
     /// CMS errors follow `+CMEE` like CME ones.
     case simcom
+    /// SIMCom SIM7600 (LTE, Qualcomm-based): `RDY`, `+CPIN: …`, `SMS DONE`, `PB DONE` at boot,
+    /// `AT+CICCID` (`+ICCID: …`), `AT+SPIC` retry counters, `+CEREG`, `+CGMR: …` with its prefix,
+    /// indices from 0.
+    case sim7600
     /// Quectel EC25: `RDY`, `+CPIN: …`, `+QUSIM: 1`, `+QIND: SMS DONE`, `+QIND: PB DONE` at boot,
     /// `AT+QCCID`, `AT+QPINC` retry counters, indices from 0, default `+CNMI: 2,1,0,0,0`.
     case quectel
@@ -23,6 +27,7 @@ public enum ModemProfile: String, CaseIterable, Sendable, Codable {
         case .generic: "strict 27.005/27.007, +CPINR, +CRSM ICCID, PDU only"
         case .huawei: "E3372/E1752: ^RSSI noise, ^ICCID, ^CPIN, COMMAND NOT SUPPORT"
         case .simcom: "SIM800: RDY/Call Ready/SMS Ready, +CCID, +SPIC, 2G, slow CMGS"
+        case .sim7600: "SIM7600: RDY/SMS DONE/PB DONE, +CICCID, +SPIC, LTE, index 0"
         case .quectel: "EC25: RDY/+QIND, +QCCID, +QPINC, index 0"
         }
     }
@@ -32,6 +37,7 @@ public enum ModemProfile: String, CaseIterable, Sendable, Codable {
         case .generic: "SMSAGENT"
         case .huawei: "huawei"
         case .simcom: "SIMCOM_Ltd"
+        case .sim7600: "SIMCOM INCORPORATED"
         case .quectel: "Quectel"
         }
     }
@@ -41,6 +47,7 @@ public enum ModemProfile: String, CaseIterable, Sendable, Codable {
         case .generic: "SIMULATED-27005"
         case .huawei: "E3372"
         case .simcom: "SIMCOM_SIM800L"
+        case .sim7600: "SIMCOM_SIM7600E-H"
         case .quectel: "EC25"
         }
     }
@@ -50,6 +57,7 @@ public enum ModemProfile: String, CaseIterable, Sendable, Codable {
         case .generic: "1.0.0"
         case .huawei: "22.315.01.00.00"
         case .simcom: "Revision:1418B04SIM800L24"
+        case .sim7600: "LE20B04SIM7600M22"
         case .quectel: "EC25EFAR06A06M4G"
         }
     }
@@ -60,6 +68,7 @@ public enum ModemProfile: String, CaseIterable, Sendable, Codable {
         case .generic: "490154203237518"
         case .huawei: "867223020000001"
         case .simcom: "865067020000002"
+        case .sim7600: "862636050000004"
         case .quectel: "866758040000003"
         }
     }
@@ -70,6 +79,7 @@ public enum ModemProfile: String, CaseIterable, Sendable, Codable {
         case .generic: ["\(manufacturer) \(model)", "Revision: \(revision)"]
         case .huawei: ["Manufacturer: huawei", "Model: \(model)", "Revision: \(revision)", "IMEI: \(imei)", "+GCAP: +CGSM,+DS,+ES"]
         case .simcom: ["SIM800 R14.18"]
+        case .sim7600: ["Manufacturer: \(manufacturer)", "Model: \(model)", "Revision: SIM7600M22_V2.0", "IMEI: \(imei)", "+GCAP: +CGSM"]
         case .quectel: ["Quectel", "EC25", "Revision: \(revision)"]
         }
     }
@@ -81,6 +91,7 @@ public enum ModemProfile: String, CaseIterable, Sendable, Codable {
         case .generic: return []
         case .huawei: return ["^SYSSTART", "^SIMST: 1"]
         case .simcom: return simLocked ? ["RDY", "+CFUN: 1", cpin] : ["RDY", "+CFUN: 1", cpin, "Call Ready", "SMS Ready"]
+        case .sim7600: return simLocked ? ["RDY", cpin] : ["RDY", cpin, "SMS DONE", "PB DONE"]
         case .quectel: return simLocked ? ["RDY", "+CFUN: 1", cpin, "+QUSIM: 1"]
                                         : ["RDY", "+CFUN: 1", cpin, "+QUSIM: 1", "+QIND: SMS DONE", "+QIND: PB DONE"]
         }
@@ -92,6 +103,7 @@ public enum ModemProfile: String, CaseIterable, Sendable, Codable {
         case .generic: []
         case .huawei: ["^SIMST: 1"]
         case .simcom: ["+CPIN: READY", "Call Ready", "SMS Ready"]
+        case .sim7600: ["+CPIN: READY", "SMS DONE", "PB DONE"]
         case .quectel: ["+CPIN: READY", "+QIND: SMS DONE", "+QIND: PB DONE"]
         }
     }
@@ -113,8 +125,9 @@ public enum ModemProfile: String, CaseIterable, Sendable, Codable {
     /// The final result for a command the modem does not know (V.250 §5.7.1 says `ERROR`).
     var unknownCommandResult: String { self == .huawei ? "COMMAND NOT SUPPORT" : "ERROR" }
 
-    /// First storage index: Huawei and Quectel count from 0, SIMCom and the strict profile from 1.
-    var firstIndex: Int { self == .huawei || self == .quectel ? 0 : 1 }
+    /// First storage index: Huawei, Quectel and the SIM7600 count from 0, the SIM800 and the strict
+    /// profile from 1.
+    var firstIndex: Int { self == .huawei || self == .quectel || self == .sim7600 ? 0 : 1 }
 
     var supportsTextMode: Bool { self != .generic }
     var supportsEPS: Bool { self != .simcom }
@@ -125,7 +138,7 @@ public enum ModemProfile: String, CaseIterable, Sendable, Codable {
     /// `+CNMI` after power-on (EC25 and SIM800 manuals: 2,1,0,0,0; strict 27.005: 0,0,0,0,0).
     var defaultCNMI: [Int] {
         switch self {
-        case .quectel, .simcom: [2, 1, 0, 0, 0]
+        case .quectel, .simcom, .sim7600: [2, 1, 0, 0, 0]
         default: [0, 0, 0, 0, 0]
         }
     }
@@ -135,11 +148,12 @@ public enum ModemProfile: String, CaseIterable, Sendable, Codable {
         switch (self, command) {
         case (.generic, _): 0
         case (.simcom, "+CMGS"), (.simcom, "+CMSS"): 1200
+        case (.sim7600, "+CMGS"): 600
         case (.huawei, "+CMGS"), (.quectel, "+CMGS"): 300
         case (_, "+COPS=?"): 2000
         case (_, "+CFUN"): 200
         case (_, "+CPIN"): 100
-        case (.simcom, _): 20
+        case (.simcom, _), (.sim7600, _): 20
         default: 5
         }
     }
@@ -150,7 +164,7 @@ public enum ModemProfile: String, CaseIterable, Sendable, Codable {
         case .huawei: "^SMMEMFULL: \"\(memory)\""
         case .quectel: "+QIND: \"smsfull\",\"\(memory)\""
         case .simcom: "+CIEV: \"SMSFULL\",1"
-        case .generic: nil
+        case .sim7600, .generic: nil
         }
     }
 }

@@ -118,7 +118,7 @@ struct FakeIdentity {
 enum Fixtures {
     static let huaweiIdentity = FakeIdentity(profile: .huawei, imei: "861234567890123",
                                              imsi: "208011234567890", iccid: "8933011234567890123")
-    static let simcomIdentity = FakeIdentity(profile: .simcom, imei: "862222222222222", imsi: "208102222222222", iccid: "89331022222222222222")
+    static let simcomIdentity = FakeIdentity(profile: .sim7600, imei: "862222222222222", imsi: "208102222222222", iccid: "89331022222222222222")
     static let quectelIdentity = FakeIdentity(profile: .quectel, imei: "863333333333333",
                                               imsi: "208153333333333", iccid: "89331533333333333333")
     static let acmIdentity = FakeIdentity(profile: .generic, imei: "864444444444444",

@@ -25,6 +25,7 @@ struct ATDialectTests {
         (ModemProfile.generic, "AT+CRSM=176,12258,0,0,10", "+CRSM: 144,0,\"983310896745230121F3\""),
         (.huawei, "AT^ICCID?", "^ICCID: 983310896745230121F3"),
         (.simcom, "AT+CCID", "8933019876543210123"),
+        (.sim7600, "AT+CICCID", "+ICCID: 8933019876543210123"),
         (.quectel, "AT+QCCID", "+QCCID: 8933019876543210123"),
     ])
     func iccid(profile: ModemProfile, command: String, answer: String) async throws {
@@ -33,7 +34,7 @@ struct ATDialectTests {
     }
 
     @Test("unknown commands get the family's final result", arguments: [
-        (ModemProfile.generic, "ERROR"), (.huawei, "COMMAND NOT SUPPORT"), (.simcom, "ERROR"), (.quectel, "ERROR"),
+        (ModemProfile.generic, "ERROR"), (.huawei, "COMMAND NOT SUPPORT"), (.simcom, "ERROR"), (.sim7600, "ERROR"), (.quectel, "ERROR"),
     ])
     func unknownCommand(profile: ModemProfile, final: String) async throws {
         let (_, wire) = try await connect(profile)
@@ -52,6 +53,7 @@ struct ATDialectTests {
         #expect(await wire.take() == expected)
         if profile == .simcom { #expect(expected.contains("SMS Ready")) }
         if profile == .quectel { #expect(expected.contains("+QIND: SMS DONE")) }
+        if profile == .sim7600 { #expect(expected.hasSuffix("\r\nSMS DONE\r\n\r\nPB DONE\r\n")) }
     }
 
     @Test("CME errors follow AT+CMEE: ERROR, numeric, verbose")

@@ -33,6 +33,7 @@ struct PINTests {
         (ModemProfile.generic, "AT+CPINR=\"SIM PIN\"", "+CPINR: SIM PIN,2,3"),
         (.huawei, "AT^CPIN?", "^CPIN: SIM PIN,2,10,2,10,3"),
         (.simcom, "AT+SPIC", "+SPIC: 2,10,3,10"),
+        (.sim7600, "AT+SPIC", "+SPIC: 2,10,3,10"),
         (.quectel, "AT+QPINC=\"SC\"", "+QPINC: \"SC\",2,10"),
     ])
     func retryCounters(profile: ModemProfile, command: String, answer: String) async throws {

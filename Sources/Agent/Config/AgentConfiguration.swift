@@ -84,7 +84,7 @@ public struct SimulatedModemSettings: Sendable, Equatable {
     public var name: String
     /// The simulated SIM's own number (what `AT+CNUM` answers).
     public var ownNumber: String?
-    /// Simulator dialect profile: generic, huawei, simcom, quectel.
+    /// Simulator dialect profile: generic, huawei, simcom (SIM800), sim7600, quectel.
     public var profile: String = "generic"
     public var enabled: Bool = true
     public var throttle: ThrottleSettings?

@@ -1,6 +1,7 @@
 import Compliance
 import Foundation
 import Records
+import Simulator
 
 /// Section-by-section reading of the YAML tree into `AgentConfiguration`. Every section lists
 /// its keys once; anything else is rejected by `ConfigNode.mapping(allowed:)`.
@@ -120,7 +121,7 @@ enum ConfigurationReading {
                 s.ownNumber = number
             case "profile":
                 let profile = try value.string()
-                let profiles = ["generic", "huawei", "simcom", "quectel"]
+                let profiles = ModemProfile.allCases.map(\.rawValue)
                 guard profiles.contains(profile) else { throw value.error("expected one of \(profiles.joined(separator: ", ")), got '\(profile)'") }
                 s.profile = profile
             case "enabled": s.enabled = try value.bool()
