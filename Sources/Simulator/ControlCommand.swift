@@ -7,7 +7,7 @@ import Foundation
 /// [@N] inbound-parts 2,1,3 FROM TEXT...     the same, parts delivered in this order
 /// [@N] fault KIND [ARG] [on CMD] [sticky | times N]
 ///        KIND: no-reply | error | cme N | cms N | garbage [HEX] | urc TEXT
-///              | no-reply-after-submit | hang | unplug
+///              | no-reply-after-submit | late | hang | unplug
 /// [@N] fault clear                          clear every fault (and a hang)
 /// [@N] unplug                               the port disappears (pty closed, link removed)
 /// [@N] plug                                 a new port after an unplug (same link)
@@ -112,6 +112,7 @@ extension ControlLine {
                 guard !options.isEmpty else { throw ControlSyntaxError(line: raw, reason: "fault urc wants a line") }
                 fault = .urcMidResponse(options.joined(separator: " "))
             case "no-reply-after-submit": fault = .noReplyAfterSubmit
+            case "late": fault = .late
             case "hang": fault = .hang
             case "unplug": fault = .unplug
             default: throw ControlSyntaxError(line: raw, reason: "unknown fault \(kind)")

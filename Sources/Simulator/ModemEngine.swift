@@ -99,6 +99,9 @@ struct ModemEngine: Sendable {
     var lastLine: [UInt8] = []
     var pduEntry: PDUEntry?
     var hung = false
+    /// An answer held back by the `.late` fault, written before the next command line's answer.
+    var heldAnswer: [UInt8]?
+    private var holdingAnswer = false
 
     // Faults and bookkeeping.
     var faults: [FaultRule] = []
@@ -299,8 +302,29 @@ struct ModemEngine: Sendable {
         return steps
     }
 
-    /// Executes one command line: everything before "AT" is ignored (V.250 §5.2.1).
+    /// Executes one command line: everything before "AT" is ignored (V.250 §5.2.1). An answer
+    /// held back by the `.late` fault goes out first.
     mutating func commandLine(_ raw: [UInt8]) -> [EngineStep] {
+        let earlier = heldAnswer
+        heldAnswer = nil
+        var steps = executeLine(raw)
+        if holdingAnswer {
+            holdingAnswer = false
+            var held: [UInt8] = []
+            steps = steps.filter { step in
+                switch step {
+                case .write(let bytes): held += bytes; return false
+                case .wait: return false
+                default: return true
+                }
+            }
+            heldAnswer = held
+        }
+        if let earlier { steps.insert(.write(earlier), at: 0) }
+        return steps
+    }
+
+    private mutating func executeLine(_ raw: [UInt8]) -> [EngineStep] {
         guard let start = raw.indices.first(where: { i in
             i + 1 < raw.count && raw[i] | 0x20 == UInt8(ascii: "a") && raw[i + 1] | 0x20 == UInt8(ascii: "t")
         }) else { return [] }
@@ -339,6 +363,8 @@ struct ModemEngine: Sendable {
                     garbage += bytes
                 case .urcMidResponse(let urc):
                     midURC = urc
+                case .late:
+                    holdingAnswer = true
                 case .hang:
                     hung = true
                     return []

@@ -15,6 +15,9 @@ public enum SimulatorFault: Sendable, Equatable, CustomStringConvertible {
     /// `AT+CMGS` is submitted (recorded, reference used) but its `+CMGS:`/`OK` never comes:
     /// the ambiguous window of an agent.
     case noReplyAfterSubmit
+    /// The answer is held back and comes just before the answer to the next command line, as
+    /// from a modem still busy when the host gave up waiting: a late answer, with no timing in it.
+    case late
     /// From now on the port takes bytes and says nothing (sticky until cleared).
     case hang
     /// The port disappears: the fd is closed / the in-memory stream finishes.
@@ -29,6 +32,7 @@ public enum SimulatorFault: Sendable, Equatable, CustomStringConvertible {
         case .garbage(let b): "\(b.count) garbage bytes"
         case .urcMidResponse(let u): "URC \(u) mid-response"
         case .noReplyAfterSubmit: "no reply after submit"
+        case .late: "answer late"
         case .hang: "hang"
         case .unplug: "unplug"
         }

@@ -25,7 +25,7 @@ struct SimulateCommand: AsyncParsableCommand {
               [@N] inbound-parts 2,1 FROM TEXT   a long text, parts in that order
               [@N] fault KIND [on CMD] [sticky|times N]
                 KIND: no-reply | error | cme N | cms N | garbage [HEX] | urc TEXT
-                      | no-reply-after-submit | hang | unplug
+                      | no-reply-after-submit | late | hang | unplug
                 e.g. "fault cms 500 on +CMGS", "fault hang", "fault error on +CSQ sticky"
               [@N] fault clear                   clear every fault, a hang included
               [@N] unplug                        close the port, remove its link

@@ -181,13 +181,15 @@ struct HarnessTimeout: Error, CustomStringConvertible {
         let throttle = ThrottleSettings(minInterval: .zero, dailyCap: 0)
         let hung = RuntimeFixture.simulator("hung", number: "+33600000001")
         let good = RuntimeFixture.simulator("good", number: "+33600000002")
-        var options = ModemOptions()
-        options.commandTimeout = .milliseconds(150)
-        options.promptTimeout = .milliseconds(150)
-        options.sendTimeout = .seconds(5)
-        let pool = ModemPool(logger: f.log.logger) { [options] endpoint in
+        // Short timeouts for the hung modem only: the good one must not be taken for hung on a
+        // loaded machine.
+        var hungOptions = ModemOptions()
+        hungOptions.commandTimeout = .milliseconds(150)
+        hungOptions.promptTimeout = .milliseconds(150)
+        hungOptions.sendTimeout = .seconds(5)
+        let pool = ModemPool(logger: f.log.logger) { [hungOptions] endpoint in
             ModemWorker(endpoint: endpoint, dispatcher: f.dispatcher, configuration: f.configuration, clock: SystemClock(),
-                        inbound: nil, modemOptions: options, logger: f.log.logger)
+                        inbound: nil, modemOptions: endpoint.id == "hung" ? hungOptions : ModemOptions(), logger: f.log.logger)
         }
         // As in the runtime: every file renamed into outbox/new/ (a requeue too) wakes the workers.
         let watcher = try OutboxWatcher(directory: f.root.path + "/outbox/new")

@@ -6,30 +6,30 @@ import Testing
 
 @Suite("Modem faults: each recovered from or reported with a typed error")
 struct FaultTests {
-    /// Short enough to keep the suite quick, long enough that a simulator answering on a loaded
-    /// 2-core CI machine (the whole suite runs in parallel) is not taken for a silent one.
-    static let timeout = Duration.seconds(2)
-    static let quick = ModemOptions.testing(timeout: timeout)
-    /// An answer that comes, but after the timeout.
-    /// (Soon enough after the timeout that the resync that follows, given a whole timeout of its
-    /// own, still sees it and its own answer on a loaded machine.)
-    static let late = timeout * 5 / 4
+    /// Every command that should be answered gets a long timeout: on a loaded 2-core CI machine
+    /// (the whole suite runs in parallel, with agents and simulators as child processes) an answer
+    /// was seen to take over a second. Only the command a test wants to see time out gets a short
+    /// one (`raw(_:timeout:)`), so a slow machine cannot fail a test and the suite stays quick.
+    static let generous = ModemOptions.testing(timeout: .seconds(10))
+    static let short = Duration.milliseconds(500)
+    /// An answer that comes, but after `short`.
+    static let late = Duration.seconds(1)
 
     @Test("no reply: .timeout, then the next command works", arguments: everyProfileAndLink)
     func noReply(profile: ModemProfile, link: Link) async throws {
-        let bench = try await Bench.ready(profile, link, options: Self.quick)
+        let bench = try await Bench.ready(profile, link, options: Self.generous)
         defer { Task { await bench.tearDown() } }
         await bench.simulator.inject(fault: .noReply, command: "+CSQ")
-        await #expect(throws: ModemError.timeout(command: "AT+CSQ")) { try await bench.modem.signal() }
+        await #expect(throws: ModemError.timeout(command: "AT+CSQ")) { try await bench.modem.raw("AT+CSQ", timeout: Self.short) }
         #expect(try await bench.modem.signal().rssi == 20)
         #expect(try await bench.modem.storageUsage().read.total == 30)
     }
 
     @Test("a late answer to a timed-out command is never taken for the next command's", arguments: everyProfileAndLink)
     func lateAnswer(profile: ModemProfile, link: Link) async throws {
-        let bench = try await Bench.ready(profile, link, options: Self.quick, configure: { $0.latency["+CSQ"] = Self.late })
+        let bench = try await Bench.ready(profile, link, options: Self.generous, configure: { $0.latency["+CSQ"] = Self.late })
         defer { Task { await bench.tearDown() } }
-        await #expect(throws: ModemError.timeout(command: "AT+CSQ")) { try await bench.modem.signal() }
+        await #expect(throws: ModemError.timeout(command: "AT+CSQ")) { try await bench.modem.raw("AT+CSQ", timeout: Self.short) }
         // The +CSQ answer and its OK arrive while the next command is on its way.
         let usage = try await bench.modem.storageUsage()
         #expect(usage.read.total == 30)
@@ -40,11 +40,15 @@ struct FaultTests {
 
     @Test("a resync whose own answer is late does not shift every later answer by one", arguments: everyProfileAndLink)
     func lateResync(profile: ModemProfile, link: Link) async throws {
-        // The first resync (at initialise, after the ESC) is AT+CMEE?; its answer comes after the
-        // timeout. Were the next round the same query, that late answer would be taken for its own
-        // and every later command would read its predecessor's answer.
-        let bench = try await Bench.ready(profile, link, options: Self.quick, configure: { $0.latency["+CMEE?"] = Self.late })
+        // The first resync (at initialise, after the ESC) is AT+CMEE?; its answer is held back until
+        // the next command line arrives — after the timeout, exactly when the next round is asked.
+        // Were that round the same query, the late answer would be taken for its own and every
+        // later command would read its predecessor's answer. (A resync round waits as long as any
+        // command: this test waits one `commandTimeout` once.)
+        let bench = try await Bench.make(profile, link, options: .testing(timeout: .seconds(4)))
         defer { Task { await bench.tearDown() } }
+        await bench.simulator.inject(fault: .late, command: "+CMEE")
+        try await bench.modem.initialise()
         #expect(try await bench.modem.signal().rssi == 20)
         #expect(try await bench.modem.storageUsage().read.total == 30)
         let identity = try await bench.modem.raw("AT+CGSN", timeout: .seconds(2))
@@ -103,7 +107,9 @@ struct FaultTests {
 
     @Test("no answer after the PDU: .timeout, ESC sent, the modem usable again", arguments: everyProfileAndLink)
     func noReplyAfterSubmit(profile: ModemProfile, link: Link) async throws {
-        let bench = try await Bench.ready(profile, link, options: Self.quick)
+        var options = Self.generous
+        options.sendTimeout = Self.short
+        let bench = try await Bench.ready(profile, link, options: options)
         defer { Task { await bench.tearDown() } }
         await bench.simulator.inject(fault: .noReplyAfterSubmit, command: "+CMGS")
         let pdu = try SMSSubmitEncoder.encode(to: "+33612345678", text: "hello")[0]
@@ -114,10 +120,11 @@ struct FaultTests {
 
     @Test("a hung port times out every command, and recovers when it answers again", arguments: everyProfileAndLink)
     func hang(profile: ModemProfile, link: Link) async throws {
-        let bench = try await Bench.ready(profile, link, options: Self.quick)
+        // The second command waits out its resync round: `commandTimeout`, once.
+        let bench = try await Bench.ready(profile, link, options: .testing(timeout: .seconds(4)))
         defer { Task { await bench.tearDown() } }
         await bench.simulator.inject(fault: .hang)
-        await #expect(throws: ModemError.timeout(command: "AT+CSQ")) { try await bench.modem.signal() }
+        await #expect(throws: ModemError.timeout(command: "AT+CSQ")) { try await bench.modem.raw("AT+CSQ", timeout: Self.short) }
         await #expect(throws: ModemError.self) { try await bench.modem.signal() }
         await bench.simulator.clearFaults()
         #expect(try await bench.modem.signal().rssi == 20)

@@ -13,6 +13,17 @@ struct FaultTests {
         #expect(try await wire.command("AT") == "\r\nOK\r\n")
     }
 
+    @Test("late: the answer is held back and comes just before the next command's")
+    func late() async throws {
+        let (modem, wire) = try await connect()
+        await modem.inject(fault: .late, command: "+CSQ")
+        try await wire.send("AT+CSQ\r")
+        await modem.settle()
+        #expect(await wire.take() == "")
+        #expect(try await wire.command("AT+CPMS?") == "\r\n+CSQ: 20,99\r\n\r\nOK\r\n")
+        #expect(try await wire.read(until: "\r\nOK\r\n").hasPrefix("\r\n+CPMS: "))
+    }
+
     @Test("chosen final results", arguments: [
         (SimulatorFault.error, "\r\nERROR\r\n"), (.cme(100), "\r\n+CME ERROR: 100\r\n"), (.cms(500), "\r\n+CMS ERROR: 500\r\n"),
     ])
