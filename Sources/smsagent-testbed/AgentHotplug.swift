@@ -22,18 +22,23 @@ func agentHotplug(_ bench: Bench, _ report: inout TestbedReport) async throws {
     }
     report.events.append(EventRecord(kind: "agent-running", id: "", devnodes: agent.status()?.ports ?? []))
 
+    /// Plugs `stick` and waits for the queued message to reach it and for status.json to show it.
+    func plugAndSend(_ stick: FakeUSBDevice, atPort port: String) async throws -> EventRecord {
+        let since = clock.now
+        try await bench.plug(stick)
+        let recipient = try await nextSubmission(of: bench.modems[bench.modems.count - 1], agent)
+        let sentAfter = (clock.now - since).milliseconds
+        try await waitFor("status.json to show the modem on \(port)", timeout: .seconds(10), agent) {
+            agent.status()?.ports == [port]
+        }
+        return EventRecord(kind: "sent", id: recipient, devnodes: agent.status()?.ports ?? [], latencyMilliseconds: sentAfter)
+    }
+
     try agent.send(to: "+33612345601", text: "first, queued before any modem")
     let stick = Fixtures.huawei(port: "1-1")
-    var since = clock.now
-    try await bench.plug(stick)
-    let first = try await nextSubmission(of: bench.modems[bench.modems.count - 1], agent)
-    let sentAfter = (clock.now - since).milliseconds
-    try await waitFor("status.json to show the modem on /dev/ttyUSB2", timeout: .seconds(10), agent) {
-        agent.status()?.ports == ["/dev/ttyUSB2"]
-    }
-    report.events.append(EventRecord(kind: "sent", id: first, devnodes: agent.status()?.ports ?? [], latencyMilliseconds: sentAfter))
+    report.events.append(try await plugAndSend(stick, atPort: "/dev/ttyUSB2"))
 
-    since = clock.now
+    let since = clock.now
     bench.unplug(stick)
     try await waitFor("the agent to drop the unplugged modem", timeout: .seconds(10), agent) {
         agent.status().map { $0.ports.isEmpty } ?? false
@@ -43,14 +48,7 @@ func agentHotplug(_ bench: Bench, _ report: inout TestbedReport) async throws {
 
     try agent.send(to: "+33612345602", text: "second, queued while no modem is there")
     let again = Fixtures.huawei(port: "1-7", ttys: ["ttyUSB30", "ttyUSB31", "ttyUSB32"])
-    since = clock.now
-    try await bench.plug(again)
-    let second = try await nextSubmission(of: bench.modems[bench.modems.count - 1], agent)
-    let secondAfter = (clock.now - since).milliseconds
-    try await waitFor("status.json to show the modem on /dev/ttyUSB32", timeout: .seconds(10), agent) {
-        agent.status()?.ports == ["/dev/ttyUSB32"]
-    }
-    report.events.append(EventRecord(kind: "sent", id: second, devnodes: agent.status()?.ports ?? [], latencyMilliseconds: secondAfter))
+    report.events.append(try await plugAndSend(again, atPort: "/dev/ttyUSB32"))
 
     let exitStatus = agent.terminate()
     report.events.append(EventRecord(kind: "agent-exit", id: "\(exitStatus.map(String.init) ?? "killed")", devnodes: [],
