@@ -26,6 +26,7 @@ import Testing
             compliance:
               quiet_hours: { windows: ["mon,sat 08:30-19:00"], holidays: france }
             sending: { ambiguous_window: resend, validity: 2d }
+            hooks: { on_receive: /usr/local/bin/sms-in, on_failed: [/usr/local/bin/page, "--who", "ops team"], timeout: 5s }
             """)
         configuration.modems.pin = nil
         let reread = try ConfigurationLoader.parse(yaml: configuration.effectiveYAML())
@@ -33,6 +34,9 @@ import Testing
         #expect(reread.compliance.quietHours == configuration.compliance.quietHours)
         #expect(reread.sending == configuration.sending)
         #expect(reread.sender == configuration.sender)
+        #expect(reread.hooks == configuration.hooks)
+        #expect(configuration.hooks.onReceive == ["/usr/local/bin/sms-in"] && configuration.hooks.onSent.isEmpty)
+        #expect(configuration.hooks.onFailed == ["/usr/local/bin/page", "--who", "ops team"])
         #expect(reread.modems.simulated.map(\.ownNumber) == configuration.modems.simulated.map(\.ownNumber))
         #expect(reread.modems.simulated.first?.throttle == configuration.modems.throttle)
     }
@@ -50,6 +54,8 @@ import Testing
         BadCase(yaml: "modems:\n  throttle:\n    min_interval: fast\n", key: "modems.throttle.min_interval", line: 3, mentions: "duration"),
         BadCase(yaml: "modems:\n  throttle:\n    daily_cap: -1\n", key: "modems.throttle.daily_cap", line: 3, mentions: "≥ 0"),
         BadCase(yaml: "modems:\n  pin: 12\n", key: "modems.pin", line: 2, mentions: "4 to 8 digits"),
+        BadCase(yaml: "hooks:\n  on_sent: /usr/bin/logger -t sms\n", key: "hooks.on_sent", line: 2, mentions: "as a list"),
+        BadCase(yaml: "hooks:\n  on_recieve: /usr/bin/true\n", key: "hooks.on_recieve", line: 2, mentions: "did you mean 'on_receive'"),
         BadCase(yaml: "modems:\n  devices:\n    - name: a\n", key: "modems.devices[0]", line: 3, mentions: "path"),
         BadCase(yaml: "modems:\n  devices:\n    - path: /dev/ttyUSB0\n      baud: 1234\n", key: "modems.devices[0].baud", line: 4, mentions: "baud rate"),
         BadCase(yaml: "compliance:\n  mode: spam\n", key: "compliance.mode", line: 2, mentions: "marketing, notification"),

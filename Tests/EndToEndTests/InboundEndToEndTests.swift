@@ -140,4 +140,35 @@ struct InboundEndToEndTests {
         let key = try FileManager.default.attributesOfItem(atPath: installation.dataDirectory + "/optout.key")
         #expect(key[.posixPermissions] as? Int == 0o600)
     }
+
+    @Test("hooks: a program runs for each message received, sent and failed, after it is on disk")
+    func hooksRunAfterTheRecords() async throws {
+        // Each hook appends one line: event, who, what, and whether the record is already on disk.
+        let script = #"""
+            case "$SMSAGENT_EVENT" in
+              received) on_disk=$(grep -c "$SMSAGENT_ID" "$SMSAGENT_DATA_DIRECTORY/inbox.csv") ;;
+              *) on_disk=$(ls "$SMSAGENT_DATA_DIRECTORY/outbox/$( [ "$SMSAGENT_EVENT" = sent ] && echo sent || echo failed )" | grep -c "$SMSAGENT_ID") ;;
+            esac
+            printf '%s|%s|%s|%s|%s\n' "$SMSAGENT_EVENT" "${SMSAGENT_FROM:-$SMSAGENT_TO}" "$SMSAGENT_KIND" "$SMSAGENT_TEXT" "$on_disk" \
+              >> "$SMSAGENT_DATA_DIRECTORY/hooks.log"
+            """#
+        let program = "[/bin/sh, -c, \"\(script.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n"))\"]"
+        let scenario = try await InboundScenario.start(extraConfig: """
+            hooks: { on_receive: \(program), on_sent: \(program), on_failed: \(program) }
+            """)
+        defer { scenario.stop() }
+        let installation = scenario.installation
+        try scenario.simulator.command("inbound +33612345678 Bonjour, ma commande est prête ?")
+        try scenario.simulator.command("inbound +33612345679 STOP")
+        try scenario.enqueue([OutboxMessage(id: "bad-number", to: "12", text: "x", messageClass: .notification)])
+        let log = installation.dataDirectory + "/hooks.log"
+        try await scenario.waitUntil("four hooks ran") {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").count >= 4
+        }
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.contains("received|+33612345678||Bonjour, ma commande est prête ?|1"), "\(lines)")
+        #expect(lines.contains("received|+33612345679||STOP|1"), "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("sent|+33612345679|confirmation|") && $0.hasSuffix("|1") }, "\(lines)")
+        #expect(lines.contains("failed|12||x|1"), "\(lines)")
+    }
 }

@@ -97,6 +97,12 @@ extension AgentConfiguration {
         out.append("  help_replies: \(inbound.helpReplies)")
         out.append("  keyword_locales: [\(inbound.keywordLocales.joined(separator: ", "))]")
         out.append("  hash_opt_outs: \(inbound.hashOptOuts)")
+        func program(_ argv: [String]) -> String { argv.isEmpty ? "null" : "[" + argv.map { q($0) }.joined(separator: ", ") + "]" }
+        out.append("hooks:")
+        out.append("  on_receive: \(program(hooks.onReceive))")
+        out.append("  on_sent: \(program(hooks.onSent))")
+        out.append("  on_failed: \(program(hooks.onFailed))")
+        out.append("  timeout: \(d(hooks.timeout))")
         return out.joined(separator: "\n") + "\n"
     }
 }

@@ -17,6 +17,7 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var credits: CreditSettings = .init()
     public var sending: SendingSettings = .init()
     public var inbound: InboundSettings = .init()
+    public var hooks: HookSettings = .init()
     /// How often `status.json` is rewritten while running (it is also rewritten on every change
     /// of a modem's state).
     public var statusInterval: Duration = .seconds(5)
@@ -205,6 +206,21 @@ public struct InboundSettings: Sendable, Equatable {
     public var keywordLocales: [String] = ["fr", "en"]
     /// Store an HMAC-SHA-256 of the number instead of the number (key file `<data>/optout.key`, 0600).
     public var hashOptOuts: Bool = false
+
+    public init() {}
+}
+
+/// Programs run after events (`HookRunner`), in argv form: `["/usr/local/bin/sms-in", "--queue", "shop"]`.
+/// Empty = no hook.
+public struct HookSettings: Sendable, Equatable {
+    /// After an inbound SMS is archived in `inbox.csv` (and its opt-out, if any, recorded).
+    public var onReceive: [String] = []
+    /// After a message reached `outbox/sent/`.
+    public var onSent: [String] = []
+    /// After a message reached `outbox/failed/`.
+    public var onFailed: [String] = []
+    /// A hook still running after this is killed.
+    public var timeout: Duration = .seconds(30)
 
     public init() {}
 }

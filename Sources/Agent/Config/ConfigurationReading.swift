@@ -7,7 +7,7 @@ import Simulator
 /// its keys once; anything else is rejected by `ConfigNode.mapping(allowed:)`.
 enum ConfigurationReading {
     static func read(_ root: ConfigNode, into c: inout AgentConfiguration) throws {
-        for (key, value) in try root.mapping(allowed: ["data_directory", "log_level", "modems", "sender", "compliance", "credits", "sending", "inbound", "status_interval"]) {
+        for (key, value) in try root.mapping(allowed: ["data_directory", "log_level", "modems", "sender", "compliance", "credits", "sending", "inbound", "hooks", "status_interval"]) {
             switch key {
             case "data_directory": c.dataDirectory = try value.nonEmptyString()
             case "log_level":
@@ -21,6 +21,7 @@ enum ConfigurationReading {
             case "credits": try readCredits(value, into: &c.credits)
             case "sending": try readSending(value, into: &c.sending)
             case "inbound": try readInbound(value, into: &c.inbound)
+            case "hooks": try readHooks(value, into: &c.hooks)
             case "status_interval": c.statusInterval = try positive(value)
             default: break
             }
@@ -283,6 +284,36 @@ enum ConfigurationReading {
         if r.maxBackoff < r.initialBackoff {
             throw node.error("max_backoff (\(DurationText.format(r.maxBackoff))) is shorter than initial_backoff (\(DurationText.format(r.initialBackoff)))")
         }
+    }
+
+    static func readHooks(_ node: ConfigNode, into h: inout HookSettings) throws {
+        for (key, value) in try node.mapping(allowed: ["on_receive", "on_sent", "on_failed", "timeout"]) {
+            switch key {
+            case "on_receive": h.onReceive = try program(value)
+            case "on_sent": h.onSent = try program(value)
+            case "on_failed": h.onFailed = try program(value)
+            case "timeout": h.timeout = try positive(value)
+            default: break
+            }
+        }
+    }
+
+    /// A hook program: null (none), a path, or a list `[program, arg, …]`. No shell is involved.
+    static func program(_ node: ConfigNode) throws -> [String] {
+        if node.isNull { return [] }
+        let argv: [String]
+        if let items = try? node.sequence() {
+            argv = try items.map { try $0.string() }
+        } else {
+            argv = [try node.string()]
+        }
+        guard let first = argv.first, !first.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw node.error("expected a program: a path, or a list [program, argument, …]")
+        }
+        if argv.count == 1, first.contains(" ") {
+            throw node.error("'\(first)' has spaces: write the program and its arguments as a list, e.g. [\"/usr/local/bin/hook\", \"--flag\"] (no shell is used)")
+        }
+        return argv
     }
 
     static func readInbound(_ node: ConfigNode, into i: inout InboundSettings) throws {

@@ -172,8 +172,10 @@ extension InboundProcessor {
                                    modem: modemID, parts: inbound.parts, keywordResult: Self.describe(match),
                                    simIndices: inbound.simIndices, sentAt: inbound.sentAt, fingerprint: fingerprint,
                                    status: inbound.status)
+        let isNew: Bool
         do {
-            if try stores.archive.append(record) { report.archived += 1 } else { report.alreadyArchived += 1 }
+            isNew = try stores.archive.append(record)
+            if isNew { report.archived += 1 } else { report.alreadyArchived += 1 }
         } catch {
             report.failures.append("indices \(inbound.simIndices): archive: \(error)")
             logger.error("could not archive an inbound SMS; it stays on the SIM",
@@ -213,7 +215,18 @@ extension InboundProcessor {
                          metadata: ["modem": "\(modemID)", "sim.index": "\(inbound.simIndices)", "error": "\(error)"])
             return false
         }
+        if isNew { postReceived(record) }
         return true
+    }
+
+    /// Tells the `on_receive` hook, once per archived message (a re-listed one is not new).
+    func postReceived(_ record: InboundRecord) {
+        guard let hooks else { return }
+        hooks.post(HookEvent(kind: .received, fields: [
+            ("id", record.fingerprint), ("from", record.from), ("text", record.text), ("modem", record.modem),
+            ("received_at", HookEvent.timestamp(record.receivedAt)), ("sent_at", record.sentAt.map(HookEvent.timestamp) ?? ""),
+            ("parts", String(record.parts)), ("keyword_result", record.keywordResult), ("status", record.status),
+        ]))
     }
 
     /// Records the opt-out (fsync) unless the number is already opted out, then queues its
@@ -287,7 +300,12 @@ extension InboundProcessor {
                                    fingerprint: InboundRecord.fingerprint(from: "", sentAt: nil, text: message.pduHex.uppercased()),
                                    status: "undecodable")
         do {
-            if try stores.archive.append(record) { report.archived += 1 } else { report.alreadyArchived += 1 }
+            if try stores.archive.append(record) {
+                report.archived += 1
+                postReceived(record)
+            } else {
+                report.alreadyArchived += 1
+            }
             return true
         } catch {
             report.failures.append("index \(message.index): archiving an undecodable PDU: \(error)")

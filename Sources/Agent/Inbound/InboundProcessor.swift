@@ -34,6 +34,7 @@ public actor InboundProcessor {
     let logger: Logger
     let matcher: KeywordMatcher
     let texts = ConfirmationTexts()
+    let hooks: HookRunner?
 
     /// Per modem: parts waiting for the rest of their message, loaded from the reassembly store on
     /// the first drain of that modem; dropped after a failure so the next drain reloads the store.
@@ -41,12 +42,15 @@ public actor InboundProcessor {
     private var drainingModems: Set<String> = []
     private var waitingDrains: [String: [CheckedContinuation<Void, Never>]] = [:]
 
-    public init(configuration: AgentConfiguration, dataDirectory: DataDirectory, clock: any AgentClock, logger: Logger) {
-        self.init(configuration: configuration, stores: InboundStores(dataDirectory), clock: clock, logger: logger)
+    public init(configuration: AgentConfiguration, dataDirectory: DataDirectory, clock: any AgentClock, logger: Logger,
+                hooks: HookRunner? = nil) {
+        self.init(configuration: configuration, stores: InboundStores(dataDirectory), clock: clock, logger: logger, hooks: hooks)
     }
 
     /// With explicit stores (tests inject faults through them).
-    public init(configuration: AgentConfiguration, stores: InboundStores, clock: any AgentClock, logger: Logger) {
+    public init(configuration: AgentConfiguration, stores: InboundStores, clock: any AgentClock, logger: Logger,
+                hooks: HookRunner? = nil) {
+        self.hooks = hooks
         self.configuration = configuration
         self.stores = stores
         self.clock = clock

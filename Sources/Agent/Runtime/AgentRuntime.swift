@@ -77,9 +77,13 @@ public final class AgentRuntime: Service, Sendable {
 
         try recover(dataDirectory)
 
+        let settings = configuration.hooks
+        let hooks = [settings.onReceive, settings.onSent, settings.onFailed].allSatisfy(\.isEmpty)
+            ? nil : HookRunner(settings: settings, dataDirectory: dataDirectory.path, logger: logger)
         let dispatcher = Dispatcher(outbox: dataDirectory.outbox, ledger: dataDirectory.ledger, optOuts: dataDirectory.optOuts,
-                                    configuration: configuration, clock: clock, logger: logger)
-        let inbound = try InboundProcessor(configuration: configuration, dataDirectory: dataDirectory, clock: clock, logger: logger)
+                                    configuration: configuration, clock: clock, logger: logger, hooks: hooks)
+        let inbound = try InboundProcessor(configuration: configuration, dataDirectory: dataDirectory, clock: clock, logger: logger,
+                                           hooks: hooks)
         let statusBell = Doorbell()
         let sentToday = Self.sentToday(ledger: dataDirectory.ledger, clock: clock,
                                        timeZone: TimeZone(identifier: configuration.compliance.timeZone) ?? .current)
@@ -120,6 +124,7 @@ public final class AgentRuntime: Service, Sendable {
                 if let discovery, configuration.modems.hotplug {
                     group.addTask { await self.followHotplug(discovery, pool: pool) }
                 }
+                let hookRun = hooks.map { hooks in Task { await hooks.run() } }
                 let count = await pool.count
                 logger.info("agent running", metadata: ["data": "\(dataDirectory.path)", "modems": "\(count)",
                                                         "throttle": "\(DurationText.format(configuration.modems.throttle.minInterval)) / \(configuration.modems.throttle.dailyCap) a day"])
@@ -129,6 +134,9 @@ public final class AgentRuntime: Service, Sendable {
                 logger.info("stopping: finishing the commands in flight")
                 await pool.stopAll()
                 watcher.stop()
+                // Hooks of what already happened still run (each bounded by hooks.timeout).
+                hooks?.finish()
+                await hookRun?.value
                 group.cancelAll()
             }
         } onGracefulShutdown: {

@@ -12,6 +12,7 @@ import SMSCodec
 /// reservations are counted once.
 public actor Dispatcher {
     let outbox: any Outbox
+    let hooks: HookRunner?
     let ledger: any CreditLedger
     let optOuts: any OptOutRegistry
     let configuration: AgentConfiguration
@@ -35,7 +36,8 @@ public actor Dispatcher {
     private var failures: [String: Int] = [:]
 
     public init(outbox: any Outbox, ledger: any CreditLedger, optOuts: any OptOutRegistry,
-                configuration: AgentConfiguration, clock: any AgentClock, logger: Logger) {
+                configuration: AgentConfiguration, clock: any AgentClock, logger: Logger, hooks: HookRunner? = nil) {
+        self.hooks = hooks
         self.outbox = outbox
         self.ledger = ledger
         self.optOuts = optOuts
@@ -92,12 +94,12 @@ public actor Dispatcher {
         }
         switch decision {
         case .reject(let reason):
-            settle(message.id, SendResult(status: .failed, reason: reason.description, finishedAt: now))
+            settle(message, SendResult(status: .failed, reason: reason.description, finishedAt: now))
             logger.info("message failed", metadata: ["id": "\(message.id)", "to": "\(message.to)", "reason": "\(reason)"])
             record(.failed(id: message.id, reason: reason.description))
             return nil
         case .suppress(let reason):
-            settle(message.id, SendResult(status: .suppressed, reason: reason.description, finishedAt: now))
+            settle(message, SendResult(status: .suppressed, reason: reason.description, finishedAt: now))
             logger.info("message suppressed", metadata: ["id": "\(message.id)", "to": "\(message.to)", "reason": "\(reason)"])
             record(.suppressed(id: message.id, reason: reason.description))
             return nil
@@ -111,7 +113,7 @@ public actor Dispatcher {
             do {
                 recipient = try PhoneNumber.parse(message.to, defaultCountry: configuration.compliance.defaultCountry)
             } catch {
-                settle(message.id, SendResult(status: .failed, reason: "invalid number: \(error)", finishedAt: now))
+                settle(message, SendResult(status: .failed, reason: "invalid number: \(error)", finishedAt: now))
                 return nil
             }
             // Parts already accepted on this same modem are not sent again (same concat reference).
@@ -127,7 +129,7 @@ public actor Dispatcher {
             }
             if configuration.sending.ambiguousWindow == .fail, message.attempts.contains(where: { $0.status == nil }) {
                 let reason = "ambiguous send window: a part may have been sent with no answer (policy fail)"
-                settle(message.id, SendResult(status: .failed, refs: message.acceptedReferences, modem: modemID, reason: reason, finishedAt: now))
+                settle(message, SendResult(status: .failed, refs: message.acceptedReferences, modem: modemID, reason: reason, finishedAt: now))
                 record(.failed(id: message.id, reason: reason))
                 return nil
             }
@@ -228,7 +230,7 @@ public actor Dispatcher {
         partsSinceSummary += job.partCount
         logSendSummary(queueEmpty: false)
         failures[job.id] = nil
-        settle(job.id, SendResult(status: .sent, refs: references, modem: modem, segments: job.partCount,
+        settle(job.message, SendResult(status: .sent, refs: references, modem: modem, segments: job.partCount,
                                   credits: references.count * job.creditsPerSegment,
                                   reason: assumed ? "a part had no answer; assumed sent (policy assume-sent)" : nil,
                                   finishedAt: clock.now()))
@@ -238,7 +240,7 @@ public actor Dispatcher {
     public func failed(_ job: SendJob, modem: String?, reason: String) {
         ledger.release(messageID: job.id)
         failures[job.id] = nil
-        settle(job.id, SendResult(status: .failed, refs: [], modem: modem, segments: job.partCount, credits: 0,
+        settle(job.message, SendResult(status: .failed, refs: [], modem: modem, segments: job.partCount, credits: 0,
                                   reason: reason, finishedAt: clock.now()))
         record(.failed(id: job.id, reason: reason))
         logger.warning("message failed", metadata: ["id": "\(job.id)", "to": "\(job.recipient.e164)", "reason": "\(reason)"])
@@ -265,12 +267,24 @@ public actor Dispatcher {
 
     // MARK: - Helpers
 
-    private func settle(_ id: String, _ result: SendResult) {
+    /// Moves the message to `sent/` or `failed/` (suppressed messages too, with their status) and
+    /// tells the `on_sent` / `on_failed` hook.
+    private func settle(_ message: OutboxMessage, _ result: SendResult) {
         do {
-            try outbox.complete(id, result: result)
+            try outbox.complete(message.id, result: result)
         } catch {
-            logger.error("cannot complete an outbox message", metadata: ["id": "\(id)", "error": "\(error)"])
+            logger.error("cannot complete an outbox message", metadata: ["id": "\(message.id)", "error": "\(error)"])
+            return
         }
+        guard let hooks else { return }
+        var fields: [(name: String, value: String)] = [
+            ("id", message.id), ("to", message.to), ("status", result.status.rawValue), ("modem", result.modem ?? ""),
+            ("refs", result.refs.map(String.init).joined(separator: " ")), ("segments", String(result.segments)),
+            ("class", message.messageClass?.rawValue ?? ""), ("campaign", message.campaign ?? ""), ("kind", message.kind ?? ""),
+            ("text", message.text), ("finished_at", HookEvent.timestamp(result.finishedAt)),
+        ]
+        if let reason = result.reason { fields.append(("reason", reason)) }
+        hooks.post(HookEvent(kind: result.status == .sent ? .sent : .failed, fields: fields))
     }
 
     private func requeue(_ id: String, notBefore: Date?) {

@@ -7,7 +7,8 @@ final class InboundScenario: @unchecked Sendable {
     let installation: AgentInstallation
     let simulator: SimulatorProcess
 
-    static func start(hashOptOuts: Bool = false, simulatorArguments: [String] = [], startAgent: Bool = true) async throws -> InboundScenario {
+    static func start(hashOptOuts: Bool = false, simulatorArguments: [String] = [], startAgent: Bool = true,
+                      extraConfig: String = "") async throws -> InboundScenario {
         let directory = try TemporaryDirectory()
         let simulator = try await SimulatorProcess(name: "a", in: directory, ownNumber: "+33600000001", extraArguments: simulatorArguments)
         let config = """
@@ -24,6 +25,7 @@ final class InboundScenario: @unchecked Sendable {
             inbound: { poll_interval: 1s, hash_opt_outs: \(hashOptOuts) }
             sending:
               retry: { initial_backoff: 100ms, max_backoff: 400ms, unhealthy_retry_interval: 2s }
+            \(extraConfig)
             """
         let installation = try AgentInstallation(config: config, directory: directory)
         let scenario = InboundScenario(installation: installation, simulator: simulator)

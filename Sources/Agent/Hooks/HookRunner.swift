@@ -1,0 +1,180 @@
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Something that happened and a configured program may want to act on (`hooks.on_receive`,
+/// `hooks.on_sent`, `hooks.on_failed`): forward an inbound SMS to a ticketing system, mark an
+/// order as notified, page someone when a message fails.
+public struct HookEvent: Sendable {
+    public enum Kind: String, Sendable {
+        case received, sent, failed
+    }
+
+    public var kind: Kind
+    /// `SMSAGENT_<NAME>` environment variables, and the keys of the JSON object on stdin.
+    public var fields: [(name: String, value: String)]
+
+    public init(kind: Kind, fields: [(name: String, value: String)]) {
+        self.kind = kind
+        self.fields = fields
+    }
+
+    /// `2026-11-29T10:40:30.123Z`, as the record files write time.
+    public static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    /// One JSON object, keys in the order given, `event` first.
+    var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        func quote(_ s: String) -> String {
+            (try? encoder.encode(s)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+        }
+        let pairs = [("event", kind.rawValue)] + fields.map { ($0.name, $0.value) }
+        return "{" + pairs.map { "\(quote($0.0)):\(quote($0.1))" }.joined(separator: ",") + "}\n"
+    }
+}
+
+/// Runs the configured hook programs, one at a time and in the order the events happened, off the
+/// send and receive paths: posting an event never waits. Each program gets the event as
+/// `SMSAGENT_*` environment variables (and `SMSAGENT_DATA_DIRECTORY`) and as one JSON line on
+/// stdin; its stdout and stderr go to the agent's stderr (the journal under systemd). It is started
+/// without a shell (argv form) and killed after `hooks.timeout`. A program that fails, cannot start or
+/// runs too long is logged; nothing else depends on it — the records on disk are the truth.
+public final class HookRunner: Sendable {
+    private let settings: HookSettings
+    private let dataDirectory: String
+    private let logger: Logger
+    private let events: AsyncStream<HookEvent>
+    private let continuation: AsyncStream<HookEvent>.Continuation
+
+    public init(settings: HookSettings, dataDirectory: String, logger: Logger) {
+        self.settings = settings
+        self.dataDirectory = dataDirectory
+        self.logger = logger
+        (events, continuation) = AsyncStream.makeStream(of: HookEvent.self, bufferingPolicy: .bufferingNewest(10_000))
+    }
+
+    /// True when some hook is configured for `kind`.
+    public func wants(_ kind: HookEvent.Kind) -> Bool { !program(for: kind).isEmpty }
+
+    /// Queues `event` for its hook, if one is configured. Never blocks.
+    public func post(_ event: HookEvent) {
+        guard wants(event.kind) else { return }
+        if case .dropped = continuation.yield(event) {
+            logger.warning("hook queue full: the oldest event was dropped", metadata: ["hook.event": "\(event.kind.rawValue)"])
+        }
+    }
+
+    /// No more events: `run()` returns once the queued ones are done.
+    public func finish() { continuation.finish() }
+
+    /// Runs the hooks of the posted events until `finish()`.
+    public func run() async {
+        for await event in events {
+            let argv = program(for: event.kind)
+            let outcome = await Self.onOwnThread { [dataDirectory, settings] in
+                Self.spawnAndWait(argv: argv, event: event, dataDirectory: dataDirectory, timeout: settings.timeout)
+            }
+            let metadata: Logger.Metadata = ["hook.event": "\(event.kind.rawValue)", "hook.program": "\(argv[0])"]
+            switch outcome {
+            case .exited(0): logger.debug("hook done", metadata: metadata)
+            case .exited(let code): logger.warning("hook failed", metadata: metadata.merging(["hook.exit": "\(code)"]) { a, _ in a })
+            case .signalled(let signal): logger.warning("hook killed", metadata: metadata.merging(["hook.signal": "\(signal)"]) { a, _ in a })
+            case .timedOut:
+                logger.warning("hook ran too long and was killed", metadata: metadata.merging(["hook.timeout": "\(DurationText.format(settings.timeout))"]) { a, _ in a })
+            case .cannotStart(let errno):
+                logger.error("hook cannot start", metadata: metadata.merging(["error": "\(String(cString: strerror(errno))) (errno \(errno))"]) { a, _ in a })
+            }
+        }
+    }
+
+    private func program(for kind: HookEvent.Kind) -> [String] {
+        switch kind {
+        case .received: settings.onReceive
+        case .sent: settings.onSent
+        case .failed: settings.onFailed
+        }
+    }
+
+    enum Outcome: Equatable {
+        case exited(Int32)
+        case signalled(Int32)
+        case timedOut
+        case cannotStart(Int32)
+    }
+
+    /// Waiting for a child blocks: on a thread of its own, never on one of Swift concurrency's few
+    /// cooperative threads that the modems' work needs.
+    private static func onOwnThread(_ body: @escaping @Sendable () -> Outcome) async -> Outcome {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: body()) }.start()
+        }
+    }
+
+    /// Writes what fits without blocking; a peer that has gone gives -1 (EPIPE), never SIGPIPE.
+    static func offer(_ bytes: [UInt8], to socket: Int32) -> Int {
+        bytes.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// `posix_spawn` (no shell, no inherited descriptors but 0–2), the event on stdin, then
+    /// `waitpid` until it exits or `timeout` passes (then SIGKILL).
+    static func spawnAndWait(argv: [String], event: HookEvent, dataDirectory: String, timeout: Duration) -> Outcome {
+        // stdin is a socket pair rather than a pipe: a hook that exits without reading it must not
+        // kill the agent with SIGPIPE (send with MSG_NOSIGNAL gets EPIPE instead).
+        var fds: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            return .cannotStart(errno)
+        }
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        shutdown(readEnd, Int32(SHUT_WR))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, readEnd, 0)
+        posix_spawn_file_actions_adddup2(&actions, 2, 1)
+
+        var environment = ProcessInfo.processInfo.environment
+        environment["SMSAGENT_EVENT"] = event.kind.rawValue
+        environment["SMSAGENT_DATA_DIRECTORY"] = dataDirectory
+        for field in event.fields { environment["SMSAGENT_" + field.name.uppercased()] = field.value }
+        let argvC = argv.map { strdup($0) } + [nil]
+        let envC = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for p in argvC { free(p) }
+            for p in envC { free(p) }
+        }
+        var pid: pid_t = 0
+        // posix_spawnp: a bare name is looked up in PATH, like a shell would.
+        let spawned = posix_spawnp(&pid, argv[0], &actions, nil, argvC, envC)
+        close(readEnd)
+        guard spawned == 0 else {
+            close(writeEnd)
+            return .cannotStart(spawned)
+        }
+        // The event is small (an SMS is at most a few kB): it fits the socket buffer even if nobody
+        // reads it; non-blocking anyway, so a full buffer cannot hold the hook queue.
+        _ = fcntl(writeEnd, F_SETFL, fcntl(writeEnd, F_GETFL) | O_NONBLOCK)
+        _ = offer(Array(event.json.utf8), to: writeEnd)
+        close(writeEnd)
+
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        var status: Int32 = 0
+        while true {
+            let done = waitpid(pid, &status, WNOHANG)
+            if done == pid { break }
+            if done < 0, errno != EINTR { return .exited(-1) }
+            if ContinuousClock.now >= deadline {
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                return .timedOut
+            }
+            usleep(10_000)
+        }
+        let signal = status & 0x7f
+        return signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal)
+    }
+}
