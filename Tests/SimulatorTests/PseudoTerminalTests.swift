@@ -26,9 +26,10 @@ final class AgentPort {
 
     enum ReadEnd: Error { case timeout(String), hangUp(String) }
 
-    /// Reads until `pattern` appears (poll with a deadline, not a sleep).
+    /// Reads until `pattern` appears. Between looks it sleeps as a task (a blocking `poll` here
+    /// would hold one of the few cooperative threads the simulator on the other side needs).
     @discardableResult
-    func read(until pattern: String, timeout: Duration = .seconds(5)) async throws -> String {
+    func read(until pattern: String, timeout: Duration = .seconds(10)) async throws -> String {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         let needle = Array(pattern.utf8)
@@ -39,7 +40,7 @@ final class AgentPort {
             }
             if clock.now > deadline { throw ReadEnd.timeout(String(decoding: buffer, as: UTF8.self)) }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&pfd, 1, 20)
+            let ready = poll(&pfd, 1, 0)
             if ready > 0 {
                 var chunk = [UInt8](repeating: 0, count: 1024)
                 let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
@@ -47,7 +48,7 @@ final class AgentPort {
                     throw ReadEnd.hangUp(String(decoding: buffer, as: UTF8.self))
                 }
             }
-            await Task.yield()
+            if ready == 0 { try await Task.sleep(for: .milliseconds(5)) }
         }
     }
 
