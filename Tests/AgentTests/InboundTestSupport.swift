@@ -115,8 +115,8 @@ struct FailingEnqueueOutbox: Outbox {
     func claimNext(now: Date) throws -> ClaimedMessage? { try base.claimNext(now: now) }
     func earliestHeldUntil() throws -> Date? { try base.earliestHeldUntil() }
     func recordAttempt(_ id: String, _ attempt: SendAttempt) throws { try base.recordAttempt(id, attempt) }
-    func recordPartAccepted(_ id: String, part: Int, reference: Int, at: Date) throws {
-        try base.recordPartAccepted(id, part: part, reference: reference, at: at)
+    func recordPartAccepted(_ id: String, part: Int, reference: Int, at: Date, next: SendAttempt?) throws {
+        try base.recordPartAccepted(id, part: part, reference: reference, at: at, next: next)
     }
     func recordPartRejected(_ id: String, part: Int, reason: String, at: Date) throws {
         try base.recordPartRejected(id, part: part, reason: reason, at: at)

@@ -142,6 +142,25 @@ import Testing
         #expect(again.message.attempts.first?.reason == "+CMS ERROR: 500")
     }
 
+    @Test func anAnswerAndTheNextPartsAttemptAreOneWriteAndACrashThenFindsTheNextPartAmbiguous() throws {
+        let outbox = try self.outbox
+        try outbox.enqueue(OutboxMessage(id: "m", to: "+33612345678", text: "two parts"))
+        _ = try outbox.claimNext(now: .fixed())
+        try outbox.recordAttempt("m", SendAttempt(part: 1, parts: 2, modem: "sim0", startedAt: .fixed(), concatReference: 7))
+        let next = SendAttempt(part: 2, parts: 2, modem: "sim0", startedAt: .fixed(1), concatReference: 7)
+        try outbox.recordPartAccepted("m", part: 1, reference: 41, at: .fixed(1), next: next)
+        let stored = try #require(try outbox.find("m")?.message)
+        #expect(stored.attempts.map(\.part) == [1, 2])
+        #expect(stored.attempts.map(\.status) == [.accepted, nil])
+        // Killed here, PDU 2 possibly written: recovery sees part 1 accepted, part 2 ambiguous.
+        let report = try FileOutbox(root: tmp.file("outbox")).recoverAfterCrash(policy: .assumeSent)
+        #expect(report.entries.first?.acceptedParts.map(\.part) == [1])
+        #expect(report.entries.first?.ambiguousParts == [2])
+        #expect(throws: RecordsError.self) {
+            try outbox.recordPartAccepted("m", part: 1, reference: 41, at: .fixed(2), next: SendAttempt(part: 3, parts: 2, modem: "sim0"))
+        }
+    }
+
     @Test func acceptingAPartTwiceIsIdempotentButAPartNeverStartedIsAnError() throws {
         let outbox = try self.outbox
         try outbox.enqueue(OutboxMessage(id: "m", to: "+33612345678", text: "x"))

@@ -352,26 +352,38 @@ public actor ModemWorker {
             .filter { $0.status == .accepted && job.doneParts.contains($0.part) }
             .sorted { $0.part < $1.part }.compactMap(\.reference)
         let assumed = job.message.attempts.contains { $0.status == nil && job.doneParts.contains($0.part) }
-        for pdu in pdus where !job.doneParts.contains(pdu.partNumber) {
+        let pending = pdus.filter { !job.doneParts.contains($0.partNumber) }
+        // The part whose attempt is already on disk (recorded with the previous part's answer).
+        var recorded: Int?
+        for (position, pdu) in pending.enumerated() {
             if await modem.isClosed {
                 // The port is gone before this part was written: nothing ambiguous, the job goes back.
+                if recorded == pdu.partNumber {
+                    await dispatcher.rejected(job, part: pdu.partNumber, reason: "not sent: the port closed before it was written")
+                }
                 lost = true
                 await dispatcher.giveBack(job)
                 return
             }
-            do {
-                try await dispatcher.willSubmit(job, part: pdu.partNumber, modem: endpoint.id, concatReference: reference)
-            } catch {
-                logger.error("cannot record the send attempt; not sending", metadata: ["id": "\(job.id)", "error": "\(error)"])
-                await dispatcher.giveBack(job)
-                setState("ready", error: nil)
-                return
+            if recorded != pdu.partNumber {
+                do {
+                    try await dispatcher.willSubmit(job, part: pdu.partNumber, modem: endpoint.id, concatReference: reference)
+                } catch {
+                    logger.error("cannot record the send attempt; not sending", metadata: ["id": "\(job.id)", "error": "\(error)"])
+                    await dispatcher.giveBack(job)
+                    setState("ready", error: nil)
+                    return
+                }
             }
             let started = ContinuousClock.now
             do {
                 let mr = try await modem.send(pduHex: pdu.hex, tpduLength: pdu.tpduLength)
                 references.append(mr)
-                await dispatcher.accepted(job, part: pdu.partNumber, reference: mr, modem: endpoint.id)
+                // The answer and the next part's attempt in one durable write.
+                let next = position + 1 < pending.count ? pending[position + 1].partNumber : nil
+                let nextRecorded = await dispatcher.accepted(job, part: pdu.partNumber, reference: mr, modem: endpoint.id,
+                                                             next: next.map { ($0, reference) })
+                recorded = nextRecorded ? next : nil
             } catch {
                 await sendFailed(job, part: pdu.partNumber, remainingAfter: pdus.filter { $0.partNumber > pdu.partNumber && !job.doneParts.contains($0.partNumber) }.count,
                                  error: error, elapsed: ContinuousClock.now - started, modem: modem)

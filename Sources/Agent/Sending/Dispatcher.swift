@@ -185,12 +185,20 @@ public actor Dispatcher {
     }
 
     /// The modem accepted `part` (`+CMGS: reference`): outbox and ledger (one row per part).
-    public func accepted(_ job: SendJob, part: Int, reference: Int, modem: String) {
+    /// With `next`, the attempt of the part written right after is recorded in the same write (as
+    /// `willSubmit` would); returns false if that could not be recorded (the part must not be sent).
+    @discardableResult
+    public func accepted(_ job: SendJob, part: Int, reference: Int, modem: String,
+                         next: (part: Int, concatReference: UInt8)? = nil) -> Bool {
         let now = clock.now()
+        let attempt = next.map { SendAttempt(part: $0.part, parts: job.partCount, modem: modem, startedAt: now,
+                                             concatReference: Int($0.concatReference)) }
+        var nextRecorded = next != nil
         do {
-            try outbox.recordPartAccepted(job.id, part: part, reference: reference, at: now)
+            try outbox.recordPartAccepted(job.id, part: part, reference: reference, at: now, next: attempt)
         } catch {
             logger.error("cannot record an accepted part", metadata: ["id": "\(job.id)", "part": "\(part)", "error": "\(error)"])
+            nextRecorded = false
         }
         do {
             let row = LedgerRow(time: now, messageID: job.id, recipient: job.recipient.e164,
@@ -212,6 +220,7 @@ public actor Dispatcher {
             lowBalanceWarned = true
             logger.warning("credit balance is low", metadata: ["balance": "\(balance)", "warning_below": "\(configuration.credits.lowBalanceWarning)"])
         }
+        return nextRecorded
     }
 
     /// The modem refused `part` with a definite error (it was not sent).

@@ -120,23 +120,27 @@ public final class FileOutbox: Outbox, Sendable {
     // MARK: Progress of a claimed message
 
     public func recordAttempt(_ id: String, _ attempt: SendAttempt) throws {
-        guard attempt.part >= 1, attempt.part <= attempt.parts else {
-            throw RecordsError.invalidRecord("attempt for part \(attempt.part) of \(attempt.parts) of \(id)")
-        }
+        try Self.checkPart(of: attempt, id: id)
         try updateSending(id) { message in message.attempts.append(attempt) }
     }
 
-    public func recordPartAccepted(_ id: String, part: Int, reference: Int, at: Date) throws {
+    public func recordPartAccepted(_ id: String, part: Int, reference: Int, at: Date, next: SendAttempt?) throws {
+        if let next { try Self.checkPart(of: next, id: id) }
         try updateSending(id) { message in
             if let index = message.attempts.lastIndex(where: { $0.part == part && $0.status == nil }) {
                 message.attempts[index].status = .accepted
                 message.attempts[index].reference = reference
                 message.attempts[index].answeredAt = at
-            } else if message.attempts.contains(where: { $0.part == part && $0.status == .accepted && $0.reference == reference }) {
-                return   // already recorded: idempotent
-            } else {
+            } else if !message.attempts.contains(where: { $0.part == part && $0.status == .accepted && $0.reference == reference }) {
                 throw RecordsError.invalidRecord("\(id): part \(part) accepted but no attempt was recorded for it")
-            }
+            }   // else already recorded: idempotent
+            if let next { message.attempts.append(next) }
+        }
+    }
+
+    private static func checkPart(of attempt: SendAttempt, id: String) throws {
+        guard attempt.part >= 1, attempt.part <= attempt.parts else {
+            throw RecordsError.invalidRecord("attempt for part \(attempt.part) of \(attempt.parts) of \(id)")
         }
     }
 

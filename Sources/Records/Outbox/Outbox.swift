@@ -18,8 +18,10 @@ public protocol Outbox: Sendable {
     /// Durably records that part `attempt.part` is about to be written to modem `attempt.modem`.
     /// Call it BEFORE writing the PDU: it is how the ambiguous window is detected after a crash.
     func recordAttempt(_ id: String, _ attempt: SendAttempt) throws
-    /// The modem answered `+CMGS: <reference>` for `part`.
-    func recordPartAccepted(_ id: String, part: Int, reference: Int, at: Date) throws
+    /// The modem answered `+CMGS: <reference>` for `part`; with `next`, also records that the next
+    /// part is about to be written, in the same durable write (one rewrite instead of two between
+    /// two parts of a message). Only pass `next` when its PDU is written right after.
+    func recordPartAccepted(_ id: String, part: Int, reference: Int, at: Date, next: SendAttempt?) throws
     /// The modem refused `part` with a definite error: it was not sent.
     func recordPartRejected(_ id: String, part: Int, reason: String, at: Date) throws
     /// Writes the result and moves the message to `sent` (status `.sent`) or `failed`.
@@ -35,8 +37,8 @@ public protocol Outbox: Sendable {
 
 extension Outbox {
     public func claimNext() throws -> ClaimedMessage? { try claimNext(now: Date()) }
-    public func recordPartAccepted(_ id: String, part: Int, reference: Int) throws {
-        try recordPartAccepted(id, part: part, reference: reference, at: Date())
+    public func recordPartAccepted(_ id: String, part: Int, reference: Int, at: Date = Date()) throws {
+        try recordPartAccepted(id, part: part, reference: reference, at: at, next: nil)
     }
     public func recordPartRejected(_ id: String, part: Int, reason: String) throws {
         try recordPartRejected(id, part: part, reason: reason, at: Date())
