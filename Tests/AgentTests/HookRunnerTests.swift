@@ -12,14 +12,19 @@ import Testing
          "hook", out]
     }
 
+    static func scratch() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hooks-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
     static func received(_ text: String) -> HookEvent {
         HookEvent(kind: .received, fields: [("from", "+33612345678"), ("text", text), ("modem", "a")])
     }
 
     @Test("each event reaches its hook, in order, as environment variables and one JSON line on stdin")
     func eventsInOrder() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hooks-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("events").path
         var settings = HookSettings()
@@ -48,8 +53,7 @@ import Testing
 
     @Test("a hook that fails, cannot start or runs too long is logged, and the next one still runs")
     func failuresAreLogged() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hooks-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("events").path
         let log = CapturedLog()
