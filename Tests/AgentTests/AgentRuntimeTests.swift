@@ -107,6 +107,27 @@ struct HarnessTimeout: Error, CustomStringConvertible {
         #expect(Set(numbers).count == 5)
     }
 
+    @Test func aSIMWithoutSMSSlotsReceivesThroughTheModemsMemory() async throws {
+        // An IoT SIM with no SMS storage: with the default [SM, SM, SM] nothing could arrive (it
+        // would wait at the SMSC for ever); modems.sms_storage [ME, ME, ME] lets it in.
+        let f = RuntimeFixture { $0.modems.smsStorage = ["ME", "ME", "ME"] }
+        defer { f.remove() }
+        var configuration = SimulatorConfiguration.fast
+        configuration.name = "a"
+        configuration.ownNumber = "+33600000001"
+        configuration.statusReports = false
+        configuration.storageCapacity = 0
+        let a = SimulatedModem(configuration: configuration)
+        try await f.run([.simulated(a, id: "a", throttle: f.configuration.modems.throttle)]) { data in
+            try data.outbox.enqueue(OutboxMessage(id: "first", to: "+33699999999", text: "ready?", messageClass: .notification))
+            try await eventually("the modem is initialised") { await !a.submitted.isEmpty }
+            _ = try await a.injectInbound(from: "+33612345678", text: "Bonjour, c'est ouvert dimanche ?")
+            try await eventually("the message is archived") { try data.inbox.all().contains { $0.text.hasPrefix("Bonjour") } }
+            try await eventually("and deleted from the modem's memory") { await a.storedPDUs(memory: "ME").isEmpty }
+            #expect(await a.storedPDUs(memory: "SM").isEmpty, "nothing went to the SIM")
+        }
+    }
+
     @Test func aStopRepliedOnOneModemSuppressesMarketingOnEveryModem() async throws {
         let f = RuntimeFixture()
         defer { f.remove() }

@@ -20,6 +20,7 @@ import Testing
         var configuration = try ConfigurationLoader.parse(yaml: """
             sender: { brand: "Boulangerie Martin", stop_number: "+33612345678" }
             modems:
+              sms_storage: [me, me, mt]
               discovery: false
               simulated: [{ name: a, own_number: "+33600000001" }]
               devices: [{ path: /dev/ttyUSB2, name: shop, throttle: { min_interval: 500ms, daily_cap: 50 } }]
@@ -35,6 +36,7 @@ import Testing
         #expect(reread.sending == configuration.sending)
         #expect(reread.sender == configuration.sender)
         #expect(reread.hooks == configuration.hooks)
+        #expect(reread.modems.smsStorage == ["ME", "ME", "MT"])
         #expect(configuration.hooks.onReceive == ["/usr/local/bin/sms-in"] && configuration.hooks.onSent.isEmpty)
         #expect(configuration.hooks.onFailed == ["/usr/local/bin/page", "--who", "ops team"])
         #expect(reread.modems.simulated.map(\.ownNumber) == configuration.modems.simulated.map(\.ownNumber))
@@ -54,6 +56,7 @@ import Testing
         BadCase(yaml: "modems:\n  throttle:\n    min_interval: fast\n", key: "modems.throttle.min_interval", line: 3, mentions: "duration"),
         BadCase(yaml: "modems:\n  throttle:\n    daily_cap: -1\n", key: "modems.throttle.daily_cap", line: 3, mentions: "≥ 0"),
         BadCase(yaml: "modems:\n  pin: 12\n", key: "modems.pin", line: 2, mentions: "4 to 8 digits"),
+        BadCase(yaml: "modems:\n  sms_storage: [SM, SIM]\n", key: "modems.sms_storage[1]", line: 2, mentions: "SM, ME or MT"),
         BadCase(yaml: "hooks:\n  on_sent: /usr/bin/logger -t sms\n", key: "hooks.on_sent", line: 2, mentions: "as a list"),
         BadCase(yaml: "hooks:\n  on_recieve: /usr/bin/true\n", key: "hooks.on_recieve", line: 2, mentions: "did you mean 'on_receive'"),
         BadCase(yaml: "modems:\n  devices:\n    - name: a\n", key: "modems.devices[0]", line: 3, mentions: "path"),

@@ -25,6 +25,7 @@ extension AgentConfiguration {
         out.append("  smsc: \(q(modems.smsc))")
         out.append("  throttle: \(throttle(modems.throttle))")
         out.append("  keepalive_interval: \(d(modems.keepaliveInterval))")
+        out.append("  sms_storage: [\(modems.smsStorage.joined(separator: ", "))]")
         if modems.devices.isEmpty { out.append("  devices: []") } else {
             out.append("  devices:")
             for device in modems.devices {

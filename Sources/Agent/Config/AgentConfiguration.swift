@@ -1,5 +1,6 @@
 import Compliance
 import Foundation
+import ModemKit
 import Records
 
 /// The whole effective configuration of one agent installation: what `Config/smsagent.yaml`
@@ -43,8 +44,18 @@ public struct ModemsSettings: Sendable, Equatable {
     public var simulated: [SimulatedModemSettings] = []
     /// A slow health query (registration + signal) on an idle modem; never between sends.
     public var keepaliveInterval: Duration = .seconds(300)
+    /// SMS memories for reading, writing and receiving (`AT+CPMS`, TS 27.005 §3.2.2): "SM" (SIM),
+    /// "ME" (modem), "MT" (both). A modem that refuses them keeps its own.
+    public var smsStorage: [String] = ["SM", "SM", "SM"]
 
     public init() {}
+
+    /// What the AT engine is told for every modem of this installation.
+    public var modemOptions: ModemOptions {
+        var options = ModemOptions()
+        options.storage = smsStorage
+        return options
+    }
 }
 
 /// A per-SIM sending throttle (operators suspend SIMs that send in bursts; see COMPLIANCE.md).

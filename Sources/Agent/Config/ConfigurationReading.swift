@@ -35,7 +35,7 @@ enum ConfigurationReading {
     }
 
     static func readModems(_ node: ConfigNode, into m: inout ModemsSettings) throws {
-        for (key, value) in try node.mapping(allowed: ["discovery", "hotplug", "pin", "smsc", "throttle", "devices", "simulated", "keepalive_interval"]) {
+        for (key, value) in try node.mapping(allowed: ["discovery", "hotplug", "pin", "smsc", "throttle", "devices", "simulated", "keepalive_interval", "sms_storage"]) {
             switch key {
             case "discovery": m.discovery = try value.bool()
             case "hotplug": m.hotplug = try value.bool()
@@ -43,6 +43,18 @@ enum ConfigurationReading {
             case "smsc": m.smsc = try smsc(value)
             case "throttle": m.throttle = try throttle(value, base: m.throttle)
             case "keepalive_interval": m.keepaliveInterval = try positive(value)
+            case "sms_storage":
+                let memories = try value.sequence().map { node in
+                    let name = try node.string().uppercased()
+                    guard name.count == 2, name.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+                        throw node.error("expected an SMS memory such as SM, ME or MT, got '\(name)'")
+                    }
+                    return name
+                }
+                guard (1...3).contains(memories.count) else {
+                    throw value.error("expected 1 to 3 memories (read, write, receive), e.g. [SM, SM, SM] or [ME, ME, ME]")
+                }
+                m.smsStorage = memories
             case "devices":
                 m.devices = try value.sequence().map { try device($0) }
             case "simulated":

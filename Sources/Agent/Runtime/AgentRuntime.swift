@@ -91,7 +91,7 @@ public final class AgentRuntime: Service, Sendable {
         let logger = self.logger
         let pool = ModemPool(logger: logger) { endpoint in
             ModemWorker(endpoint: endpoint, dispatcher: dispatcher, configuration: configuration, clock: clock, inbound: inbound,
-                        sentToday: sentToday[endpoint.id] ?? 0, logger: logger,
+                        sentToday: sentToday[endpoint.id] ?? 0, modemOptions: configuration.modems.modemOptions, logger: logger,
                         statusChanged: { Task { await statusBell.ring() } })
         }
         let watcher = try OutboxWatcher(directory: dataDirectory.path + "/outbox/new", logger: logger)
