@@ -105,6 +105,9 @@ struct CampaignStatusCommand: AsyncParsableCommand {
 
     struct Tally: Equatable {
         var queued = 0, sending = 0, sent = 0, suppressed = 0, failed = 0
+        /// Sent messages whose every part has a "delivered" status report, and those with a part
+        /// the SMSC gave up on (`sending.status_reports`); nil when no report names the campaign.
+        var delivered: Int?, undelivered: Int?
         var total: Int { queued + sending + sent + suppressed + failed }
         var done: Int { sent + suppressed + failed }
     }
@@ -115,7 +118,8 @@ struct CampaignStatusCommand: AsyncParsableCommand {
         let outbox = dataDirectory.outbox
         var bar: ProgressBar?
         while true {
-            let tallies = try tally(outbox)
+            let deliveries = (try? DeliveryReportLog(path: dataDirectory.path + "/" + DeliveryReportLog.fileName).outcomes()) ?? [:]
+            let tallies = try tally(outbox, deliveries: deliveries)
             if follow {
                 let all = tallies.values.reduce(Tally()) { Tally(queued: $0.queued + $1.queued, sending: $0.sending + $1.sending, sent: $0.sent + $1.sent, suppressed: $0.suppressed + $1.suppressed, failed: $0.failed + $1.failed) }
                 if bar == nil { bar = ProgressBar(total: all.total, label: name ?? "all campaigns") }
@@ -128,10 +132,17 @@ struct CampaignStatusCommand: AsyncParsableCommand {
                 print(name.map { "no message of campaign \($0) in \(dataDirectory.path)/outbox" } ?? "no campaign in \(dataDirectory.path)/outbox")
                 return
             }
-            print("campaign                          queued sending    sent suppressed  failed")
+            let reports = tallies.values.contains { $0.delivered != nil }
+            print("campaign                          queued sending    sent suppressed  failed" + (reports ? " delivered undelivered" : ""))
             for (campaign, t) in tallies.sorted(by: { $0.key < $1.key }) {
                 let padded = campaign.count >= 32 ? String(campaign.prefix(32)) : campaign + String(repeating: " ", count: 32 - campaign.count)
-                print(padded + [t.queued, t.sending, t.sent, t.suppressed, t.failed].map { String(format: "%8d", $0) }.joined() + "  " + ProgressBar.bar(done: t.done, total: t.total, width: 20))
+                func right(_ value: Int?, _ width: Int) -> String {
+                    let text = value.map(String.init) ?? "-"
+                    return String(repeating: " ", count: max(0, width - text.count)) + text
+                }
+                let delivery = reports ? right(t.delivered, 10) + right(t.undelivered, 12) : ""
+                print(padded + [t.queued, t.sending, t.sent, t.suppressed, t.failed].map { String(format: "%8d", $0) }.joined() + delivery
+                      + "  " + ProgressBar.bar(done: t.done, total: t.total, width: 20))
             }
             return
         }
@@ -140,7 +151,7 @@ struct CampaignStatusCommand: AsyncParsableCommand {
         }
     }
 
-    func tally(_ outbox: FileOutbox) throws -> [String: Tally] {
+    func tally(_ outbox: FileOutbox, deliveries: [String: [Int: DeliveryReportLog.Outcome]] = [:]) throws -> [String: Tally] {
         var result: [String: Tally] = [:]
         for folder in [OutboxFolder.new, .sending, .sent, .failed] {
             for message in try outbox.messages(in: folder) {
@@ -148,7 +159,20 @@ struct CampaignStatusCommand: AsyncParsableCommand {
                 switch folder {
                 case .new: result[campaign, default: Tally()].queued += 1
                 case .sending: result[campaign, default: Tally()].sending += 1
-                case .sent: result[campaign, default: Tally()].sent += 1
+                case .sent:
+                    var t = result[campaign, default: Tally()]
+                    t.sent += 1
+                    if let parts = deliveries[message.id] {
+                        let segments = max(1, message.result?.segments ?? 1)
+                        var delivered = t.delivered ?? 0, undelivered = t.undelivered ?? 0
+                        if parts.values.contains(.failed) {
+                            undelivered += 1
+                        } else if (1...segments).allSatisfy({ parts[$0] == .delivered }) {
+                            delivered += 1
+                        }
+                        (t.delivered, t.undelivered) = (delivered, undelivered)
+                    }
+                    result[campaign] = t
                 default:
                     if message.result?.status == .suppressed {
                         result[campaign, default: Tally()].suppressed += 1

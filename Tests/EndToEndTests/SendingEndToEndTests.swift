@@ -54,6 +54,29 @@ struct SendingEndToEndTests {
         #expect(scenario.installation.statusJSON?["state"] as? String == "stopped")
     }
 
+    @Test func campaignStatusCountsWhatTheDeliveryReportsSay() async throws {
+        // Status reports asked for (TP-SRR); the simulated network answers each part "delivered".
+        let scenario = try await SendingScenario.start(modems: 1, extraConfig: "  status_reports: true")
+        defer { scenario.stop() }
+        var csv = "phone,name\n"
+        for i in 0..<4 { csv += "\(SendingScenario.number(i)),Client \(i)\n" }
+        try csv.write(toFile: scenario.installation.directory.file("list.csv").path, atomically: true, encoding: .utf8)
+        let long = String(repeating: "Une offre exceptionnelle sur tout le magasin. ", count: 4)
+        let campaign = try await scenario.installation.run(["campaign", scenario.installation.directory.file("list.csv").path,
+                                                             "--template", "Bonjour {name}. " + long, "--name", "reports",
+                                                             "--class", "notification"])
+        #expect(campaign.status == 0, "\(campaign.stderr)")
+        try await scenario.waitUntilSettled(4)
+        let deliveries = scenario.installation.dataDirectory + "/deliveries.csv"
+        try await Wait.until("8 status reports (4 messages of 2 parts) are on disk", timeout: .seconds(30)) {
+            ((try? String(contentsOfFile: deliveries, encoding: .utf8)) ?? "").split(separator: "\n").count == 9
+        }
+        let status = try await scenario.installation.run(["campaign", "status"])
+        let row = try #require(status.stdout.split(separator: "\n").first { $0.hasPrefix("reports") }, "\(status.stdout)\(status.stderr)")
+        #expect(row.split(separator: " ").prefix(8).map(String.init) == ["reports", "0", "0", "4", "0", "0", "4", "0"], "\(status.stdout)")
+        #expect(status.stdout.contains("delivered undelivered"))
+    }
+
     @Test func quietHoursHoldMarketingButNotNotifications() async throws {
         // Sunday 1 March 2026, 15:00 in Paris: closed for marketing (fr preset) until Monday 08:00.
         let scenario = try await SendingScenario.start(modems: 1, quietHours: "fr",

@@ -83,6 +83,30 @@ public final class DeliveryReportLog: Sendable {
         }
     }
 
+    /// What the reports say of a part (TS 23.040 §9.2.3.15 TP-ST): 0x00–0x1F the SMSC completed the
+    /// delivery, 0x20–0x3F it is still trying, 0x40 and above it gave up.
+    public enum Outcome: Sendable, Equatable {
+        case delivered, pending, failed
+
+        init(status: Int) {
+            switch status {
+            case 0x00...0x1F: self = .delivered
+            case 0x20...0x3F: self = .pending
+            default: self = .failed
+            }
+        }
+    }
+
+    /// Per matched message id, per part: the outcome of its latest report (file order).
+    public func outcomes() throws -> [String: [Int: Outcome]] {
+        var result: [String: [Int: Outcome]] = [:]
+        for fields in try lines() where fields.count >= 7 {
+            guard !fields[1].isEmpty, let part = Int(fields[2]), let status = Int(fields[6]) else { continue }
+            result[fields[1], default: [:]][part] = Outcome(status: status)
+        }
+        return result
+    }
+
     /// Every line as text fields (header excluded); for `smsagent inbox --deliveries` and tests.
     public func lines() throws -> [[String]] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
