@@ -26,6 +26,8 @@ public struct ATCommand: Sendable, Hashable, CustomStringConvertible {
     public static let echoOff = ATCommand("ATE0")
     public static let verboseErrorsNumeric = ATCommand("AT+CMEE=1")
     public static let pduMode = ATCommand("AT+CMGF=0")
+    /// `AT+CSMS=0` (TS 27.005 §3.2.1): no `+CNMA` owed for messages routed to the host.
+    public static let smsServicePhase2 = ATCommand("AT+CSMS=0")
     public static let simStatus = ATCommand("AT+CPIN?")
     public static let pinRetries = ATCommand("AT+CPINR")
     public static let manufacturer = ATCommand("AT+CGMI")

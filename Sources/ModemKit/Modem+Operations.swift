@@ -21,6 +21,12 @@ extension Modem {
             smsSetupPending = true
         }
         try await configureSMSStorage()
+        // A modem left in (or defaulting to) phase 2+ service (`+CSMS: 1`) must get an `AT+CNMA`
+        // for every message it routes to us (`+CMT`, `+CDS`), or it switches routing off — and
+        // `+CMTI` with it — after the first one. Service 0 owes no acknowledgement.
+        if let error = try await attempt(.smsServicePhase2) {
+            logger.debug("AT+CSMS=0 refused", metadata: ["error": "\(error)"])
+        }
         var indicationsSet = false
         for values in options.newMessageIndications where !indicationsSet {
             if let error = try await attempt(try command { try ATCommand.newMessageIndications(values) }) {

@@ -88,7 +88,10 @@ extension ModemEngine {
         case "+CPMS": return storageCommand(c)
         case "+CNMI": return indicationCommand(c)
         case "+CSDH", "+CSMP": return .ok([])
-        case "+CNMA": return csmsService == 1 ? .ok([]) : .failed(.cms(340))
+        case "+CNMA":
+            guard csmsService == 1, awaitingAck else { return .failed(.cms(340)) }
+            awaitingAck = false
+            return .ok([])
         case "+CMGS": return sendCommand(c)
         case "+CMGW": return writeCommand(c)
         case "+CMGL": return listCommand(c)

@@ -193,7 +193,7 @@ extension ModemEngine {
             reference: reference, recipient: recipient, submitted: submitted, discharged: now,
             offsetMinutes: configuration.timeZoneOffsetMinutes, status: status, smsc: serviceCentre)
         switch cnmi[3] {
-        case 1:
+        case 1 where mayRoute():
             if cmgf == 1, case .statusReport(let mr, let ra, let type, let scts, let dt, let st)? = try? SimulatorPDU.textView(ofHex: pdu) {
                 return smsURC(["+CDS: 6,\(mr),\"\(ra)\",\(type),\"\(scts)\",\"\(dt)\",\(st)"])
             }
@@ -211,6 +211,23 @@ extension ModemEngine {
 
     // MARK: receiving
 
+    /// Phase 2+ (`+CSMS: 1`, TS 27.005 §3.4.1): a message routed to the host must be acknowledged
+    /// with `+CNMA` before the network's timeout; without it "ME/TA shall automatically disable
+    /// routing to the TE by setting both <mt> and <ds> values of +CNMI to zero". Modelled as: the
+    /// acknowledgement of the previous routed message has not come when the next one arrives.
+    /// Returns false when routing has just been switched off.
+    mutating func mayRoute() -> Bool {
+        guard csmsService == 1 else { return true }
+        if awaitingAck {
+            awaitingAck = false
+            cnmi[1] = 0
+            cnmi[3] = 0
+            return false
+        }
+        awaitingAck = true
+        return true
+    }
+
     /// One SMS-DELIVER arrives from the network: routed to the host (`+CMT`, mt = 2) or stored
     /// (`+CMTI` when mt = 1 or 3). With the receiving memory full it waits at the SMSC.
     mutating func deliverInbound(_ pdu: String) -> [EngineStep] {
@@ -219,7 +236,7 @@ extension ModemEngine {
             heldAtSMSC.append(pdu)
             return []
         }
-        if cnmi[1] == 2 {
+        if cnmi[1] == 2, mayRoute() {
             if cmgf == 1, case .deliver(let originator, _, let timestamp, let text)? = try? SimulatorPDU.textView(ofHex: pdu) {
                 return smsURC(["+CMT: \"\(originator)\",,\"\(timestamp)\"\r\n\(text)"])
             }

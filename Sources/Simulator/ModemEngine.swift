@@ -77,6 +77,8 @@ struct ModemEngine: Sendable {
     var vendorURCs = true
     var functionality = 1
     var csmsService = 0
+    /// Phase 2+ (`+CSMS: 1`): a message routed to the host waits for its `+CNMA`.
+    var awaitingAck = false
 
     // SIM.
     var sim: SIMLock
@@ -123,6 +125,7 @@ struct ModemEngine: Sendable {
         self.profile = profile
         self.configuration = configuration
         cnmi = profile.defaultCNMI
+        csmsService = configuration.initialSMSService
         pin = configuration.pin
         pinRemaining = configuration.pinAttempts
         pukRemaining = configuration.pukAttempts
@@ -143,7 +146,7 @@ struct ModemEngine: Sendable {
         echo = true; verbose = true; quiet = false; cmee = 0; cmgf = 0
         cnmi = profile.defaultCNMI
         cregMode = 0; cgregMode = 0; ceregMode = 0; copsFormat = 0
-        vendorURCs = true; functionality = 1; csmsService = 0
+        vendorURCs = true; functionality = 1; csmsService = configuration.initialSMSService; awaitingAck = false
         memories = ["SM", "SM", "SM"]
         lineBuffer = []; pduEntry = nil; hung = false
         bufferedURCs = []

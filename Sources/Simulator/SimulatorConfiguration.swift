@@ -38,6 +38,9 @@ public struct SimulatorConfiguration: Sendable {
     public var fixedLatency: Duration? = nil
     /// Per-command overrides, keyed by command name: `["+CMGS": .milliseconds(800)]`.
     public var latency: [String: Duration] = [:]
+    /// `+CSMS` service after power-on (TS 27.005 §3.2.1): 1 = phase 2+, where each message routed to
+    /// the host (`+CMT`, `+CDS`) must be acknowledged with `+CNMA`.
+    public var initialSMSService: Int = 0
     /// Whether the simulated network returns SMS-STATUS-REPORTs when TP-SRR asks for one.
     public var statusReports: Bool = true
     public var statusReportDelay: Duration = .milliseconds(50)

@@ -12,7 +12,14 @@ import Testing
     @Test func aStopRoutedWithCMTIsRecordedAndConfirmedThoughNothingIsStored() async throws {
         let f = try DispatcherFixture(advancing: true, openingBalance: 1000)
         defer { f.remove() }
-        let simulator = RuntimeFixture.simulator("a", number: "+33600000001")
+        // A modem in phase 2+ service (+CSMS: 1) after power-on: unacknowledged routed messages
+        // would switch routing off after the first. The engine selects service 0 at initialise.
+        var configuration = SimulatorConfiguration.fast
+        configuration.name = "a"
+        configuration.ownNumber = "+33600000001"
+        configuration.statusReports = false
+        configuration.initialSMSService = 1
+        let simulator = SimulatedModem(configuration: configuration)
         let options = {
             var options = ModemOptions()
             options.newMessageIndications = [[2, 2, 0, 0, 0]]   // route deliveries, store nothing
@@ -34,7 +41,12 @@ import Testing
         try await eventually("the opt-out is on disk") { try f.data.optOuts.isOptedOut(number) }
         #expect(await simulator.storedPDUs().isEmpty, "routed, never stored")
         try await eventually("one confirmation left") { await simulator.submitted.contains { $0.number == "+33612345678" } }
+        // More routed messages keep arriving: routing was not switched off after the first.
+        _ = try await simulator.injectInbound(from: "+33611111111", text: "Bonjour")
+        _ = try await simulator.injectInbound(from: "+33622222222", text: "Merci")
+        try await eventually("both are archived", timeout: .seconds(10)) { try f.data.inbox.all().count == 3 }
         await pool.stopAll()
         #expect(try f.data.inbox.all().filter { $0.from == "+33612345678" }.count == 1)
+        #expect(await simulator.storedPDUs().isEmpty, "routed, never stored")
     }
 }

@@ -35,7 +35,7 @@ struct WireTests {
         let recorder = try #require(box.recorder)
         // ESC first: a modem left at a `> ` prompt by a killed agent would swallow everything else;
         // AT+CMEE? then drops the OK some modems answer to ESC.
-        #expect(recorder.lines == ["\u{1B}AT+CMEE?", "AT", "ATE0", "AT+CMEE=1", "AT+CMGF=0", "AT+CPMS=\"SM\",\"SM\",\"SM\"", "AT+CNMI=2,1,0,2,0"])
+        #expect(recorder.lines == ["\u{1B}AT+CMEE?", "AT", "ATE0", "AT+CMEE=1", "AT+CMGF=0", "AT+CPMS=\"SM\",\"SM\",\"SM\"", "AT+CSMS=0", "AT+CNMI=2,1,0,2,0"])
     }
 }
 

@@ -133,6 +133,31 @@ struct InboundTests {
         #expect(await modem.storedPDUs().isEmpty)
     }
 
+    @Test("phase 2+ (+CSMS: 1): routing stays on while each routed message is acknowledged with +CNMA, and goes off without it")
+    func phase2PlusNeedsAcknowledgements() async throws {
+        let (modem, wire) = try await connect(configure: { $0.initialSMSService = 1 })
+        #expect(try await wire.command("AT+CSMS?") == "\r\n+CSMS: 1,1,1,1\r\n\r\nOK\r\n")
+        try await wire.command("AT+CNMI=2,2,0,0,0")
+        try await modem.injectInbound(from: "+33612345678", text: "one")
+        try await wire.read(until: "+CMT: ,")
+        _ = try await wire.read(until: "\r\n")
+        _ = try await wire.read(until: "\r\n")
+        try await wire.command("AT+CNMA")
+        try await modem.injectInbound(from: "+33612345678", text: "two")
+        try await wire.read(until: "+CMT: ,")
+        _ = try await wire.read(until: "\r\n")
+        _ = try await wire.read(until: "\r\n")
+        // No +CNMA for "two": the next message switches routing off and is stored, unannounced.
+        try await modem.injectInbound(from: "+33612345678", text: "three")
+        await modem.settle()
+        #expect(await wire.take() == "")
+        #expect(await modem.storedPDUs().count == 1)
+        #expect(try await wire.command("AT+CNMI?") == "\r\n+CNMI: 2,0,0,0,0\r\n\r\nOK\r\n")
+        // Service 0 owes nothing: +CNMA is refused.
+        try await wire.command("AT+CSMS=0")
+        #expect(try await wire.command("AT+CNMA", final: "\r\n+CMS ERROR: 340\r\n") == "\r\n+CMS ERROR: 340\r\n")
+    }
+
     @Test("with CNMI mode 0 the +CMTI is buffered until CNMI enables indications")
     func bufferedIndications() async throws {
         let (modem, wire) = try await connect()
