@@ -26,8 +26,8 @@ struct CapturingHandler: LogHandler {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        box.lines.withLock { $0.append((level, message.description)) }
+    func log(event: LogEvent) {
+        box.lines.withLock { $0.append((event.level, event.message.description)) }
     }
 }
 

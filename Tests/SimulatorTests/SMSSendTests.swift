@@ -4,6 +4,7 @@ import Testing
 @testable import Simulator
 
 /// Sends one PDU through the prompt and returns the answer after Ctrl-Z.
+@discardableResult
 func submit(_ pdu: SubmitPDU, on wire: HostWire, final: String = "OK\r\n") async throws -> String {
     try await wire.send("AT+CMGS=\(pdu.tpduLength)\r")
     try await wire.read(until: "> ")

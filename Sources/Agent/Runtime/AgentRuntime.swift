@@ -82,7 +82,7 @@ public final class AgentRuntime: Service, Sendable {
             ? nil : HookRunner(settings: settings, dataDirectory: dataDirectory.path, logger: logger)
         let dispatcher = Dispatcher(outbox: dataDirectory.outbox, ledger: dataDirectory.ledger, optOuts: dataDirectory.optOuts,
                                     configuration: configuration, clock: clock, logger: logger, hooks: hooks)
-        let inbound = try InboundProcessor(configuration: configuration, dataDirectory: dataDirectory, clock: clock, logger: logger,
+        let inbound = InboundProcessor(configuration: configuration, dataDirectory: dataDirectory, clock: clock, logger: logger,
                                            hooks: hooks)
         let statusBell = Doorbell()
         let sentToday = Self.sentToday(ledger: dataDirectory.ledger, clock: clock,
@@ -111,7 +111,7 @@ public final class AgentRuntime: Service, Sendable {
             logger.notice("no modem found yet; waiting for one to be plugged in (messages stay queued)")
         }
 
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await _ in watcher.events {
