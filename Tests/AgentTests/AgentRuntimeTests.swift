@@ -107,6 +107,25 @@ struct HarnessTimeout: Error, CustomStringConvertible {
         #expect(Set(numbers).count == 5)
     }
 
+    @Test func settledMessagesPastTheirRetentionAreDeletedAtStart() async throws {
+        let f = RuntimeFixture { $0.sending.keepSettledFor = .seconds(30 * 86400) }
+        defer { f.remove() }
+        let outbox = try DataDirectory(path: f.root.path).outbox
+        for id in ["last-year", "yesterday"] {
+            try outbox.enqueue(OutboxMessage(id: id, to: "+33612345678", text: id, messageClass: .notification))
+            _ = try outbox.claimNext(now: Date())
+        }
+        for id in ["last-year", "yesterday"] { try outbox.complete(id, result: SendResult(status: .sent, finishedAt: Date())) }
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-365 * 86400)],
+                                              ofItemAtPath: f.root.path + "/outbox/sent/last-year.json")
+        let a = RuntimeFixture.simulator("a", number: "+33600000001")
+        try await f.run([.simulated(a, id: "a", throttle: f.configuration.modems.throttle)]) { data in
+            try await eventually("last year's message is pruned") { try data.outbox.find("last-year") == nil }
+            #expect(try data.outbox.find("yesterday")?.folder == .sent)
+        }
+        #expect(f.log.count(.info, containing: "settled messages past their retention deleted") == 1)
+    }
+
     @Test func aSIMWithoutSMSSlotsReceivesThroughTheModemsMemory() async throws {
         // An IoT SIM with no SMS storage: with the default [SM, SM, SM] nothing could arrive (it
         // would wait at the SMSC for ever); modems.sms_storage [ME, ME, ME] lets it in.

@@ -26,7 +26,7 @@ import Testing
               devices: [{ path: /dev/ttyUSB2, name: shop, throttle: { min_interval: 500ms, daily_cap: 50 } }]
             compliance:
               quiet_hours: { windows: ["mon,sat 08:30-19:00"], holidays: france }
-            sending: { ambiguous_window: resend, validity: 2d }
+            sending: { ambiguous_window: resend, validity: 2d, keep_settled_for: 90d }
             hooks: { on_receive: /usr/local/bin/sms-in, on_failed: [/usr/local/bin/page, "--who", "ops team"], timeout: 5s }
             """)
         configuration.modems.pin = nil
@@ -34,6 +34,7 @@ import Testing
         #expect(reread.modems.devices.first?.throttle == ThrottleSettings(minInterval: .milliseconds(500), dailyCap: 50))
         #expect(reread.compliance.quietHours == configuration.compliance.quietHours)
         #expect(reread.sending == configuration.sending)
+        #expect(configuration.sending.keepSettledFor == .seconds(90 * 86400))
         #expect(reread.sender == configuration.sender)
         #expect(reread.hooks == configuration.hooks)
         #expect(reread.modems.smsStorage == ["ME", "ME", "MT"])
@@ -56,6 +57,7 @@ import Testing
         BadCase(yaml: "modems:\n  throttle:\n    min_interval: fast\n", key: "modems.throttle.min_interval", line: 3, mentions: "duration"),
         BadCase(yaml: "modems:\n  throttle:\n    daily_cap: -1\n", key: "modems.throttle.daily_cap", line: 3, mentions: "≥ 0"),
         BadCase(yaml: "modems:\n  pin: 12\n", key: "modems.pin", line: 2, mentions: "4 to 8 digits"),
+        BadCase(yaml: "sending:\n  keep_settled_for: 5m\n", key: "sending.keep_settled_for", line: 2, mentions: "at least 1h"),
         BadCase(yaml: "modems:\n  sms_storage: [SM, SIM]\n", key: "modems.sms_storage[1]", line: 2, mentions: "SM, ME or MT"),
         BadCase(yaml: "hooks:\n  on_sent: /usr/bin/logger -t sms\n", key: "hooks.on_sent", line: 2, mentions: "as a list"),
         BadCase(yaml: "hooks:\n  on_recieve: /usr/bin/true\n", key: "hooks.on_recieve", line: 2, mentions: "did you mean 'on_receive'"),

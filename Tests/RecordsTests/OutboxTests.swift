@@ -161,6 +161,27 @@ import Testing
         }
     }
 
+    @Test func pruningDeletesOnlySettledMessagesSettledBeforeTheCutoff() throws {
+        let outbox = try self.outbox
+        for id in ["old-sent", "old-failed", "new-sent", "queued"] {
+            try outbox.enqueue(OutboxMessage(id: id, to: "+33612345678", text: id))
+        }
+        // claimNext takes names in order: new-sent, old-failed, old-sent ("queued" stays in new/).
+        for _ in 0..<3 { _ = try outbox.claimNext(now: .fixed()) }
+        try outbox.complete("old-sent", result: SendResult(status: .sent, finishedAt: .fixed()))
+        try outbox.complete("old-failed", result: SendResult(status: .failed, reason: "invalid number", finishedAt: .fixed()))
+        try outbox.complete("new-sent", result: SendResult(status: .sent, finishedAt: .fixed()))
+        let old = Date().addingTimeInterval(-100 * 86400)
+        for file in ["outbox/sent/old-sent.json", "outbox/failed/old-failed.json"] {
+            try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: tmp.file(file))
+        }
+        #expect(try outbox.prune(settledBefore: Date().addingTimeInterval(-90 * 86400)) == 2)
+        #expect(try outbox.find("old-sent") == nil && outbox.find("old-failed") == nil)
+        #expect(try outbox.find("new-sent")?.folder == .sent)
+        #expect(try outbox.find("queued")?.folder == .new, "queued messages are never pruned")
+        #expect(try outbox.prune(settledBefore: Date().addingTimeInterval(-90 * 86400)) == 0)
+    }
+
     @Test func acceptingAPartTwiceIsIdempotentButAPartNeverStartedIsAnError() throws {
         let outbox = try self.outbox
         try outbox.enqueue(OutboxMessage(id: "m", to: "+33612345678", text: "x"))

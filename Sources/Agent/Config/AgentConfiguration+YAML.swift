@@ -91,6 +91,7 @@ extension AgentConfiguration {
         out.append("  ambiguous_window: \(sending.ambiguousWindow.rawValue)")
         out.append("  status_reports: \(sending.statusReports)")
         out.append("  validity: \(sending.validity.map(d) ?? "null")")
+        out.append("  keep_settled_for: \(sending.keepSettledFor.map(d) ?? "null")")
         out.append("inbound:")
         out.append("  poll_interval: \(d(inbound.pollInterval))")
         out.append("  reassembly_timeout: \(d(inbound.reassemblyTimeout))")

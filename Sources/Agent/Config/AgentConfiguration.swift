@@ -200,6 +200,9 @@ public struct SendingSettings: Sendable, Equatable {
     public var statusReports: Bool = false
     /// Validity period asked of the SMSC (nil: network default).
     public var validity: Duration?
+    /// Settled messages (`outbox/sent/`, `outbox/failed/`) are deleted this long after they were
+    /// settled (nil: kept for ever). The ledger and the CSV records are not touched.
+    public var keepSettledFor: Duration?
 
     public init() {}
 }

@@ -263,7 +263,7 @@ enum ConfigurationReading {
     }
 
     static func readSending(_ node: ConfigNode, into s: inout SendingSettings) throws {
-        for (key, value) in try node.mapping(allowed: ["retry", "ambiguous_window", "status_reports", "validity"]) {
+        for (key, value) in try node.mapping(allowed: ["retry", "ambiguous_window", "status_reports", "validity", "keep_settled_for"]) {
             switch key {
             case "retry": try readRetry(value, into: &s.retry)
             case "ambiguous_window": s.ambiguousWindow = try value.choice(AmbiguousSendPolicy.self)
@@ -275,6 +275,13 @@ enum ConfigurationReading {
                     throw value.error("expected a validity between 5m and 441d (TS 23.040 §9.2.3.12.1)")
                 }
                 s.validity = validity
+            case "keep_settled_for":
+                if value.isNull { s.keepSettledFor = nil; continue }
+                let keep = try positive(value)
+                guard keep >= .seconds(3600) else {
+                    throw value.error("expected at least 1h (status reports and campaign status read the recent files)")
+                }
+                s.keepSettledFor = keep
             default: break
             }
         }

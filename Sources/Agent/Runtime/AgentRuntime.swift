@@ -124,6 +124,9 @@ public final class AgentRuntime: Service, Sendable {
                 if let discovery, configuration.modems.hotplug {
                     group.addTask { await self.followHotplug(discovery, pool: pool) }
                 }
+                if let keep = configuration.sending.keepSettledFor {
+                    group.addTask { await self.retentionLoop(dataDirectory.outbox, keep: keep) }
+                }
                 let hookRun = hooks.map { hooks in Task { await hooks.run() } }
                 let count = await pool.count
                 logger.info("agent running", metadata: ["data": "\(dataDirectory.path)", "modems": "\(count)",
@@ -270,6 +273,25 @@ public final class AgentRuntime: Service, Sendable {
             segments[row.modem, default: 0] += row.segments
         }
         return segments
+    }
+
+    // MARK: - Retention
+
+    /// Deletes settled messages older than `keep` (`sending.keep_settled_for`), at start and every
+    /// hour. File times are the machine's real time, so the cutoff is too (not the agent clock).
+    func retentionLoop(_ outbox: FileOutbox, keep: Duration) async {
+        while !Task.isCancelled {
+            do {
+                let removed = try outbox.prune(settledBefore: Date().addingTimeInterval(-keep.timeInterval))
+                if removed > 0 {
+                    logger.info("settled messages past their retention deleted", metadata: [
+                        "messages": "\(removed)", "keep_settled_for": "\(DurationText.format(keep))"])
+                }
+            } catch {
+                logger.warning("cannot prune settled messages", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(3600))
+        }
     }
 
     // MARK: - Status

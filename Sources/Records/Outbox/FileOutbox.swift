@@ -281,6 +281,31 @@ public final class FileOutbox: Outbox, Sendable {
         }
     }
 
+    // MARK: Retention
+
+    /// Deletes the files of settled messages (`sent/`, `failed/`, with their `.reason`) last
+    /// written before `cutoff` — the time they were settled. The ledger, `inbox.csv` and
+    /// `deliveries.csv` keep their own rows. Returns how many messages went.
+    @discardableResult
+    public func prune(settledBefore cutoff: Date) throws -> Int {
+        try gate.withLock { _ in
+            var removed = 0
+            for folder in [OutboxFolder.sent, .failed] {
+                var changed = false
+                for name in try FileSystem.listDirectory(path(folder)) where !name.hasPrefix(".") {
+                    let file = path(folder) + "/" + name
+                    guard let st = try? FileSystem.status(file), (st.st_mode & S_IFMT) == S_IFREG,
+                          TimeInterval(st.st_mtim.tv_sec) < cutoff.timeIntervalSince1970 else { continue }
+                    try FileSystem.unlink(file)
+                    changed = true
+                    if !name.hasSuffix(".reason") { removed += 1 }
+                }
+                if changed { try FileSystem.fsyncDirectory(path(folder)) }
+            }
+            return removed
+        }
+    }
+
     // MARK: Queries
 
     public func counts() throws -> OutboxCounts {
