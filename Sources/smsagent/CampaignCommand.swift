@@ -36,6 +36,8 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
     var messageClass: MessageClass?
     @Option(help: "Name of the phone column.")
     var phoneColumn: String?
+    @Option(help: "Send at: 2026-12-01 09:00 (compliance.time_zone), 2026-12-01T09:00:00+01:00, or +2h. Default: now.")
+    var at: String?
     @Flag(help: "Preview only: queue nothing.")
     var dryRun = false
     @Flag(help: "Queue rows with an invalid number too (they fail with the reason).")
@@ -44,6 +46,7 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.load()
         let messages = try CampaignInput.messages(file: file, template: template, phoneColumn: phoneColumn)
+        let notBefore = try at.map { try ScheduledTime.parse($0, timeZone: configuration.compliance.zone, now: Date()) }
         if dryRun {
             let preview = try CampaignInput.preview(messages, messageClass: messageClass, configuration: configuration, options: options)
             print(PreviewPrinter.table(preview, limit: 50), terminator: "")
@@ -66,7 +69,8 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
                 }
             }
             do {
-                try dataDirectory.outbox.enqueue(OutboxMessage(to: message.to, text: message.text, messageClass: messageClass, campaign: campaign))
+                try dataDirectory.outbox.enqueue(OutboxMessage(to: message.to, text: message.text, messageClass: messageClass,
+                                                               campaign: campaign, notBefore: notBefore))
             } catch {
                 progress.finish()
                 throw CLIError("line \(message.line.map(String.init) ?? "?"): cannot queue: \(error) (\(queued) queued before)")
@@ -75,7 +79,8 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
             progress.advance()
         }
         progress.finish()
-        print("campaign \(campaign): \(queued) message\(queued == 1 ? "" : "s") queued in \(dataDirectory.path)/outbox/new/")
+        print("campaign \(campaign): \(queued) message\(queued == 1 ? "" : "s") queued in \(dataDirectory.path)/outbox/new/"
+              + (notBefore.map { ", not before \(ScheduledTime.describe($0, timeZone: configuration.compliance.zone))" } ?? ""))
         for (line, raw, reason) in invalid.prefix(20) {
             print("  skipped line \(line.map(String.init) ?? "?"): \(raw.isEmpty ? "(empty)" : raw): \(reason)")
         }

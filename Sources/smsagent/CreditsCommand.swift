@@ -17,7 +17,7 @@ struct CreditsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (configuration, data) = try options.open()
-        let timeZone = TimeZone(identifier: configuration.compliance.timeZone) ?? .current
+        let timeZone = configuration.compliance.zone
         let balance = try data.ledger.balance()
         let rows = try data.ledger.rows().filter { $0.part != nil }
         let segments = rows.reduce(0) { $0 + $1.segments }

@@ -20,7 +20,7 @@ struct InboxCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (configuration, data) = try options.open()
-        let timeZone = TimeZone(identifier: configuration.compliance.timeZone) ?? .current
+        let timeZone = configuration.compliance.zone
         var records = review ? try data.inbox.review() : try data.inbox.all()
         let total = records.count
         if limit > 0 && records.count > limit { records = Array(records.suffix(limit)) }

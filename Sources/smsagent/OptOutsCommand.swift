@@ -81,7 +81,7 @@ struct OptOutsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (configuration, data) = try options.open()
-            let timeZone = TimeZone(identifier: configuration.compliance.timeZone) ?? .current
+            let timeZone = configuration.compliance.zone
             if events {
                 let list = try data.optOuts.events()
                 if json {
@@ -171,7 +171,7 @@ struct OptOutsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (configuration, data) = try options.open()
-            let timeZone = TimeZone(identifier: configuration.compliance.timeZone) ?? .current
+            let timeZone = configuration.compliance.zone
             var anyOptedOut = false
             for raw in numbers {
                 let number = try InboundFormat.parseNumber(raw, configuration)

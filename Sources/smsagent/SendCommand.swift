@@ -22,6 +22,8 @@ struct SendCommand: AsyncParsableCommand {
     var messageClass: MessageClass?
     @Option(help: "Campaign name to file the message under.")
     var campaign: String?
+    @Option(help: "Send at: 2026-12-01 09:00 (compliance.time_zone), 2026-12-01T09:00:00+01:00, or +2h. Default: now.")
+    var at: String?
 
     func run() async throws {
         let configuration = try options.load()
@@ -32,13 +34,15 @@ struct SendCommand: AsyncParsableCommand {
         }
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw CLIError("--text is empty") }
         let dataDirectory = try options.openDataDirectory(configuration)
-        let message = OutboxMessage(to: to, text: text, messageClass: messageClass, campaign: campaign)
+        let notBefore = try at.map { try ScheduledTime.parse($0, timeZone: configuration.compliance.zone, now: Date()) }
+        let message = OutboxMessage(to: to, text: text, messageClass: messageClass, campaign: campaign, notBefore: notBefore)
         do {
             try dataDirectory.outbox.enqueue(message)
         } catch {
             throw CLIError("cannot queue the message: \(error)")
         }
-        print("queued \(message.id) → \(dataDirectory.path)/outbox/new/\(message.id).json")
+        print("queued \(message.id) → \(dataDirectory.path)/outbox/new/\(message.id).json"
+              + (notBefore.map { ", not before \(ScheduledTime.describe($0, timeZone: configuration.compliance.zone))" } ?? ""))
     }
 }
 

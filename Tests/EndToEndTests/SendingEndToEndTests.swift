@@ -77,6 +77,25 @@ struct SendingEndToEndTests {
         #expect(status.stdout.contains("delivered undelivered"))
     }
 
+    @Test func aMessageSentWithAtWaitsForItsTime() async throws {
+        let scenario = try await SendingScenario.start(modems: 1)
+        defer { scenario.stop() }
+        let clock = ContinuousClock()
+        let queuedAt = clock.now
+        let later = try await scenario.installation.run(["send", "--to", SendingScenario.number(1), "--text", "Votre rendez-vous est demain",
+                                                          "--class", "notification", "--at", "+3s"])
+        #expect(later.status == 0 && later.stdout.contains("not before"), "\(later.stdout)\(later.stderr)")
+        let now = try await scenario.installation.run(["send", "--to", SendingScenario.number(2), "--text", "Tout de suite",
+                                                        "--class", "notification"])
+        #expect(now.status == 0)
+        try await scenario.waitUntilSettled(2, timeout: .seconds(30))
+        let sent = scenario.submissions()
+        #expect(sent.map(\.number) == [SendingScenario.number(2), SendingScenario.number(1)], "the scheduled one went last")
+        #expect(clock.now - queuedAt >= .seconds(3), "not before its time")
+        let past = try await scenario.installation.run(["send", "--to", SendingScenario.number(3), "--text", "x", "--at", "2020-01-01 09:00"])
+        #expect(past.status != 0 && past.stderr.contains("in the past"), "\(past.stderr)")
+    }
+
     @Test func quietHoursHoldMarketingButNotNotifications() async throws {
         // Sunday 1 March 2026, 15:00 in Paris: closed for marketing (fr preset) until Monday 08:00.
         let scenario = try await SendingScenario.start(modems: 1, quietHours: "fr",

@@ -138,6 +138,9 @@ public struct ComplianceOptions: Sendable, Equatable {
 
     public init() {}
 
+    /// `timeZone` as a `TimeZone` (the loader has checked the name; the machine's zone otherwise).
+    public var zone: TimeZone { TimeZone(identifier: timeZone) ?? .current }
+
     /// The class used for a message that does not name one.
     /// The built-in region -> locale map with `countryLocales` applied.
     public var effectiveCountryLocales: [String: String] {

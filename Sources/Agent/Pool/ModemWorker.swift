@@ -63,7 +63,7 @@ public actor ModemWorker {
         logger[metadataKey: "modem"] = "\(endpoint.id)"
         self.logger = logger
         self.health = ModemHealth(settings: configuration.sending.retry)
-        let zone = TimeZone(identifier: configuration.compliance.timeZone) ?? .current
+        let zone = configuration.compliance.zone
         self.throttle = SIMThrottle(settings: endpoint.throttle, timeZone: zone, sentToday: sentToday, now: clock.now())
         self.status = ModemStatus(id: endpoint.id, port: endpoint.port, state: "starting")
         self.status.throttle.minIntervalMilliseconds = Int64(endpoint.throttle.minInterval.timeInterval * 1000)

@@ -86,7 +86,7 @@ public final class AgentRuntime: Service, Sendable {
                                            hooks: hooks)
         let statusBell = Doorbell()
         let sentToday = Self.sentToday(ledger: dataDirectory.ledger, clock: clock,
-                                       timeZone: TimeZone(identifier: configuration.compliance.timeZone) ?? .current)
+                                       timeZone: configuration.compliance.zone)
         let clock = self.clock
         let logger = self.logger
         let pool = ModemPool(logger: logger) { endpoint in
