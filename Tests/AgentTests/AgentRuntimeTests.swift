@@ -29,12 +29,14 @@ struct RuntimeFixture {
         self.configuration = configuration
     }
 
-    static func simulator(_ name: String, number: String, pin: String? = nil) -> SimulatedModem {
+    static func simulator(_ name: String, number: String, pin: String? = nil,
+                          configure: (inout SimulatorConfiguration) -> Void = { _ in }) -> SimulatedModem {
         var configuration = SimulatorConfiguration.fast
         configuration.name = name
         configuration.ownNumber = number
         configuration.pin = pin
         configuration.statusReports = false
+        configure(&configuration)
         return SimulatedModem(configuration: configuration)
     }
 
@@ -131,12 +133,7 @@ struct HarnessTimeout: Error, CustomStringConvertible {
         // would wait at the SMSC for ever); modems.sms_storage [ME, ME, ME] lets it in.
         let f = RuntimeFixture { $0.modems.smsStorage = ["ME", "ME", "ME"] }
         defer { f.remove() }
-        var configuration = SimulatorConfiguration.fast
-        configuration.name = "a"
-        configuration.ownNumber = "+33600000001"
-        configuration.statusReports = false
-        configuration.storageCapacity = 0
-        let a = SimulatedModem(configuration: configuration)
+        let a = RuntimeFixture.simulator("a", number: "+33600000001") { $0.storageCapacity = 0 }
         try await f.run([.simulated(a, id: "a", throttle: f.configuration.modems.throttle)]) { data in
             try data.outbox.enqueue(OutboxMessage(id: "first", to: "+33699999999", text: "ready?", messageClass: .notification))
             try await eventually("the modem is initialised") { await !a.submitted.isEmpty }

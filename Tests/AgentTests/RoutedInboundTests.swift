@@ -14,12 +14,7 @@ import Testing
         defer { f.remove() }
         // A modem in phase 2+ service (+CSMS: 1) after power-on: unacknowledged routed messages
         // would switch routing off after the first. The engine selects service 0 at initialise.
-        var configuration = SimulatorConfiguration.fast
-        configuration.name = "a"
-        configuration.ownNumber = "+33600000001"
-        configuration.statusReports = false
-        configuration.initialSMSService = 1
-        let simulator = SimulatedModem(configuration: configuration)
+        let simulator = RuntimeFixture.simulator("a", number: "+33600000001") { $0.initialSMSService = 1 }
         let options = {
             var options = ModemOptions()
             options.newMessageIndications = [[2, 2, 0, 0, 0]]   // route deliveries, store nothing
