@@ -10,17 +10,27 @@ struct InboxCommand: AsyncParsableCommand {
         discussion: """
             Every inbound SMS is archived before it leaves the SIM, with what the keyword rule said: \
             optout:STOP, optin:START, help:AIDE, review:STOP (mentions a keyword without matching the rule — \
-            a person should read it), or none. --review lists only those to read.
+            a person should read it), or none. --review lists only those to read. --deliveries lists the \
+            delivery reports (deliveries.csv, with sending.status_reports on) instead.
             """)
 
     @OptionGroup var options: InboundDataOptions
     @Flag(help: "Only messages kept for review (a keyword mentioned without matching the rule).") var review = false
+    @Flag(help: "The delivery reports (deliveries.csv) instead of the messages.") var deliveries = false
     @Flag(help: "JSON instead of a table.") var json = false
     @Option(help: "Show the last N messages (0: all).") var limit = 50
+
+    func validate() throws {
+        if review && deliveries { throw ValidationError("--review and --deliveries list different files: choose one") }
+    }
 
     func run() async throws {
         let (configuration, data) = try options.open()
         let timeZone = configuration.compliance.zone
+        if deliveries {
+            try showDeliveries(DeliveryReportLog(path: data.path + "/" + DeliveryReportLog.fileName), timeZone: timeZone)
+            return
+        }
         var records = review ? try data.inbox.review() : try data.inbox.all()
         let total = records.count
         if limit > 0 && records.count > limit { records = Array(records.suffix(limit)) }
@@ -44,6 +54,26 @@ struct InboxCommand: AsyncParsableCommand {
             // Hashed mode keeps the sender of a STOP as an HMAC: shown shortened (--json has it whole).
             let from = r.from.isEmpty ? "-" : r.from.hasPrefix("hmac:") ? String(r.from.prefix(17)) + "…" : r.from
             return [InboundFormat.time(r.receivedAt, timeZone), from, r.modem, r.keywordResult, text]
+        }))
+    }
+
+    /// `deliveries.csv`: received_at, message_id, part, modem, reference, recipient, status, meaning, delivered, discharged_at.
+    func showDeliveries(_ log: DeliveryReportLog, timeZone: TimeZone) throws {
+        var lines = try log.lines().filter { $0.count >= 10 }
+        let total = lines.count
+        if limit > 0 && lines.count > limit { lines = Array(lines.suffix(limit)) }
+        let keys = ["received_at", "message_id", "part", "modem", "reference", "recipient", "status", "meaning", "delivered", "discharged_at"]
+        if json {
+            print(InboundFormat.json(lines.map { fields in
+                Dictionary(uniqueKeysWithValues: zip(keys, fields).map { ($0.0, $0.1 as Any) })
+            }))
+            return
+        }
+        print("\(total) delivery report\(total == 1 ? "" : "s")\(lines.count < total ? " (last \(lines.count) shown)" : "")")
+        guard !lines.isEmpty else { return }
+        print(InboundFormat.table(["DISCHARGED", "MESSAGE", "PART", "TO", "MODEM", "DELIVERED", "MEANING"], lines.map { f in
+            let discharged = RecordTime.parse(f[9]).map { InboundFormat.time($0, timeZone) } ?? f[9]
+            return [discharged, f[1].isEmpty ? "(no match)" : f[1], f[2].isEmpty ? "-" : f[2], f[5], f[3], f[8], f[7]]
         }))
     }
 }

@@ -75,6 +75,14 @@ struct SendingEndToEndTests {
         let row = try #require(status.stdout.split(separator: "\n").first { $0.hasPrefix("reports") }, "\(status.stdout)\(status.stderr)")
         #expect(row.split(separator: " ").prefix(8).map(String.init) == ["reports", "0", "0", "4", "0", "0", "4", "0"], "\(status.stdout)")
         #expect(status.stdout.contains("delivered undelivered"))
+
+        let reports = try await scenario.installation.run(["inbox", "--deliveries", "--json"])
+        let entries = try JSONSerialization.jsonObject(with: Data(reports.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(entries.count == 8, "\(reports.stdout)\(reports.stderr)")
+        #expect(entries.allSatisfy { $0["delivered"] as? String == "yes" && !($0["message_id"] as? String ?? "").isEmpty })
+        #expect(Set(entries.compactMap { $0["part"] as? String }) == ["1", "2"])
+        let table = try await scenario.installation.run(["inbox", "--deliveries"])
+        #expect(table.stdout.hasPrefix("8 delivery reports"), "\(table.stdout)")
     }
 
     @Test func aMessageSentWithAtWaitsForItsTime() async throws {
