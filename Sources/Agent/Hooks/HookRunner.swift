@@ -79,15 +79,17 @@ public final class HookRunner: Sendable {
             let outcome = await Self.onOwnThread { [dataDirectory, settings] in
                 Self.spawnAndWait(argv: argv, event: event, dataDirectory: dataDirectory, timeout: settings.timeout)
             }
-            let metadata: Logger.Metadata = ["hook.event": "\(event.kind.rawValue)", "hook.program": "\(argv[0])"]
+            func log(_ level: Logger.Level, _ message: Logger.Message, _ key: String? = nil, _ value: String = "") {
+                var metadata: Logger.Metadata = ["hook.event": "\(event.kind.rawValue)", "hook.program": "\(argv[0])"]
+                if let key { metadata[key] = "\(value)" }
+                logger.log(level: level, message, metadata: metadata)
+            }
             switch outcome {
-            case .exited(0): logger.debug("hook done", metadata: metadata)
-            case .exited(let code): logger.warning("hook failed", metadata: metadata.merging(["hook.exit": "\(code)"]) { a, _ in a })
-            case .signalled(let signal): logger.warning("hook killed", metadata: metadata.merging(["hook.signal": "\(signal)"]) { a, _ in a })
-            case .timedOut:
-                logger.warning("hook ran too long and was killed", metadata: metadata.merging(["hook.timeout": "\(DurationText.format(settings.timeout))"]) { a, _ in a })
-            case .cannotStart(let errno):
-                logger.error("hook cannot start", metadata: metadata.merging(["error": "\(String(cString: strerror(errno))) (errno \(errno))"]) { a, _ in a })
+            case .exited(0): log(.debug, "hook done")
+            case .exited(let code): log(.warning, "hook failed", "hook.exit", "\(code)")
+            case .signalled(let signal): log(.warning, "hook killed", "hook.signal", "\(signal)")
+            case .timedOut: log(.warning, "hook ran too long and was killed", "hook.timeout", DurationText.format(settings.timeout))
+            case .cannotStart(let errno): log(.error, "hook cannot start", "error", "\(String(cString: strerror(errno))) (errno \(errno))")
             }
         }
     }
