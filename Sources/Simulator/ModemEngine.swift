@@ -148,7 +148,7 @@ struct ModemEngine: Sendable {
         cregMode = 0; cgregMode = 0; ceregMode = 0; copsFormat = 0
         vendorURCs = true; functionality = 1; csmsService = configuration.initialSMSService; awaitingAck = false
         memories = ["SM", "SM", "SM"]
-        lineBuffer = []; pduEntry = nil; hung = false
+        lineBuffer = []; pduEntry = nil; hung = false; heldAnswer = nil
         bufferedURCs = []
         simBusyUntil = nil
         if sim != .absent, sim != .blocked, sim != .puk { sim = pin == nil ? .ready : .pin }
