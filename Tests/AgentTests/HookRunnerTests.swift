@@ -93,4 +93,19 @@ import Testing
         #expect(HookRunner.offer(Array("{\"event\":\"received\"}\n".utf8), to: fds[1]) == -1)
         #expect(errno == EPIPE)
     }
+
+    @Test("a stopping agent runs queued hooks only for the grace it is given, and says how many it dropped")
+    func stopGrace() async throws {
+        var settings = HookSettings()
+        settings.onReceive = ["/bin/sleep", "0.3"]
+        let log = CapturedLog()
+        let runner = HookRunner(settings: settings, dataDirectory: NSTemporaryDirectory(), logger: log.logger)
+        for i in 0..<20 { runner.post(Self.received("message \(i)")) }
+        let clock = ContinuousClock()
+        let started = clock.now
+        runner.finish(within: .milliseconds(500))
+        await runner.run()
+        #expect(clock.now - started < .seconds(3), "20 hooks of 0.3 s were not all run")
+        #expect(log.count(.warning, containing: "queued hook events not run") == 1)
+    }
 }

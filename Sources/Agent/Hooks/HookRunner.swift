@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -50,6 +51,8 @@ public final class HookRunner: Sendable {
     private let logger: Logger
     private let events: AsyncStream<HookEvent>
     private let continuation: AsyncStream<HookEvent>.Continuation
+    /// Set by `finish(within:)`: hooks still queued after it are dropped (and counted in the log).
+    private let stopDeadline = Mutex<ContinuousClock.Instant?>(nil)
 
     public init(settings: HookSettings, dataDirectory: String, logger: Logger) {
         self.settings = settings
@@ -69,12 +72,27 @@ public final class HookRunner: Sendable {
         }
     }
 
-    /// No more events: `run()` returns once the queued ones are done.
-    public func finish() { continuation.finish() }
+    /// No more events: `run()` returns once the queued ones are done — or, with a `grace`, once
+    /// that much time has passed (a stopping agent must not wait for a thousand queued hooks; the
+    /// one running is still bounded by `hooks.timeout`).
+    public func finish(within grace: Duration? = nil) {
+        if let grace { stopDeadline.withLock { $0 = ContinuousClock.now.advanced(by: grace) } }
+        continuation.finish()
+    }
 
     /// Runs the hooks of the posted events until `finish()`.
     public func run() async {
+        var dropped = 0
+        defer {
+            if dropped > 0 {
+                logger.warning("agent stopping: queued hook events not run", metadata: ["hook.events": "\(dropped)"])
+            }
+        }
         for await event in events {
+            if let deadline = stopDeadline.withLock({ $0 }), ContinuousClock.now >= deadline {
+                dropped += 1
+                continue
+            }
             let argv = program(for: event.kind)
             let outcome = await Self.onOwnThread { [dataDirectory, settings] in
                 Self.spawnAndWait(argv: argv, event: event, dataDirectory: dataDirectory, timeout: settings.timeout)

@@ -137,8 +137,9 @@ public final class AgentRuntime: Service, Sendable {
                 logger.info("stopping: finishing the commands in flight")
                 await pool.stopAll()
                 watcher.stop()
-                // Hooks of what already happened still run (each bounded by hooks.timeout).
-                hooks?.finish()
+                // Hooks of what already happened still run, for up to 10 s (systemd stops a unit
+                // after 90 s by default); the rest are logged as not run.
+                hooks?.finish(within: .seconds(10))
                 await hookRun?.value
                 group.cancelAll()
             }
