@@ -105,7 +105,13 @@ final class GuardedDescriptor: @unchecked Sendable {
     func write(_ bytes: UnsafeRawBufferPointer) -> Result<Int, POSIXError> {
         lock.lock()
         defer { lock.unlock() }
-        guard open else { return .failure(POSIXError(.EBADF)) }
+        return Self.write(open ? fd : nil, bytes)
+    }
+
+    /// One `write(2)` to `fd` (nil: already closed, `EBADF`); the caller holds the lock the
+    /// descriptor is closed under.
+    static func write(_ fd: Int32?, _ bytes: UnsafeRawBufferPointer) -> Result<Int, POSIXError> {
+        guard let fd else { return .failure(POSIXError(.EBADF)) }
         let n = Glibc.write(fd, bytes.baseAddress, bytes.count)
         return n >= 0 ? .success(n) : .failure(POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO))
     }

@@ -99,10 +99,7 @@ public final class PseudoTerminal: @unchecked Sendable {
     public func writeMaster(_ bytes: UnsafeRawBufferPointer) -> Result<Int, POSIXError> {
         lock.lock()
         defer { lock.unlock() }
-        guard open else { return .failure(POSIXError(.EBADF)) }
-        let n = Glibc.write(master, bytes.baseAddress, bytes.count)
-        if n >= 0 { return .success(n) }
-        return .failure(POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO))
+        return GuardedDescriptor.write(open ? master : nil, bytes)
     }
 
     /// Removes the symlink now (the fds are closed by `unplug`). Idempotent.

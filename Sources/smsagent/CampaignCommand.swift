@@ -36,8 +36,7 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
     var messageClass: MessageClass?
     @Option(help: "Name of the phone column.")
     var phoneColumn: String?
-    @Option(help: "Send at: 2026-12-01 09:00 (compliance.time_zone), 2026-12-01T09:00:00+01:00, or +2h. Default: now.")
-    var at: String?
+    @OptionGroup var schedule: ScheduleOption
     @Flag(help: "Preview only: queue nothing.")
     var dryRun = false
     @Flag(help: "Queue rows with an invalid number too (they fail with the reason).")
@@ -46,7 +45,7 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.load()
         let messages = try CampaignInput.messages(file: file, template: template, phoneColumn: phoneColumn)
-        let notBefore = try at.map { try ScheduledTime.parse($0, timeZone: configuration.compliance.zone, now: Date()) }
+        let notBefore = try schedule.notBefore(configuration)
         if dryRun {
             let preview = try CampaignInput.preview(messages, messageClass: messageClass, configuration: configuration, options: options)
             print(PreviewPrinter.table(preview, limit: 50), terminator: "")
@@ -80,7 +79,7 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
         }
         progress.finish()
         print("campaign \(campaign): \(queued) message\(queued == 1 ? "" : "s") queued in \(dataDirectory.path)/outbox/new/"
-              + (notBefore.map { ", not before \(ScheduledTime.describe($0, timeZone: configuration.compliance.zone))" } ?? ""))
+              + ScheduleOption.suffix(notBefore, configuration))
         for (line, raw, reason) in invalid.prefix(20) {
             print("  skipped line \(line.map(String.init) ?? "?"): \(raw.isEmpty ? "(empty)" : raw): \(reason)")
         }

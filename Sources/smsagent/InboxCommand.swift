@@ -72,7 +72,7 @@ struct InboxCommand: AsyncParsableCommand {
         print("\(total) delivery report\(total == 1 ? "" : "s")\(lines.count < total ? " (last \(lines.count) shown)" : "")")
         guard !lines.isEmpty else { return }
         print(InboundFormat.table(["DISCHARGED", "MESSAGE", "PART", "TO", "MODEM", "DELIVERED", "MEANING"], lines.map { f in
-            let discharged = RecordTime.parse(f[9]).map { InboundFormat.time($0, timeZone) } ?? f[9]
+            let discharged = AgentClocks.parseISO8601(f[9]).map { InboundFormat.time($0, timeZone) } ?? f[9]
             return [discharged, f[1].isEmpty ? "(no match)" : f[1], f[2].isEmpty ? "-" : f[2], f[5], f[3], f[8], f[7]]
         }))
     }

@@ -22,8 +22,7 @@ struct SendCommand: AsyncParsableCommand {
     var messageClass: MessageClass?
     @Option(help: "Campaign name to file the message under.")
     var campaign: String?
-    @Option(help: "Send at: 2026-12-01 09:00 (compliance.time_zone), 2026-12-01T09:00:00+01:00, or +2h. Default: now.")
-    var at: String?
+    @OptionGroup var schedule: ScheduleOption
 
     func run() async throws {
         let configuration = try options.load()
@@ -34,7 +33,7 @@ struct SendCommand: AsyncParsableCommand {
         }
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw CLIError("--text is empty") }
         let dataDirectory = try options.openDataDirectory(configuration)
-        let notBefore = try at.map { try ScheduledTime.parse($0, timeZone: configuration.compliance.zone, now: Date()) }
+        let notBefore = try schedule.notBefore(configuration)
         let message = OutboxMessage(to: to, text: text, messageClass: messageClass, campaign: campaign, notBefore: notBefore)
         do {
             try dataDirectory.outbox.enqueue(message)
@@ -42,8 +41,23 @@ struct SendCommand: AsyncParsableCommand {
             throw CLIError("cannot queue the message: \(error)")
         }
         print("queued \(message.id) → \(dataDirectory.path)/outbox/new/\(message.id).json"
-              + (notBefore.map { ", not before \(ScheduledTime.describe($0, timeZone: configuration.compliance.zone))" } ?? ""))
+              + ScheduleOption.suffix(notBefore, configuration))
     }
 }
 
 extension MessageClass: ExpressibleByArgument {}
+
+/// `--at` of `send` and `campaign`: the message's `not_before`.
+struct ScheduleOption: ParsableArguments {
+    @Option(help: "Send at: 2026-12-01 09:00 (compliance.time_zone), 2026-12-01T09:00:00+01:00, or +2h. Default: now.")
+    var at: String?
+
+    func notBefore(_ configuration: AgentConfiguration) throws -> Date? {
+        try at.map { try ScheduledTime.parse($0, timeZone: configuration.compliance.zone, now: Date()) }
+    }
+
+    /// `, not before 2026-12-01 18:00 Europe/Paris` for what the commands print, or nothing.
+    static func suffix(_ notBefore: Date?, _ configuration: AgentConfiguration) -> String {
+        notBefore.map { ", not before \(ScheduledTime.describe($0, timeZone: configuration.compliance.zone))" } ?? ""
+    }
+}

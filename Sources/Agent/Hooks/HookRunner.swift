@@ -22,11 +22,6 @@ public struct HookEvent: Sendable {
         self.fields = fields
     }
 
-    /// `2026-11-29T10:40:30.123Z`, as the record files write time.
-    public static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-
     /// One JSON object, keys in the order given, `event` first.
     var json: String {
         let encoder = JSONEncoder()

@@ -224,7 +224,7 @@ extension InboundProcessor {
         guard let hooks else { return }
         hooks.post(HookEvent(kind: .received, fields: [
             ("id", record.fingerprint), ("from", record.from), ("text", record.text), ("modem", record.modem),
-            ("received_at", HookEvent.timestamp(record.receivedAt)), ("sent_at", record.sentAt.map(HookEvent.timestamp) ?? ""),
+            ("received_at", InboundTime.iso(record.receivedAt)), ("sent_at", record.sentAt.map(InboundTime.iso) ?? ""),
             ("parts", String(record.parts)), ("keyword_result", record.keywordResult), ("status", record.status),
         ]))
     }

@@ -84,7 +84,8 @@ public enum AgentClocks {
         return fixed ? FixedClock(instant) : OffsetClock(startingAt: instant)
     }
 
-    static func parseISO8601(_ text: String) -> Date? {
+    /// An ISO 8601 instant with its offset, with or without fractional seconds.
+    public static func parseISO8601(_ text: String) -> Date? {
         let withFraction = ISO8601DateFormatter()
         withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let date = withFraction.date(from: text) { return date }

@@ -290,7 +290,7 @@ public actor Dispatcher {
             ("id", message.id), ("to", message.to), ("status", result.status.rawValue), ("modem", result.modem ?? ""),
             ("refs", result.refs.map(String.init).joined(separator: " ")), ("segments", String(result.segments)),
             ("class", message.messageClass?.rawValue ?? ""), ("campaign", message.campaign ?? ""), ("kind", message.kind ?? ""),
-            ("text", message.text), ("finished_at", HookEvent.timestamp(result.finishedAt)),
+            ("text", message.text), ("finished_at", InboundTime.iso(result.finishedAt)),
         ]
         if let reason = result.reason { fields.append(("reason", reason)) }
         hooks.post(HookEvent(kind: result.status == .sent ? .sent : .failed, fields: fields))
