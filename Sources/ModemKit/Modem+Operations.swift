@@ -256,8 +256,13 @@ extension Modem {
     /// Submits one SMS-SUBMIT PDU with the `AT+CMGS` prompt handshake and returns the TP-Message-Reference
     /// (`+CMGS: <mr>`, TS 27.005 §3.5.1). `pduHex` starts with the SMSC field; `tpduLength` excludes it.
     public func send(pduHex: String, tpduLength: Int) async throws -> Int {
-        try await submit(pduHex: pduHex, tpduLength: tpduLength)
+        do {
+            return try await submit(pduHex: pduHex, tpduLength: tpduLength, beforeWritingPDU: {})
+        } catch {
+            throw error.error
+        }
     }
+
 
     /// `AT+CMGL=4` (all messages, PDU mode, TS 27.005 §3.4.2). Malformed entries are logged and skipped.
     public func listMessages() async throws -> [StoredMessage] {

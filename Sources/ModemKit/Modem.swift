@@ -104,64 +104,81 @@ public actor Modem {
         return response
     }
 
-    /// The `AT+CMGS` handshake (TS 27.005 §3.5.1): command, wait for `> `, PDU + Ctrl-Z, wait for
-    /// `+CMGS: <mr>`. On a timeout or failure after the prompt, ESC aborts the half-entered PDU.
-    func submit(pduHex: String, tpduLength: Int) async throws(ModemError) -> Int {
+    /// The `AT+CMGS` handshake (TS 27.005 §3.5.1): command, wait for `> `, then `beforeWritingPDU`
+    /// (the caller records durably that the PDU is about to go; if it throws, ESC cancels and nothing
+    /// was sent), PDU + Ctrl-Z, wait for `+CMGS: <mr>`. On a timeout or failure after the prompt, ESC
+    /// aborts the half-entered PDU. Every failure says which `SubmitPhase` the handshake had reached;
+    /// `SubmitFailure.isAmbiguous` is true only when the PDU was written and no final result came.
+    public func submit(pduHex: String, tpduLength: Int,
+                beforeWritingPDU: @Sendable () async throws -> Void) async throws(SubmitFailure) -> Int {
         let command: ATCommand
         let payload: [UInt8]
         do {
             command = try ATCommand.sendPDU(tpduLength: tpduLength)
             payload = try ATCommand.pduPayload(pduHex)
         } catch {
-            throw .invalidArgument(error.description)
+            throw SubmitFailure(phase: .beforePrompt, error: .invalidArgument(error.description))
         }
         guard pduHex.utf8.count / 2 >= tpduLength else {
-            throw .invalidArgument("PDU of \(pduHex.utf8.count / 2) octets is shorter than its TPDU length \(tpduLength)")
+            throw SubmitFailure(phase: .beforePrompt, error: .invalidArgument(
+                "PDU of \(pduHex.utf8.count / 2) octets is shorter than its TPDU length \(tpduLength)"))
         }
-        try await acquire()
+        do { try await acquire() } catch { throw SubmitFailure(phase: .beforePrompt, error: error) }
         defer { release() }
         exchange = Exchange(command: command.line)
         defer { exchange = nil }
-        decoder.commandSent(command.line, expectsPrompt: true)
-        try await write(command.bytes)
-        let first: Outcome
-        do {
-            first = try await awaitOutcome(timeout: options.promptTimeout)
+        var phase = SubmitPhase.beforePrompt
+        do throws(ModemError) {
+            decoder.commandSent(command.line, expectsPrompt: true)
+            try await write(command.bytes)
+            let first: Outcome
+            do {
+                first = try await awaitOutcome(timeout: options.promptTimeout)
+            } catch {
+                if case .timeout = error { await abandon(sendingEscape: true) }
+                throw error
+            }
+            switch first {
+            case .final(let response):
+                throw response.final.isSuccess
+                    ? .malformedResponse(command: command.line, line: "OK without a > prompt")
+                    : ModemError.from(response.final, command: command.line)
+            case .prompt:
+                phase = .promptSeen
+            }
+            do {
+                try await beforeWritingPDU()
+            } catch {
+                await abandon(sendingEscape: true)
+                throw .invalidArgument("not sent: \(error)")
+            }
+            decoder.dataSent(pduHex)
+            do {
+                try await write(payload)
+            } catch {
+                await abandon(sendingEscape: true)
+                throw error
+            }
+            phase = .pduWritten
+            let second: Outcome
+            do {
+                second = try await awaitOutcome(timeout: options.sendTimeout)
+            } catch {
+                if case .timeout = error { await abandon(sendingEscape: true) }
+                throw error
+            }
+            guard case .final(let response) = second else {
+                await abandon(sendingEscape: true)
+                throw ModemError.malformedResponse(command: command.line, line: "a second > prompt after the PDU")
+            }
+            guard response.final.isSuccess else { throw ModemError.from(response.final, command: command.line) }
+            guard let reference = ModemInfoParsers.messageReference(response.lines) else {
+                throw ModemError.malformedResponse(command: command.line, line: response.lines.joined(separator: " | "))
+            }
+            return reference
         } catch {
-            if case .timeout = error { await abandon(sendingEscape: true) }
-            throw error
+            throw SubmitFailure(phase: phase, error: error)
         }
-        switch first {
-        case .final(let response):
-            throw response.final.isSuccess
-                ? .malformedResponse(command: command.line, line: "OK without a > prompt")
-                : ModemError.from(response.final, command: command.line)
-        case .prompt:
-            break
-        }
-        decoder.dataSent(pduHex)
-        do {
-            try await write(payload)
-        } catch {
-            await abandon(sendingEscape: true)
-            throw error
-        }
-        let second: Outcome
-        do {
-            second = try await awaitOutcome(timeout: options.sendTimeout)
-        } catch {
-            if case .timeout = error { await abandon(sendingEscape: true) }
-            throw error
-        }
-        guard case .final(let response) = second else {
-            await abandon(sendingEscape: true)
-            throw .malformedResponse(command: command.line, line: "a second > prompt after the PDU")
-        }
-        guard response.final.isSuccess else { throw ModemError.from(response.final, command: command.line) }
-        guard let reference = ModemInfoParsers.messageReference(response.lines) else {
-            throw .malformedResponse(command: command.line, line: response.lines.joined(separator: " | "))
-        }
-        return reference
     }
 
     private func exchangeLocked(_ command: ATCommand, timeout: Duration) async throws(ModemError) -> ATResponse {
