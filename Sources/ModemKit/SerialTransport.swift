@@ -3,13 +3,19 @@ import SerialPort
 import Synchronization
 
 /// A `ByteTransport` over a serial device (or pseudo-terminal), opened with `SerialPort`'s exclusive,
-/// verified set-up. A dedicated thread waits in `poll()` for data or for `close()` (a self-pipe), so
-/// an idle port costs no CPU and a vanished device (EOF, EIO, ENODEV, hang-up) finishes `incoming`
-/// with `SerialPortError.hungUp` at once — never a busy loop.
+/// verified set-up. One dedicated thread per port does all its I/O in a `poll()` loop: it reads what
+/// arrives, writes what callers queued (non-blocking, as the device takes it), and wakes on a
+/// self-pipe for a new write or `close()`. So an idle port costs no CPU, a vanished device (EOF, EIO,
+/// ENODEV, hang-up) finishes `incoming` with `SerialPortError.hungUp` at once, and a device that
+/// accepts no data (a CTS stall, a peer that reads nothing) neither stops reading nor blocks any
+/// thread of the cooperative pool: `write` only suspends its caller.
 public struct SerialTransport: ByteTransport {
     public let name: String
     public let incoming: AsyncThrowingStream<[UInt8], any Error>
     private let channel: Channel
+
+    /// How long a write may make no progress before it fails with `.writeTimedOut`.
+    public static let writeStallLimit: Duration = .seconds(10)
 
     /// Opens `path` exclusively, raw 8N1 at `baud`, with optional RTS/CTS flow control.
     public static func open(path: String, baud: Int = 115_200, flowControl: Bool = false) throws -> SerialTransport {
@@ -23,13 +29,17 @@ public struct SerialTransport: ByteTransport {
         incoming = stream
         channel = try Channel(port: port)
         let channel = channel
-        let thread = Thread { channel.readLoop(continuation) }
+        let thread = Thread { channel.run(continuation) }
         thread.name = "serial \(port.path)"
         thread.start()
     }
 
+    /// Queues `bytes` for the port's thread and suspends until the device took them all.
     public func write(_ bytes: [UInt8]) async throws {
-        try channel.write(bytes)
+        guard !bytes.isEmpty else { return }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            channel.enqueue(bytes, continuation)
+        }
     }
 
     /// Returns once the descriptor is closed and its lock released, so the port can be opened
@@ -39,14 +49,23 @@ public struct SerialTransport: ByteTransport {
         await channel.waitUntilReleased()
     }
 
-    /// Owns the port; every use of the descriptor happens under the lock, and the reader thread
-    /// closes it when it leaves, so a descriptor number is never reused under our feet.
+    /// Owns the port. Every use of the descriptor happens under the lock, and the port's thread
+    /// closes it when it leaves, so a descriptor number is never reused under our feet. The wake
+    /// pipe lives as long as the channel (closed in `deinit`), so waking it is always safe.
     final class Channel: @unchecked Sendable {
+        // @unchecked: the mutable state is in `state`; the pipe descriptors are immutable.
+        private struct PendingWrite {
+            let bytes: [UInt8]
+            var offset = 0
+            let continuation: CheckedContinuation<Void, any Error>
+            var lastProgress: ContinuousClock.Instant
+        }
         private struct State {
             var port: SerialPort?
             var closing = false
             var released = false
             var waiters: [CheckedContinuation<Void, Never>] = []
+            var writes: [PendingWrite] = []
         }
         private let state: Mutex<State>
         private let path: String
@@ -68,13 +87,22 @@ public struct SerialTransport: ByteTransport {
             state = Mutex(State(port: port))
         }
 
-        func write(_ bytes: [UInt8]) throws {
-            try state.withLock { state in
-                guard let port = state.port, !state.closing else {
-                    throw SerialPortError.closed(path: path)
-                }
-                try port.write(bytes)
+        deinit {
+            _ = Glibc.close(wakeRead)
+            _ = Glibc.close(wakeWrite)
+        }
+
+        func enqueue(_ bytes: [UInt8], _ continuation: CheckedContinuation<Void, any Error>) {
+            let accepted = state.withLock { state in
+                guard state.port != nil, !state.closing else { return false }
+                state.writes.append(PendingWrite(bytes: bytes, continuation: continuation, lastProgress: .now))
+                return true
             }
+            guard accepted else {
+                continuation.resume(throwing: SerialPortError.closed(path: path))
+                return
+            }
+            wake()
         }
 
         func close() {
@@ -82,10 +110,12 @@ public struct SerialTransport: ByteTransport {
                 defer { state.closing = true }
                 return state.closing
             }
-            if !alreadyClosing {
-                var byte: UInt8 = 1
-                _ = Glibc.write(wakeWrite, &byte, 1)
-            }
+            if !alreadyClosing { wake() }
+        }
+
+        private func wake() {
+            var byte: UInt8 = 1
+            _ = Glibc.write(wakeWrite, &byte, 1)  // a full pipe already wakes the loop
         }
 
         func waitUntilReleased() async {
@@ -98,61 +128,119 @@ public struct SerialTransport: ByteTransport {
             }
         }
 
-        func readLoop(_ continuation: AsyncThrowingStream<[UInt8], any Error>.Continuation) {
+        /// The port's thread: reads, writes and closes, until `close()` or the device goes away.
+        func run(_ continuation: AsyncThrowingStream<[UInt8], any Error>.Continuation) {
             let fd: Int32 = state.withLock { $0.port?.fileDescriptor ?? -1 }
             defer {
-                let waiters = state.withLock { state in
+                let (waiters, writes) = state.withLock { state in
                     state.closing = true
                     state.port?.close()
                     state.port = nil
                     state.released = true
-                    defer { state.waiters = [] }
-                    return state.waiters
+                    defer {
+                        state.waiters = []
+                        state.writes = []
+                    }
+                    return (state.waiters, state.writes)
                 }
-                _ = Glibc.close(wakeRead)
-                _ = Glibc.close(wakeWrite)
+                for write in writes { write.continuation.resume(throwing: SerialPortError.closed(path: path)) }
                 for waiter in waiters { waiter.resume() }
             }
             while true {
+                let (closing, oldestProgress) = state.withLock { ($0.closing, $0.writes.first?.lastProgress) }
+                if closing {
+                    continuation.finish()
+                    return
+                }
+                var timeout: Int32 = -1
+                if let oldestProgress {
+                    let left = ContinuousClock.now.duration(to: oldestProgress.advanced(by: SerialTransport.writeStallLimit))
+                    timeout = Int32(clamping: max(0, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1))
+                }
                 var descriptors = [
-                    pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: fd, events: Int16(POLLIN) | (oldestProgress == nil ? 0 : Int16(POLLOUT)), revents: 0),
                     pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
                 ]
-                let ready = poll(&descriptors, 2, -1)
+                let ready = poll(&descriptors, 2, timeout)
                 if ready < 0 {
                     if errno == EINTR { continue }
                     continuation.finish(throwing: SerialPortError.system(path: path, operation: "poll", errno: errno))
                     return
                 }
-                if descriptors[1].revents != 0 {
-                    continuation.finish()
-                    return
-                }
+                if descriptors[1].revents != 0 { drainWakePipe() }
                 let events = descriptors[0].revents
-                guard events != 0 else { continue }
                 if events & Int16(POLLNVAL) != 0 {
                     continuation.finish(throwing: SerialPortError.hungUp(path: path, detail: "descriptor no longer valid"))
                     return
                 }
-                // POLLIN or POLLHUP/POLLERR: read tells which (data, EOF, EIO).
-                do {
-                    let result = try state.withLock { state throws(SerialPortError) -> SerialPort.ReadResult in
-                        guard let port = state.port else { throw SerialPortError.closed(path: path) }
-                        return try port.read()
-                    }
-                    switch result {
-                    case .bytes(let bytes): continuation.yield(bytes)
-                    case .wouldBlock:
-                        if events & Int16(POLLHUP | POLLERR) != 0 {
-                            continuation.finish(throwing: SerialPortError.hungUp(path: path, detail: "hang-up"))
-                            return
+                if events & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                    // POLLIN or POLLHUP/POLLERR: read tells which (data, EOF, EIO).
+                    do {
+                        let result = try state.withLock { state throws(SerialPortError) -> SerialPort.ReadResult in
+                            guard let port = state.port else { throw SerialPortError.closed(path: path) }
+                            return try port.read()
                         }
+                        switch result {
+                        case .bytes(let bytes): continuation.yield(bytes)
+                        case .wouldBlock:
+                            if events & Int16(POLLHUP | POLLERR) != 0 {
+                                continuation.finish(throwing: SerialPortError.hungUp(path: path, detail: "hang-up"))
+                                return
+                            }
+                        }
+                    } catch {
+                        if case .closed = error { continuation.finish() } else { continuation.finish(throwing: error) }
+                        return
                     }
-                } catch {
-                    if case .closed = error { continuation.finish() } else { continuation.finish(throwing: error) }
-                    return
+                }
+                if oldestProgress != nil { flushWrites() }
+            }
+        }
+
+        /// Writes what the device takes now; completes finished writes and fails one that made no
+        /// progress for `writeStallLimit`. Never waits.
+        private func flushWrites() {
+            var finished: [(CheckedContinuation<Void, any Error>, SerialPortError?)] = []
+            state.withLock { state in
+                guard let port = state.port else { return }
+                while var head = state.writes.first {
+                    let written: Int
+                    do throws(SerialPortError) {
+                        written = try port.writeSome(head.bytes, from: head.offset)
+                    } catch {
+                        finished.append((head.continuation, error))
+                        state.writes.removeFirst()
+                        continue
+                    }
+                    let now = ContinuousClock.now
+                    if written > 0 {
+                        head.offset += written
+                        head.lastProgress = now
+                    }
+                    if head.offset >= head.bytes.count {
+                        finished.append((head.continuation, nil))
+                        state.writes.removeFirst()
+                        if let next = state.writes.first?.lastProgress, next < now { state.writes[0].lastProgress = now }
+                        continue
+                    }
+                    if written == 0, head.lastProgress.duration(to: now) >= SerialTransport.writeStallLimit {
+                        finished.append((head.continuation, .writeTimedOut(path: path)))
+                        state.writes.removeFirst()
+                        if !state.writes.isEmpty { state.writes[0].lastProgress = now }
+                        continue
+                    }
+                    state.writes[0] = head
+                    break
                 }
             }
+            for (continuation, error) in finished {
+                if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+            }
+        }
+
+        private func drainWakePipe() {
+            var buffer = [UInt8](repeating: 0, count: 64)
+            while buffer.withUnsafeMutableBytes({ Glibc.read(wakeRead, $0.baseAddress, $0.count) }) > 0 {}
         }
     }
 }

@@ -185,6 +185,27 @@ public final class SerialPort {
         }
     }
 
+    /// One non-blocking write of as many bytes of `bytes[offset...]` as the device takes now; 0 when
+    /// its buffer is full (EAGAIN: wait for `POLLOUT`). Never waits.
+    public func writeSome(_ bytes: [UInt8], from offset: Int) throws(SerialPortError) -> Int {
+        guard fileDescriptor >= 0 else { throw .closed(path: path) }
+        guard offset >= 0, offset < bytes.count else { return 0 }
+        while true {
+            let count = bytes.withUnsafeBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return Glibc.write(fileDescriptor, base + offset, buffer.count - offset)
+            }
+            if count >= 0 { return count }
+            let code = errno
+            switch code {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return 0
+            case EIO, ENODEV, ENXIO, EPIPE: throw .hungUp(path: path, detail: SerialPortError.describe(code))
+            default: throw .system(path: path, operation: "write", errno: code)
+            }
+        }
+    }
+
     /// Writes every byte, waiting with `poll(POLLOUT)` while the device buffer is full, for at most
     /// `timeout` without progress.
     public func write(_ bytes: [UInt8], timeout: Duration = .seconds(10)) throws(SerialPortError) {

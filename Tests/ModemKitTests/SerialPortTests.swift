@@ -111,4 +111,98 @@ struct SerialPortTests {
         }
         await transport.close()
     }
+    @Test("a write the device does not take (nobody reads the other side) never stops reading")
+    func stalledWriteKeepsReading() async throws {
+        let pty = try PseudoTerminal()
+        defer { pty.unplug() }
+        let transport = try SerialTransport.open(path: pty.slavePath)
+        // Far more than the kernel buffers: the write stalls until the test reads the other side.
+        let payload = [UInt8](repeating: 0x41, count: 1 << 20)
+        let write = Task { try await transport.write(payload) }
+
+        // The write has begun once its first bytes wait on the other side; from then on it stalls.
+        #expect(await OtherSide.readable(pty.master))
+
+        // A URC from the modem while the write is stuck must still be read at once.
+        let urc = Array("\r\n+CMTI: \"SM\",3\r\n".utf8)
+        #expect(urc.withUnsafeBytes { Glibc.write(pty.master, $0.baseAddress, $0.count) } == urc.count)
+        let received = try await withDeadlineResult(.seconds(3)) {
+            var received: [UInt8] = []
+            for try await chunk in transport.incoming {
+                received += chunk
+                if received.count >= urc.count { break }
+            }
+            return received
+        }
+        #expect(received == urc)
+
+        // Reading the other side lets the write finish, every byte in order.
+        let drained = await OtherSide.drain(pty.master, count: payload.count)
+        #expect(drained == payload)
+        try await write.value
+        await transport.close()
+    }
+
+    @Test("close() fails a stalled write and the writes queued behind it, at once")
+    func queuedWritesAndClose() async throws {
+        let pty = try PseudoTerminal()
+        defer { pty.unplug() }
+        let transport = try SerialTransport.open(path: pty.slavePath)
+        let stalled = Task { try await transport.write([UInt8](repeating: 0x41, count: 1 << 20)) }
+        #expect(await OtherSide.readable(pty.master))
+        let behind = Task { try await transport.write(Array("AT\r".utf8)) }
+        await transport.close()
+        await #expect(throws: SerialPortError.self) { try await stalled.value }
+        await #expect(throws: SerialPortError.self) { try await behind.value }
+    }
+}
+
+struct SerialDeadlineExceeded: Error {}
+
+/// Runs `body` and returns its value, or throws `SerialDeadlineExceeded` after `limit` (cancelling it).
+func withDeadlineResult<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else { throw SerialDeadlineExceeded() }
+        return value
+    }
+}
+
+/// The pty's other side, read on a thread of its own so that a test waiting for it never blocks the
+/// cooperative pool that the code under test needs.
+enum OtherSide {
+    /// True once `fd` has bytes to read; false after 5 s without any.
+    static func readable(_ fd: Int32) async -> Bool {
+        await onThread {
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            return poll(&descriptor, 1, 5000) == 1
+        }
+    }
+
+    /// Reads until `count` bytes came or 5 s pass without any.
+    static func drain(_ fd: Int32, count: Int) async -> [UInt8] {
+        await onThread {
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while received.count < count {
+                var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&descriptor, 1, 5000) == 1 else { break }
+                let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                guard n > 0 else { break }
+                received += buffer.prefix(n)
+            }
+            return received
+        }
+    }
+
+    private static func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: work()) }.start()
+        }
+    }
 }
