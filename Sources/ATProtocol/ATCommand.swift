@@ -9,10 +9,15 @@ public struct ATCommand: Sendable, Hashable, CustomStringConvertible {
     public let line: String
     /// True for commands answered by the `> ` prompt (`AT+CMGS`, `AT+CMGW`).
     public let expectsPrompt: Bool
+    /// True when the command's information line is its whole answer if no final result follows it
+    /// within a short grace: some Wavecom firmwares answer `AT+CPIN?` with `+CPIN: READY` and never
+    /// send `OK`. A final that comes later belongs to this command and must be absorbed.
+    public let informationSuffices: Bool
 
-    private init(_ line: String, expectsPrompt: Bool = false) {
+    private init(_ line: String, expectsPrompt: Bool = false, informationSuffices: Bool = false) {
         self.line = line
         self.expectsPrompt = expectsPrompt
+        self.informationSuffices = informationSuffices
     }
 
     public var description: String { line }
@@ -28,7 +33,8 @@ public struct ATCommand: Sendable, Hashable, CustomStringConvertible {
     public static let pduMode = ATCommand("AT+CMGF=0")
     /// `AT+CSMS=0` (TS 27.005 §3.2.1): no `+CNMA` owed for messages routed to the host.
     public static let smsServicePhase2 = ATCommand("AT+CSMS=0")
-    public static let simStatus = ATCommand("AT+CPIN?")
+    /// `AT+CPIN?`: its `+CPIN:` line suffices (Wavecom sends no final result after it).
+    public static let simStatus = ATCommand("AT+CPIN?", informationSuffices: true)
     public static let pinRetries = ATCommand("AT+CPINR")
     public static let manufacturer = ATCommand("AT+CGMI")
     public static let model = ATCommand("AT+CGMM")

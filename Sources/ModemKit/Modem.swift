@@ -1,17 +1,21 @@
+import Dispatch
 import Logging
 
 /// One modem, driven over any `ByteTransport`: one command in flight at a time, per-command timeouts,
 /// and unsolicited result codes delivered on `unsolicited` independently of commands.
 ///
-/// On the wire the engine sends only what an operation needs: no status query before a send, no
-/// fixed sleeps around the `AT+CMGS` prompt (the PDU is written the moment `> ` arrives). After a
-/// command times out, its answer may still come; the next command is then preceded by one `AT+CMEE?`
-/// whose recognisable answer resynchronises the conversation, so a late `OK` is never taken for the
-/// answer to another command.
+/// The conversation itself is `ATSession`, a pure state machine; this actor only performs its
+/// actions: it writes bytes (in order, through one writer loop), resumes the callers, arms the one
+/// timer of the session (a re-armed dispatch timer, no `Task` per command) and yields URCs. After a
+/// command is abandoned, its answer may still come; the next command is then preceded by a marker
+/// query whose recognisable answer resynchronises the conversation, so a late `OK` is never taken
+/// for the answer to another command. ESC is always written alone, then a pause and a bare CR.
 ///
 /// The transport is read from the first operation on (or from `start()`). When it closes, the command
 /// in flight and every later one fail with `ModemError.transportClosed`, and `unsolicited` yields
-/// `.transportClosed` and finishes.
+/// `.transportClosed` and finishes. A caller cancelled while its command still waits its turn gets
+/// `ModemError.cancelled` and nothing is written; a command already on the wire runs to its end.
+
 public actor Modem {
     /// URCs (`+CMTI`, `+CDS`, `RING`, registration changes …), then `.transportClosed` as the last
     /// event. One consumer; keeps the newest 1024 events if nobody reads.
@@ -23,30 +27,28 @@ public actor Modem {
     let options: ModemOptions
     var logger: Logger
     private let urcContinuation: AsyncStream<UnsolicitedResult>.Continuation
-    private var decoder = ATFrameDecoder()
-    private var reader: Task<Void, Never>?
-    private var closedError: ModemError?
-    private var exchange: Exchange?
-    private var busy = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-    private var needsResync = false
-    private var nextToken: UInt64 = 0
+    private var session: ATSession
+    private var lifecycle = Lifecycle.idle
+    private var waiters: [ATSession.RequestID: CheckedContinuation<Result<ATSession.Outcome, ATSession.Failure>, Never>] = [:]
+    /// Results for a caller that was not waiting at that moment (the port closed while it recorded
+    /// a PDU): handed over when it comes back.
+    private var undelivered: [ATSession.RequestID: Result<ATSession.Outcome, ATSession.Failure>] = [:]
+    private var requestCount: UInt64 = 0
+    private let writes: AsyncStream<[UInt8]>
+    private let writeContinuation: AsyncStream<[UInt8]>.Continuation
+    /// Timer fires and cancellations, which arrive from outside the actor.
+    private let control: AsyncStream<ATSession.Event>
+    private let controlContinuation: AsyncStream<ATSession.Event>.Continuation
+    private let timer: ATSessionTimer
     var pinAttempted = false
     /// Set when `initialise` met a locked or busy SIM: its SMS part is redone after the unlock.
     var smsSetupPending = false
 
-    enum Outcome: Sendable {
-        case final(ATResponse)
-        case prompt
-    }
-
-    private struct Exchange {
-        var command: String
-        var lines: [String] = []
-        var outcomes: [Outcome] = []
-        var continuation: CheckedContinuation<Outcome, any Error>?
-        var token: UInt64 = 0
-        var timer: Task<Void, Never>?
+    private enum Lifecycle {
+        case idle
+        /// The reader, the writer and the control loop: one each for the modem's lifetime.
+        case running([Task<Void, Never>])
+        case closed
     }
 
     public init(transport: any ByteTransport, options: ModemOptions = .init(), logger: Logger = Logger(label: "smsagent.modem")) {
@@ -56,25 +58,48 @@ public actor Modem {
         var logger = logger
         logger[metadataKey: "modem.port"] = "\(transport.name)"
         self.logger = logger
+        session = ATSession(configuration: ATSession.Configuration(options))
         (unsolicited, urcContinuation) = AsyncStream.makeStream(of: UnsolicitedResult.self, bufferingPolicy: .bufferingNewest(1024))
+        (writes, writeContinuation) = AsyncStream.makeStream(of: [UInt8].self)
+        let (control, controlContinuation) = AsyncStream.makeStream(of: ATSession.Event.self)
+        self.control = control
+        self.controlContinuation = controlContinuation
+        timer = ATSessionTimer(label: "modem timer \(transport.name)") { controlContinuation.yield(.timerFired($0)) }
     }
 
     /// Starts reading the transport (idempotent). Every operation calls it; call it yourself to
     /// receive URCs before sending the first command.
     public func start() {
-        guard reader == nil, closedError == nil else { return }
-        let stream = transport.incoming
-        reader = Task { [weak self] in
+        guard case .idle = lifecycle else { return }
+        let incoming = transport.incoming
+        let reader = Task { [weak self] in
             do {
-                for try await chunk in stream {
+                for try await chunk in incoming {
                     guard let self else { return }
-                    await self.receive(chunk)
+                    await self.feed(.bytesReceived(chunk))
                 }
                 await self?.transportEnded(reason: "the port hung up")
             } catch {
                 await self?.transportEnded(reason: "\(error)")
             }
         }
+        let writer = Task { [weak self, transport, writes] in
+            for await bytes in writes {
+                do {
+                    try await transport.write(bytes)
+                } catch {
+                    await self?.transportEnded(reason: "write failed: \(error)")
+                    return
+                }
+            }
+        }
+        let controller = Task { [weak self, control] in
+            for await event in control {
+                guard let self else { return }
+                await self.feed(event)
+            }
+        }
+        lifecycle = .running([reader, writer, controller])
     }
 
     /// Closes the transport. The command in flight fails with `.transportClosed`.
@@ -84,16 +109,22 @@ public actor Modem {
     }
 
     /// True once the transport has closed.
-    public var isClosed: Bool { closedError != nil }
+    public var isClosed: Bool { session.isClosed }
+
+    /// True once any final result (`OK`, `ERROR`, `+CME ERROR` …) came from this port: it is an AT
+    /// port, whatever failed later. "Not a modem" is only true while this is false.
+    public var hasAnswered: Bool { session.hasAnswered }
 
     // MARK: Exchanges
 
     /// Sends one command and returns its answer whatever its final result (errors included).
-    /// Throws only `.timeout`, `.transportClosed` and `.invalidArgument`.
+    /// Throws only `.timeout`, `.transportClosed`, `.cancelled` and `.invalidArgument`.
     func exchange(_ command: ATCommand, timeout: Duration) async throws(ModemError) -> ATResponse {
-        try await acquire()
-        defer { release() }
-        return try await exchangeLocked(command, timeout: timeout)
+        switch await request(.command(command, timeout: timeout)) {
+        case .success(.response(let response)): return response
+        case .success(let other): throw .malformedResponse(command: Self.redacted(command.line), line: "\(other)")
+        case .failure(let failure): throw failure.error
+        }
     }
 
     /// Sends one command and throws unless its final result is `OK`.
@@ -112,10 +143,9 @@ public actor Modem {
     public func submit(pduHex: String, tpduLength: Int,
                 beforeWritingPDU: @Sendable () async throws -> Void) async throws(SubmitFailure) -> Int {
         let command: ATCommand
-        let payload: [UInt8]
         do {
             command = try ATCommand.sendPDU(tpduLength: tpduLength)
-            payload = try ATCommand.pduPayload(pduHex)
+            _ = try ATCommand.pduPayload(pduHex)
         } catch {
             throw SubmitFailure(phase: .beforePrompt, error: .invalidArgument(error.description))
         }
@@ -123,297 +153,130 @@ public actor Modem {
             throw SubmitFailure(phase: .beforePrompt, error: .invalidArgument(
                 "PDU of \(pduHex.utf8.count / 2) octets is shorter than its TPDU length \(tpduLength)"))
         }
-        do { try await acquire() } catch { throw SubmitFailure(phase: .beforePrompt, error: error) }
-        defer { release() }
-        exchange = Exchange(command: command.line)
-        defer { exchange = nil }
-        var phase = SubmitPhase.beforePrompt
-        do throws(ModemError) {
-            decoder.commandSent(command.line, expectsPrompt: true)
-            try await write(command.bytes)
-            let first: Outcome
-            do {
-                first = try await awaitOutcome(timeout: options.promptTimeout)
-            } catch {
-                if case .timeout = error { await abandon(sendingEscape: true) }
-                throw error
-            }
-            switch first {
-            case .final(let response):
-                throw response.final.isSuccess
-                    ? .malformedResponse(command: command.line, line: "OK without a > prompt")
-                    : ModemError.from(response.final, command: command.line)
-            case .prompt:
-                phase = .promptSeen
-            }
-            do {
-                try await beforeWritingPDU()
-            } catch {
-                await abandon(sendingEscape: true)
-                throw .invalidArgument("not sent: \(error)")
-            }
-            decoder.dataSent(pduHex)
-            do {
-                try await write(payload)
-            } catch {
-                await abandon(sendingEscape: true)
-                throw error
-            }
-            phase = .pduWritten
-            let second: Outcome
-            do {
-                second = try await awaitOutcome(timeout: options.sendTimeout)
-            } catch {
-                if case .timeout = error { await abandon(sendingEscape: true) }
-                throw error
-            }
-            guard case .final(let response) = second else {
-                await abandon(sendingEscape: true)
-                throw ModemError.malformedResponse(command: command.line, line: "a second > prompt after the PDU")
-            }
-            guard response.final.isSuccess else { throw ModemError.from(response.final, command: command.line) }
-            guard let reference = ModemInfoParsers.messageReference(response.lines) else {
-                throw ModemError.malformedResponse(command: command.line, line: response.lines.joined(separator: " | "))
-            }
-            return reference
-        } catch {
-            throw SubmitFailure(phase: phase, error: error)
+        let id = makeRequestID()
+        switch await request(.submit(command, pduHex: pduHex), id: id) {
+        case .success(.prompt): break
+        case .success(let other):
+            throw SubmitFailure(phase: .beforePrompt, error: .malformedResponse(command: command.line, line: "\(other)"))
+        case .failure(let failure):
+            throw SubmitFailure(phase: failure.phase ?? .beforePrompt, error: failure.error)
         }
-    }
-
-    private func exchangeLocked(_ command: ATCommand, timeout: Duration) async throws(ModemError) -> ATResponse {
-        exchange = Exchange(command: command.line)
-        defer { exchange = nil }
-        decoder.commandSent(command.line, expectsPrompt: command.expectsPrompt)
-        logger.trace("AT >", metadata: ["at.command": "\(Self.redacted(command.line))"])
-        try await write(command.bytes)
-        var outcome: Outcome
+        let goAhead: ATSession.Event
         do {
-            outcome = try await awaitOutcome(timeout: timeout)
-            if case .prompt = outcome {
-                // A raw `AT+CMGS`/`AT+CMGW` given by a person: we have no PDU for it, abort it.
-                try await write(ATCommand.abortPDU)
-                outcome = try await awaitOutcome(timeout: timeout)
-            }
+            try await beforeWritingPDU()
+            goAhead = .pduApproved(id)
         } catch {
-            if case .timeout = error { await abandon(sendingEscape: command.expectsPrompt) }
-            throw error
+            goAhead = .pduWithdrawn(id, reason: "\(error)")
         }
-        guard case .final(let response) = outcome else {
-            throw .malformedResponse(command: command.line, line: "> prompt")
+        switch await proceed(id, with: goAhead) {
+        case .success(.accepted(let reference)): return reference
+        case .success(let other):
+            throw SubmitFailure(phase: .pduWritten, error: .malformedResponse(command: command.line, line: "\(other)"))
+        case .failure(let failure):
+            throw SubmitFailure(phase: failure.phase ?? .pduWritten, error: failure.error)
         }
-        logger.trace("AT <", metadata: ["at.command": "\(Self.redacted(command.line))", "at.final": "\(response.final)"])
-        return response
     }
 
     /// A process killed at the `> ` prompt (TS 27.005 §3.5.1) leaves the modem collecting a PDU: it
-    /// swallows every `AT` until ESC. ESC is harmless otherwise; some modems answer it with `OK`, so
-    /// the next command first resynchronises and drops that stray final.
+    /// swallows every `AT` until ESC. ESC is harmless otherwise; it is written alone, and since some
+    /// modems answer it with `OK`, the next command first resynchronises and drops that stray final.
     func leaveStalePrompt() async throws(ModemError) {
-        try await acquire()
-        defer { release() }
-        try await write(ATCommand.abortPDU)
-        needsResync = true
+        if case .failure(let failure) = await request(.escape) { throw failure.error }
     }
 
-    /// After a timeout: forget the command, optionally send ESC, and resynchronise before the next one.
-    private func abandon(sendingEscape: Bool) async {
-        decoder.commandAbandoned()
-        needsResync = true
-        if sendingEscape, closedError == nil {
-            try? await transport.write(ATCommand.abortPDU)
-        }
+    // MARK: Driving the session
+
+    private func makeRequestID() -> ATSession.RequestID {
+        requestCount += 1
+        return ATSession.RequestID(value: requestCount)
     }
 
-    /// Queries whose answers carry a line of their own (`+CMEE:`, `+CSCS:`, `+CMGF:`). Each resync
-    /// round uses the next one, so the late answer of a round that itself timed out is never taken for
-    /// the answer of the round after it.
-    private static let resyncQueries: [(command: ATCommand, marker: String)] = [
-        (.errorReportingQuery, "+CMEE"), (.characterSetQuery, "+CSCS"), (.messageFormatQuery, "+CMGF"),
-    ]
-    private var resyncRound = 0
-
-    /// Sends a marker query and drops finals until one comes with the marker's line — the answer to
-    /// a timed-out command may arrive late and must not be taken for the next command's. Answers
-    /// arrive in the order the commands were written, so once the marker is seen nothing older is
-    /// left on the line. Without the marker in time the conversation is still unknown: the caller's
-    /// command is not sent (it fails with `.timeout`) and the next one resynchronises again.
-    private func resync() async throws(ModemError) {
-        let (command, marker) = Self.resyncQueries[resyncRound % Self.resyncQueries.count]
-        resyncRound += 1
-        needsResync = false
-        exchange = Exchange(command: command.line)
-        defer { exchange = nil }
-        decoder.resyncQuerySent(command.line)
-        try await write(command.bytes)
-        let deadline = ContinuousClock.now.advanced(by: options.commandTimeout)
-        while true {
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            guard remaining > .zero else { break }
-            do {
-                let outcome = try await awaitOutcome(timeout: remaining)
-                if case .final(let response) = outcome {
-                    if response.lines.contains(where: { $0.uppercased().hasPrefix(marker) }) {
-                        logger.debug("resynchronised after a timeout")
-                        return
-                    }
-                    logger.debug("dropped a late answer", metadata: ["at.final": "\(response.final)"])
-                }
-            } catch {
-                if case .timeout = error { break }
-                throw error
-            }
-        }
-        decoder.commandAbandoned()
-        needsResync = true
-        throw .timeout(command: command.line)
-    }
-
-    private func write(_ bytes: [UInt8]) async throws(ModemError) {
-        if let closedError { throw closedError }
-        do {
-            try await transport.write(bytes)
-        } catch {
-            let failure = ModemError.transportClosed(port: port, reason: "write failed: \(error)")
-            throw closedError ?? failure
-        }
-    }
-
-    private func awaitOutcome(timeout: Duration) async throws(ModemError) -> Outcome {
-        if let closedError { throw closedError }
-        guard var current = exchange else { throw .malformedResponse(command: "", line: "no command in flight") }
-        if !current.outcomes.isEmpty {
-            let outcome = current.outcomes.removeFirst()
-            exchange = current
-            return outcome
-        }
-        nextToken += 1
-        let token = nextToken
-        do {
-            return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Outcome, any Error>) in
-                current.continuation = continuation
-                current.token = token
-                current.timer = Task { [weak self] in
-                    try? await Task.sleep(for: timeout)
-                    guard !Task.isCancelled else { return }
-                    await self?.timeoutFired(token: token)
-                }
-                exchange = current
-            }
-        } catch let error as ModemError {
-            throw error
-        } catch {
-            throw .transportClosed(port: port, reason: "\(error)")
-        }
-    }
-
-    private func timeoutFired(token: UInt64) {
-        guard var current = exchange, current.token == token, let continuation = current.continuation else { return }
-        current.continuation = nil
-        current.timer = nil
-        exchange = current
-        logger.warning("command timed out", metadata: ["at.command": "\(Self.redacted(current.command))"])
-        continuation.resume(throwing: ModemError.timeout(command: Self.redacted(current.command)))
-    }
-
-    private func acquire() async throws(ModemError) {
+    /// Queues a request and waits for its (first) outcome. Cancellation drops it while it waits its turn.
+    private func request(_ request: ATSession.Request, id given: ATSession.RequestID? = nil) async -> Result<ATSession.Outcome, ATSession.Failure> {
         start()
-        if let closedError { throw closedError }
-        if busy {
-            await withCheckedContinuation { waiting.append($0) }
-        } else {
-            busy = true
+        let id = given ?? makeRequestID()
+        if Task.isCancelled {
+            return .failure(ATSession.Failure(error: .cancelled(command: Self.name(of: request)), phase: request.isSubmit ? .beforePrompt : nil))
         }
-        if let closedError {
-            release()
-            throw closedError
+        let control = controlContinuation
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                waiters[id] = continuation
+                feed(.requested(id, request))
+            }
+        } onCancel: {
+            control.yield(.cancelled(id))
         }
-        if needsResync {
-            do {
-                try await resync()
-            } catch {
-                release()
-                throw error
+    }
+
+    /// Sends the caller's go-ahead for a PDU and waits for the submit's result.
+    private func proceed(_ id: ATSession.RequestID, with event: ATSession.Event) async -> Result<ATSession.Outcome, ATSession.Failure> {
+        if let result = undelivered.removeValue(forKey: id) { return result }
+        return await withCheckedContinuation { continuation in
+            waiters[id] = continuation
+            feed(event)
+        }
+    }
+
+    private func feed(_ event: ATSession.Event) {
+        for action in session.handle(event) {
+            switch action {
+            case .write(let bytes):
+                writeContinuation.yield(bytes)
+            case .deliver(let id, let outcome):
+                hand(.success(outcome), to: id)
+            case .fail(let id, let failure):
+                hand(.failure(failure), to: id)
+            case .armTimer(let id, let duration):
+                timer.arm(id, after: duration)
+            case .cancelTimer:
+                timer.disarm()
+            case .emit(let urc):
+                logger.debug("URC", metadata: ["at.urc": "\(urc)"])
+                urcContinuation.yield(urc)
+            case .log(let level, let message):
+                logger.log(level: level, "\(message)")
             }
         }
     }
 
-    private func release() {
-        if waiting.isEmpty {
-            busy = false
+    private func hand(_ result: Result<ATSession.Outcome, ATSession.Failure>, to id: ATSession.RequestID) {
+        if let waiter = waiters.removeValue(forKey: id) {
+            waiter.resume(returning: result)
         } else {
-            waiting.removeFirst().resume()
-        }
-    }
-
-    // MARK: Incoming
-
-    private func receive(_ chunk: [UInt8]) {
-        for frame in decoder.feed(chunk) { handle(frame) }
-    }
-
-    private func handle(_ frame: ATFrame) {
-        switch frame {
-        case .echo:
-            break
-        case .information(let line):
-            if exchange != nil {
-                exchange?.lines.append(line)
-            } else {
-                logger.debug("line outside any command dropped", metadata: ["at.line": "\(line)"])
-            }
-        case .final(let result):
-            guard let current = exchange else {
-                logger.debug("final result outside any command dropped", metadata: ["at.final": "\(result)"])
-                return
-            }
-            exchange?.lines = []
-            deliver(.final(ATResponse(lines: current.lines, final: result)))
-        case .prompt:
-            if exchange != nil { deliver(.prompt) } else { logger.debug("> prompt outside any command dropped") }
-        case .unsolicited(let urc):
-            logger.debug("URC", metadata: ["at.urc": "\(urc)"])
-            urcContinuation.yield(urc)
-        case .discarded(let reason):
-            logger.warning("bytes from the modem dropped", metadata: ["at.reason": "\(reason)"])
-        }
-    }
-
-    private func deliver(_ outcome: Outcome) {
-        guard var current = exchange else { return }
-        if let continuation = current.continuation {
-            current.continuation = nil
-            current.timer?.cancel()
-            current.timer = nil
-            exchange = current
-            continuation.resume(returning: outcome)
-        } else {
-            current.outcomes.append(outcome)
-            exchange = current
+            undelivered[id] = result
         }
     }
 
     private func transportEnded(reason: String) {
-        guard closedError == nil else { return }
-        let error = ModemError.transportClosed(port: port, reason: reason)
-        closedError = error
+        guard !session.isClosed else { return }
         logger.info("modem port closed", metadata: ["reason": "\(reason)"])
-        if var current = exchange, let continuation = current.continuation {
-            current.continuation = nil
-            current.timer?.cancel()
-            exchange = current
-            continuation.resume(throwing: error)
-        }
+        feed(.transportClosed(.transportClosed(port: port, reason: reason)))
         urcContinuation.yield(.transportClosed(port: port, reason: reason))
         urcContinuation.finish()
-        let sleepers = waiting
-        waiting = []
-        for sleeper in sleepers { sleeper.resume() }
-        if !sleepers.isEmpty { busy = true }  // each woken waiter releases in turn
+        writeContinuation.finish()
+        controlContinuation.finish()
+        timer.stop()
+        lifecycle = .closed
+    }
+
+    private static func name(of request: ATSession.Request) -> String {
+        switch request {
+        case .command(let command, _): redacted(command.line)
+        case .submit(let command, _): command.line
+        case .escape: "ESC"
+        }
     }
 
     /// Hides the PIN of `AT+CPIN="…"` in logs and errors.
     static func redacted(_ line: String) -> String {
-        line.uppercased().hasPrefix("AT+CPIN=") ? "AT+CPIN=\"****\"" : line
+        ATSession.redacted(line)
+    }
+}
+
+extension ATSession.Request {
+    var isSubmit: Bool {
+        if case .submit = self { return true }
+        return false
     }
 }

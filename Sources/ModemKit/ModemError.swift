@@ -1,7 +1,8 @@
 /// What went wrong talking to a modem, with what a person needs to act on it.
 public enum ModemError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// No final result within the command's timeout.
-    case timeout(command: String)
+    /// No final result within the command's timeout. `answered` holds the information lines the
+    /// modem did send for it (empty when it said nothing at all).
+    case timeout(command: String, answered: [String] = [])
     /// `+CME ERROR` (TS 27.007 §9.2).
     case cme(code: Int?, meaning: String, command: String)
     /// `+CMS ERROR` (TS 27.005 §3.2.5).
@@ -27,10 +28,14 @@ public enum ModemError: Error, Sendable, Hashable, CustomStringConvertible {
     case malformedResponse(command: String, line: String)
     /// A command could not be built from the given values; nothing was sent.
     case invalidArgument(String)
+    /// The caller stopped waiting before the command was written; nothing was sent.
+    case cancelled(command: String)
 
     public var description: String {
         switch self {
-        case .timeout(let command): "no answer to \(command) in time"
+        case .timeout(let command, let answered) where answered.isEmpty: "no answer to \(command) in time"
+        case .timeout(let command, let answered):
+            "no final result to \(command) in time (it answered \(answered.joined(separator: " | ").debugDescription) and then nothing)"
         case .cme(let code, let meaning, let command): "\(command) failed: +CME ERROR \(code.map(String.init) ?? "") (\(meaning))"
         case .cms(let code, let meaning, let command): "\(command) failed: +CMS ERROR \(code.map(String.init) ?? "") (\(meaning))"
         case .error(let command, let result): "\(command) failed: \(result)"
@@ -46,6 +51,7 @@ public enum ModemError: Error, Sendable, Hashable, CustomStringConvertible {
         case .simLocked(let what): "the SIM is locked (\(what))"
         case .malformedResponse(let command, let line): "unexpected answer to \(command): \(line.debugDescription)"
         case .invalidArgument(let reason): reason
+        case .cancelled(let command): "\(command) not sent: the caller stopped waiting"
         }
     }
 

@@ -6,6 +6,12 @@ public struct ModemOptions: Sendable {
     public var promptTimeout: Duration = .seconds(5)
     /// From the PDU's Ctrl-Z to `+CMGS:` — the network round trip (TS 27.005 allows long waits).
     public var sendTimeout: Duration = .seconds(60)
+    /// After ESC (leaving a `> ` prompt) and before the next command line: a modem that discards a
+    /// line beginning with ESC must get it alone.
+    public var escapePause: Duration = .milliseconds(100)
+    /// How long a final result may still take after the information line of a command whose line
+    /// suffices (`AT+CPIN?` on Wavecom firmwares, which send none).
+    public var informationGrace: Duration = .milliseconds(500)
     /// `AT+CMGL` on a full storage takes a while on some modems.
     public var listTimeout: Duration = .seconds(20)
     /// `AT+CPIN=…` (the SIM checks the PIN).

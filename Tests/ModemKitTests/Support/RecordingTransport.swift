@@ -5,6 +5,7 @@ import Synchronization
 final class RecordingTransport: ByteTransport, Sendable {
     let inner: any ByteTransport
     private let written = Mutex<[UInt8]>([])
+    private let calls = Mutex<[[UInt8]]>([])
     var name: String { inner.name }
     var incoming: AsyncThrowingStream<[UInt8], any Error> { inner.incoming }
 
@@ -12,6 +13,7 @@ final class RecordingTransport: ByteTransport, Sendable {
 
     func write(_ bytes: [UInt8]) async throws {
         written.withLock { $0 += bytes }
+        calls.withLock { $0.append(bytes) }
         try await inner.write(bytes)
     }
 
@@ -24,5 +26,11 @@ final class RecordingTransport: ByteTransport, Sendable {
         }
     }
 
-    func reset() { written.withLock { $0 = [] } }
+    /// Each `write` call, as it was made.
+    var writes: [[UInt8]] { calls.withLock { $0 } }
+
+    func reset() {
+        written.withLock { $0 = [] }
+        calls.withLock { $0 = [] }
+    }
 }
