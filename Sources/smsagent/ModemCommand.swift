@@ -72,8 +72,9 @@ struct ModemCommand: AsyncParsableCommand {
                 try await modem.initialise()
                 try await modem.unlockIfNeeded(pin: pin)
             } catch let error as ModemError {
+                let answered = await modem.hasAnswered
                 await modem.close()
-                throw Self.explain(error, port: port)
+                throw Self.explain(error, port: port, portAnswered: answered)
             }
             return modem
         }
@@ -106,9 +107,11 @@ struct ModemCommand: AsyncParsableCommand {
             }
         }
 
-        static func explain(_ error: ModemError, port: String) -> ModemCommandFailure {
+        /// `portAnswered`: a final result came from the port before (`Modem.hasAnswered`), so a
+        /// timeout is one command's failure, not "not a modem".
+        static func explain(_ error: ModemError, port: String, portAnswered: Bool = false) -> ModemCommandFailure {
             switch error {
-            case .timeout:
+            case .timeout where !portAnswered:
                 return ModemCommandFailure(message: "\(port): no answer to AT — not a modem, or not its AT port (a stick has several: try the others, or `smsagent discover --probe`).", code: 4)
             case .pinRequired:
                 return ModemCommandFailure(message: "\(port): the SIM is locked with a PIN. Give it with --pin.", code: 5)
@@ -360,7 +363,7 @@ struct ModemCommand: AsyncParsableCommand {
                     do {
                         try await modem.unlockIfNeeded(pin: connection.pin)
                     } catch let error as ModemError {
-                        throw Connection.explain(error, port: connection.port)
+                        throw Connection.explain(error, port: connection.port, portAnswered: await modem.hasAnswered)
                     }
                 }
                 let response: ATResponse
