@@ -69,6 +69,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Fuzz targets (not tests): `Fuzz/run.sh TARGET SECONDS` builds it with -sanitize=fuzzer.
+        .executableTarget(name: "smsagent-fuzz", dependencies: ["Agent", "ATProtocol", "Records", "SMSCodec"]),
+
         // Test support: owns a umockdev testbed; the Discovery tests run it under umockdev-wrapper.
         .executableTarget(name: "smsagent-testbed", dependencies: [
             "CUmockdev", "Discovery", "Simulator", "ModemKit", "TestSupport", .product(name: "Logging", package: "swift-log"),

@@ -22,7 +22,9 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
             --dry-run shows the preview (encoding, segments, credits with and without footer, \
             suppressed and invalid recipients) and queues nothing. Invalid numbers are queued \
             anyway only with --keep-invalid (they then fail with their reason); by default they \
-            are reported and skipped.
+            are reported and skipped. A number on several rows (after normalisation: 0612345601 \
+            and +33 6 12 34 56 01 are one number) gets one message, from its first row; the \
+            later rows are reported as duplicates, unless --allow-duplicates.
             """)
 
     @OptionGroup var options: AgentConfigOptions
@@ -41,13 +43,16 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
     var dryRun = false
     @Flag(help: "Queue rows with an invalid number too (they fail with the reason).")
     var keepInvalid = false
+    @Flag(help: "Send one message per row even when a number appears on several rows.")
+    var allowDuplicates = false
 
     func run() async throws {
         let configuration = try options.load()
         let messages = try CampaignInput.messages(file: file, template: template, phoneColumn: phoneColumn)
         let notBefore = try schedule.notBefore(configuration)
         if dryRun {
-            let preview = try CampaignInput.preview(messages, messageClass: messageClass, configuration: configuration, options: options)
+            let preview = try CampaignInput.preview(messages, messageClass: messageClass, configuration: configuration,
+                                                    options: options, allowDuplicates: allowDuplicates)
             print(PreviewPrinter.table(preview, limit: 50), terminator: "")
             print("dry run: nothing queued")
             return
@@ -57,15 +62,24 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
         let progress = ProgressBar(total: messages.count, label: "queueing")
         var queued = 0
         var invalid: [(Int?, String, String)] = []
+        var duplicates: [(line: Int?, raw: String, first: Int?)] = []
+        var firstLine: [String: Int?] = [:]
         for message in messages {
-            if !keepInvalid {
-                do {
-                    _ = try PhoneNumber.parse(message.to, defaultCountry: configuration.compliance.defaultCountry)
-                } catch {
-                    invalid.append((message.line, message.to, "\(error)"))
+            var number: PhoneNumber?
+            do {
+                number = try PhoneNumber.parse(message.to, defaultCountry: configuration.compliance.defaultCountry)
+            } catch where !keepInvalid {
+                invalid.append((message.line, message.to, "\(error)"))
+                progress.advance()
+                continue
+            } catch {}
+            if let number, !allowDuplicates {
+                if let first = firstLine[number.e164] {
+                    duplicates.append((message.line, message.to, first))
                     progress.advance()
                     continue
                 }
+                firstLine[number.e164] = .some(message.line)
             }
             do {
                 try dataDirectory.outbox.enqueue(OutboxMessage(to: message.to, text: message.text, messageClass: messageClass,
@@ -84,6 +98,14 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
             print("  skipped line \(line.map(String.init) ?? "?"): \(raw.isEmpty ? "(empty)" : raw): \(reason)")
         }
         if invalid.count > 20 { print("  … and \(invalid.count - 20) more invalid numbers") }
+        if !duplicates.isEmpty {
+            print("  \(duplicates.count) duplicate\(duplicates.count == 1 ? "" : "s") skipped (one number, one message; --allow-duplicates to send each row):")
+            func line(_ l: Int?) -> String { l.map(String.init) ?? "?" }
+            for duplicate in duplicates.prefix(20) {
+                print("  duplicate line \(line(duplicate.line)): \(duplicate.raw): same number as line \(line(duplicate.first))")
+            }
+            if duplicates.count > 20 { print("  … and \(duplicates.count - 20) more duplicates") }
+        }
         print("follow it with: smsagent campaign status \(campaign)")
     }
 
@@ -157,11 +179,11 @@ struct CampaignStatusCommand: AsyncParsableCommand {
 
     func tally(_ outbox: FileOutbox, deliveries: [String: [Int: DeliveryReportLog.Outcome]] = [:]) throws -> [String: Tally] {
         var result: [String: Tally] = [:]
-        for folder in [OutboxFolder.new, .sending, .sent, .failed] {
+        for folder in [OutboxFolder.new, .queued, .sending, .sent, .failed] {
             for message in try outbox.messages(in: folder) {
                 guard let campaign = message.campaign, name == nil || campaign == name else { continue }
                 switch folder {
-                case .new: result[campaign, default: Tally()].queued += 1
+                case .new, .queued: result[campaign, default: Tally()].queued += 1
                 case .sending: result[campaign, default: Tally()].sending += 1
                 case .sent:
                     var t = result[campaign, default: Tally()]

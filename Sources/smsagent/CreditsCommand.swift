@@ -16,7 +16,7 @@ struct CreditsCommand: AsyncParsableCommand {
     @Flag(help: "JSON instead of a table.") var json = false
 
     func run() async throws {
-        let (configuration, data) = try options.open()
+        let (configuration, data) = try options.openExisting()
         let timeZone = configuration.compliance.zone
         let balance = try data.ledger.balance()
         let rows = try data.ledger.rows().filter { $0.part != nil }

@@ -25,7 +25,7 @@ struct InboxCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (configuration, data) = try options.open()
+        let (configuration, data) = try options.openExisting()
         let timeZone = configuration.compliance.zone
         if deliveries {
             try showDeliveries(DeliveryReportLog(path: data.path + "/" + DeliveryReportLog.fileName), timeZone: timeZone)

@@ -23,6 +23,14 @@ struct InboundDataOptions: ParsableArguments {
         let configuration = try load()
         return (configuration, try agent.openDataDirectory(configuration))
     }
+
+    /// For commands that only read: a data directory that does not exist is an error (opening
+    /// it would create a fresh, healthy-looking one and report nothing as if all were well).
+    func openExisting() throws -> (AgentConfiguration, DataDirectory) {
+        let configuration = try load()
+        try AgentConfigOptions.requireExistingDataDirectory(configuration.dataDirectory)
+        return (configuration, try agent.openDataDirectory(configuration))
+    }
 }
 
 enum InboundFormat {
@@ -80,7 +88,7 @@ struct OptOutsCommand: AsyncParsableCommand {
         @Flag(help: "JSON instead of a table.") var json = false
 
         func run() async throws {
-            let (configuration, data) = try options.open()
+            let (configuration, data) = try options.openExisting()
             let timeZone = configuration.compliance.zone
             if events {
                 let list = try data.optOuts.events()
@@ -170,7 +178,7 @@ struct OptOutsCommand: AsyncParsableCommand {
         @Argument(help: "Numbers, in any usual form.") var numbers: [String]
 
         func run() async throws {
-            let (configuration, data) = try options.open()
+            let (configuration, data) = try options.openExisting()
             let timeZone = configuration.compliance.zone
             var anyOptedOut = false
             for raw in numbers {
@@ -210,7 +218,7 @@ struct OptOutsCommand: AsyncParsableCommand {
         var output: String?
 
         func run() async throws {
-            let (_, data) = try options.open()
+            let (_, data) = try options.openExisting()
             let csv = try data.optOuts.exportCSV(includeOptedIn: all)
             guard let output else {
                 print(csv, terminator: "")

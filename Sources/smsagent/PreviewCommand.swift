@@ -68,15 +68,22 @@ enum CampaignInput {
         } catch let error as TemplateError {
             throw CLIError(error.description)
         }
+        if let note = campaign.encodingNote {
+            FileHandle.standardError.write(Data("note: \(note)\n".utf8))
+        }
         return campaign.rows.map { row in (row.line, row.phone, parsedTemplate.render(row.values)) }
     }
 
     static func preview(_ messages: [(line: Int?, to: String, text: String)], messageClass: MessageClass?,
-                        configuration: AgentConfiguration, options: AgentConfigOptions) throws -> MessagePreview {
-        let registry = try? options.openDataDirectory(configuration).optOuts
+                        configuration: AgentConfiguration, options: AgentConfigOptions,
+                        allowDuplicates: Bool = false) throws -> MessagePreview {
+        // Only an existing data directory: a preview must not create one.
+        let registry = FileManager.default.fileExists(atPath: configuration.dataDirectory)
+            ? try? options.openDataDirectory(configuration).optOuts : nil
         let clock = (try? AgentClocks.fromEnvironment()) ?? SystemClock()
         do {
-            return try MessagePreview.compute(messages: messages, messageClass: messageClass, configuration: configuration, now: clock.now()) { number in
+            return try MessagePreview.compute(messages: messages, messageClass: messageClass, configuration: configuration,
+                                              now: clock.now(), allowDuplicates: allowDuplicates) { number in
                 (try? registry?.isOptedOut(number)) ?? false
             }
         } catch {

@@ -39,6 +39,18 @@ struct AgentConfigOptions: ParsableArguments {
     }
 }
 
+extension AgentConfigOptions {
+    /// Read-only commands (`status`, `inbox`, `credits`, `optouts list` …) stop here when the data
+    /// directory does not exist, instead of creating an empty one.
+    static func requireExistingDataDirectory(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CLIError("the data directory \(path) does not exist: nothing has run here (check data_directory or --data-dir)")
+        }
+        guard isDirectory.boolValue else { throw CLIError("\(path) is not a directory (data_directory)") }
+    }
+}
+
 /// A one-line error for the person at the terminal (exit status 1).
 struct CLIError: Error, CustomStringConvertible {
     var description: String

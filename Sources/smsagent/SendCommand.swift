@@ -53,7 +53,16 @@ struct ScheduleOption: ParsableArguments {
     var at: String?
 
     func notBefore(_ configuration: AgentConfiguration) throws -> Date? {
-        try at.map { try ScheduledTime.parse($0, timeZone: configuration.compliance.zone, now: Date()) }
+        guard let at else { return nil }
+        let trimmed = at.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("+"), DurationText.parse(String(trimmed.dropFirst())) == nil {
+            throw CLIError("--at \(at): expected a delay such as +30m or +2h, of at most \(DurationText.maximumText)")
+        }
+        do {
+            return try ScheduledTime.parse(at, timeZone: configuration.compliance.zone, now: Date())
+        } catch {
+            throw CLIError("--at \(at): \(error)")
+        }
     }
 
     /// `, not before 2026-12-01 18:00 Europe/Paris` for what the commands print, or nothing.

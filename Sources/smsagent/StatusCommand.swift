@@ -16,6 +16,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.load()
         let path = configuration.dataDirectory
+        try AgentConfigOptions.requireExistingDataDirectory(path)
         let snapshot: StatusSnapshot
         do {
             snapshot = try StatusSnapshot.read(dataDirectory: path)
@@ -34,7 +35,7 @@ struct StatusCommand: AsyncParsableCommand {
             return
         }
         let running = snapshot.state != "stopped" && kill(snapshot.pid, 0) == 0
-        let age = Int(Date().timeIntervalSince(snapshot.updatedAt))
+        let age = Int(exactly: Date().timeIntervalSince(snapshot.updatedAt).rounded()) ?? 0
         print("agent: \(running ? "running (pid \(snapshot.pid))" : "not running (last seen \(age) s ago)"), since \(Self.format(snapshot.startedAt))")
         print("queue: \(snapshot.queue.new) queued, \(snapshot.queue.sending) sending, \(snapshot.queue.sent) sent, \(snapshot.queue.failed) failed or suppressed"
               + (snapshot.queue.waitingForCredits ? " — WAITING FOR CREDITS" : ""))

@@ -228,8 +228,8 @@ struct HarnessTimeout: Error, CustomStringConvertible {
             ModemWorker(endpoint: endpoint, dispatcher: f.dispatcher, configuration: f.configuration, clock: SystemClock(),
                         inbound: nil, modemOptions: endpoint.id == "hung" ? hungOptions : ModemOptions(), logger: f.log.logger)
         }
-        // As in the runtime: every file renamed into outbox/new/ (a requeue too) wakes the workers.
-        let watcher = try OutboxWatcher(directory: f.root.path + "/outbox/new")
+        // As in the runtime: every file renamed into outbox/new/ or outbox/queued/ (a requeue) wakes the workers.
+        let watcher = try OutboxWatcher(directory: f.root.path + "/outbox/new", also: [f.root.path + "/outbox/queued"])
         let wakeUps = Task { for await _ in watcher.events { await pool.wakeAll() } }
         defer { watcher.stop(); wakeUps.cancel() }
         await pool.add(.simulated(hung, id: "hung", throttle: throttle))

@@ -75,7 +75,52 @@ import Testing
         BadCase(yaml: "inbound:\n  poll_interval: 0s\n", key: "inbound.poll_interval", line: 2, mentions: "greater than 0"),
         BadCase(yaml: "inbound:\n  keyword_locales: [fr, de]\n", key: "inbound.keyword_locales[1]", line: 2, mentions: "locale"),
         BadCase(yaml: "sender:\n  stop_number: call us\n", key: "sender.stop_number", line: 2, mentions: "phone number"),
+        // Issue 9.6: values that trapped (Double → Int64, Int overflow at run time) are errors naming the key.
+        BadCase(yaml: "modems:\n  throttle:\n    min_interval: 999999999999d\n", key: "modems.throttle.min_interval", line: 3, mentions: "at most 3660d"),
+        BadCase(yaml: "inbound:\n  poll_interval: 1e300s\n", key: "inbound.poll_interval", line: 2, mentions: "at most 3660d"),
+        BadCase(yaml: "inbound:\n  poll_interval: 99999999999999999999\n", key: "inbound.poll_interval", line: 2, mentions: "at most 3660d"),
+        BadCase(yaml: "credits:\n  cost_per_segment: 9223372036854775807\n", key: "credits.cost_per_segment", line: 2, mentions: "≤ 1000000"),
+        BadCase(yaml: "credits:\n  class_costs: { marketing: 9223372036854775807 }\n", key: "credits.class_costs.marketing", line: 2, mentions: "≤ 1000000"),
+        BadCase(yaml: "credits:\n  opening_balance: 9223372036854775807\n", key: "credits.opening_balance", line: 2, mentions: "≤ 1000000000000"),
+        BadCase(yaml: "credits:\n  low_balance_warning: 9223372036854775807\n", key: "credits.low_balance_warning", line: 2, mentions: "≤ 1000000000000"),
     ]
+
+    /// Issue 9.6: a document nested 5 000 deep made Yams' composer overflow the stack.
+    @Test(arguments: [
+        ("flow", String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000), "nested [ ]"),
+        ("flow mapping", "sender: " + String(repeating: "{a: ", count: 5000) + "1" + String(repeating: "}", count: 5000), "nested [ ]"),
+        ("block list", String(repeating: "- ", count: 5000) + "x\n", "column"),
+        ("block mapping", (0..<5000).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\n"), "column"),
+    ])
+    func aDeeplyNestedDocumentIsAnErrorNotACrash(_ name: String, _ yaml: String, _ mentions: String) {
+        do {
+            _ = try ConfigurationLoader.parse(yaml: yaml, file: "deep.yaml")
+            Issue.record("accepted \(name)")
+        } catch let error as ConfigurationError {
+            #expect(error.description.hasPrefix("deep.yaml:"), "\(error)")
+            #expect(error.description.contains(mentions), "\(error)")
+            #expect(!error.description.contains("\n"))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test func bracketsInsideQuotesAndCommentsDoNotCountAsNesting() throws {
+        let brackets = String(repeating: "[", count: 100)
+        let configuration = try ConfigurationLoader.parse(yaml: """
+            # \(brackets)
+            sender: { brand: "Chez \(brackets) 'Martin'", stop_number: '+33612345678' }   # \(brackets)
+            """)
+        #expect(configuration.sender.brand == "Chez \(brackets) 'Martin'")
+    }
+
+    @Test func durationsAreBoundedNeverATrap() {
+        for text in ["999999999999d", "1e300", "inf", "nan", "9223372036854775807ms", "3661d", "-0.4ms"] {
+            #expect(DurationText.parse(text) == nil, "\(text)")
+        }
+        #expect(DurationText.parse("3660d") == .seconds(3660 * 86_400))
+        #expect(DurationText.parse("441d") == .seconds(441 * 86_400))
+    }
 
     @Test(arguments: badCases)
     func aBadValueNamesTheKeyTheLineAndWhatWasExpected(_ bad: BadCase) {

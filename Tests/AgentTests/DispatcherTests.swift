@@ -146,7 +146,7 @@ import Testing
         let job = try #require(await f.dispatcher.nextJob(modemID: "a", policy: f.policy))
         #expect(job.id == "2-notification")
         let held = try #require(try f.data.outbox.find("1-marketing"))
-        #expect(held.folder == .new)
+        #expect(held.folder == .queued)   // put back by the agent: its own queue, not the drop box
         // Monday 2 March 2026, 08:00 in Paris.
         #expect(held.message.notBefore == Date(timeIntervalSince1970: 1_772_434_800))
         #expect(await f.dispatcher.nextJob(modemID: "a", policy: f.policy) == nil)

@@ -118,9 +118,9 @@ struct SendingEndToEndTests {
             installation.outboxFiles("sent") == ["2-notification.json"]
         }
         try await Wait.until("the marketing message is held with its not_before", timeout: .seconds(30), diagnostics: { installation.transcripts }) {
-            installation.outboxMessage("new", "1-marketing.json")?["not_before"] != nil
+            installation.outboxMessage("queued", "1-marketing.json")?["not_before"] != nil
         }
-        let notBefore = try #require(installation.outboxMessage("new", "1-marketing.json")?["not_before"] as? String)
+        let notBefore = try #require(installation.outboxMessage("queued", "1-marketing.json")?["not_before"] as? String)
         #expect(notBefore.hasPrefix("2026-03-02T07:00:00"), "held until Monday 08:00 Paris")
         #expect(scenario.submissions().map(\.number) == ["+33612345602"])
     }

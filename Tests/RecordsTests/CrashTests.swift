@@ -85,7 +85,7 @@ import Testing
         let counts = try data.outbox.counts()
         #expect(counts.sending == 0)
         var seen: [String: Int] = [:]
-        for folder in [OutboxFolder.new, .sent, .failed] {
+        for folder in [OutboxFolder.new, .queued, .sent, .failed] {
             for message in try data.outbox.messages(in: folder) { seen[message.id, default: 0] += 1 }
         }
         for step in 1...acknowledged { #expect(seen[Self.messageID(step)] == 1, "message \(step)") }

@@ -40,7 +40,7 @@ import Testing
 
     @Test(arguments: [
         (AmbiguousSendPolicy.assumeSent, OutboxFolder.sent, RecoveryReport.Action.sent, SendAttempt.Status.assumedSent),
-        (.resend, .new, .requeued, .interrupted),
+        (.resend, .queued, .requeued, .interrupted),
         (.fail, .failed, .failed, .interrupted),
     ])
     func anAttemptWithNoAnswerFollowsThePolicy(_ policy: AmbiguousSendPolicy, _ folder: OutboxFolder,

@@ -17,11 +17,26 @@ public struct CampaignFile: Sendable, Equatable {
 
     public static let phoneColumnNames = ["phone", "number", "mobile", "msisdn", "to", "tel", "telephone", "téléphone", "numero", "numéro", "portable", "gsm"]
 
+    /// Set when the file was not UTF-8 and was read as Windows-1252 (what older spreadsheets
+    /// write): says so, with the first line that was not UTF-8.
+    public var encodingNote: String?
+
     public static func load(path: String, phoneColumn: String? = nil) throws -> CampaignFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CampaignError(file: path, line: nil, message: "cannot read the file")
         }
-        return try parse(String(decoding: data, as: UTF8.self), file: path, phoneColumn: phoneColumn)
+        return try parse(bytes: Array(data), file: path, phoneColumn: phoneColumn)
+    }
+
+    /// Parses the bytes of a CSV file: UTF-8 (with or without BOM), or else Windows-1252, never
+    /// with replacement characters (issue 9.7: a `U+FFFD` must never reach a recipient).
+    public static func parse(bytes: [UInt8], file: String = "<csv>", phoneColumn: String? = nil) throws -> CampaignFile {
+        let decoded = TextDecoding.decode(bytes)
+        var campaign = try parse(decoded.text, file: file, phoneColumn: phoneColumn)
+        if let line = decoded.firstNonUTF8Line {
+            campaign.encodingNote = "\(file): not UTF-8 (first at line \(line)); read as Windows-1252 — check the accents in the dry run"
+        }
+        return campaign
     }
 
     public static func parse(_ text: String, file: String = "<csv>", phoneColumn: String? = nil) throws -> CampaignFile {
@@ -57,7 +72,7 @@ public struct CampaignFile: Sendable, Equatable {
             }
             rows.append(Row(line: record.line, values: values, phone: values[phone] ?? ""))
         }
-        return CampaignFile(columns: columns, phoneColumn: phone, rows: rows)
+        return CampaignFile(columns: columns, phoneColumn: phone, rows: rows, encodingNote: nil)
     }
 
     static func guessSeparator(_ text: String) -> Character {

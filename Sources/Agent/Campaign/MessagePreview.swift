@@ -12,7 +12,8 @@ public struct MessagePreview: Sendable {
         /// E.164, when the number is valid.
         public var number: String?
         public var locale: String?
-        /// send, hold, suppressed (opted out), invalid, rejected.
+        /// send, hold, suppressed (opted out), invalid, rejected, duplicate (a number already on an
+        /// earlier line: one number, one message per campaign).
         public var verdict: String
         public var reason: String?
         public var text: String
@@ -52,8 +53,11 @@ public struct MessagePreview: Sendable {
     /// - Parameters:
     ///   - messages: (line, raw number, text) per recipient.
     ///   - isOptedOut: the opt-out registry's answer.
+    ///   - allowDuplicates: `false` (default): a number already seen on an earlier line (after
+    ///     normalisation to E.164) gets the verdict `duplicate` and costs nothing, as the real run
+    ///     skips it; `true`: it is counted in `summary.duplicates` but previewed like any other.
     public static func compute(messages: [(line: Int?, to: String, text: String)], messageClass: MessageClass?,
-                               configuration: AgentConfiguration, now: Date,
+                               configuration: AgentConfiguration, now: Date, allowDuplicates: Bool = false,
                                isOptedOut: (PhoneNumber) -> Bool) throws -> MessagePreview {
         let (stop, placeholder) = try stopNumber(configuration)
         let policy = configuration.sendPolicy(stopNumber: stop)
@@ -61,7 +65,7 @@ public struct MessagePreview: Sendable {
         let perSegment = configuration.credits.cost(perSegmentFor: effectiveClass)
         var recipients: [Recipient] = []
         var summary = Summary()
-        var seen = Set<String>()
+        var firstLine: [String: Int?] = [:]
         var nonGSM = Set<String>()
         for message in messages {
             summary.recipients += 1
@@ -85,7 +89,19 @@ public struct MessagePreview: Sendable {
             }
             entry.number = number.e164
             entry.locale = policy.footer.locale(for: number)
-            if !seen.insert(number.e164).inserted { summary.duplicates += 1 }
+            if let earlier = firstLine[number.e164] {
+                summary.duplicates += 1
+                if !allowDuplicates {
+                    entry.verdict = "duplicate"
+                    entry.reason = "same number as " + (earlier.map { "line \($0)" } ?? "an earlier recipient") + ": sent once"
+                    entry.credits = 0
+                    entry.creditsWithoutFooter = 0
+                    recipients.append(entry)
+                    continue
+                }
+            } else {
+                firstLine[number.e164] = .some(message.line)
+            }
             let decision = policy.decide(SendRequest(recipient: number, text: message.text, class: effectiveClass,
                                                      optedOut: isOptedOut(number)), now: now)
             switch decision {

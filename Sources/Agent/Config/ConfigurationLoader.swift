@@ -21,6 +21,9 @@ public enum ConfigurationLoader {
 
     /// Parses YAML text; `file` is used in error messages only.
     public static func parse(yaml: String, file: String = "<config>") throws -> AgentConfiguration {
+        if let problem = YAMLNesting.check(yaml) {
+            throw ConfigurationError(file: file, line: problem.line, column: nil, key: "", message: problem.message)
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -153,7 +156,7 @@ struct ConfigNode {
     func duration() throws -> Duration {
         guard case .scalar = node else { throw error("expected a duration such as 3s, 500ms, 5m, 24h") }
         guard let value = DurationText.parse(scalarText) else {
-            throw error("expected a duration such as 3s, 500ms, 5m, 24h (a bare number is seconds), got '\(scalarText)'")
+            throw error("expected a duration such as 3s, 500ms, 5m, 24h (a bare number is seconds) of at most \(DurationText.maximumText), got '\(scalarText)'")
         }
         return value
     }
@@ -195,16 +198,30 @@ struct ConfigNode {
 
 /// Parsing and printing of durations as the config writes them.
 public enum DurationText {
+    /// The longest duration any setting or `--at +…` accepts (about ten years): beyond it, a
+    /// value is a typo, and bounding it keeps every later date and backoff computation finite.
+    public static let maximum: Duration = .seconds(3660 * 86_400)
+    /// How `maximum` is written in error messages.
+    public static let maximumText = "3660d"
+
+    /// `nil` for anything that is not a duration of at most `maximum` (never traps: the number is
+    /// checked before it becomes an integer).
     public static func parse(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
         for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
             let number = trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
-            guard let value = Double(number), value >= 0, value.isFinite else { return nil }
-            return .milliseconds(Int64((value * factor * 1000).rounded()))
+            guard let value = Double(number) else { return nil }
+            return milliseconds(value * factor * 1000)
         }
-        guard let seconds = Double(trimmed), seconds >= 0, seconds.isFinite else { return nil }
-        return .milliseconds(Int64((seconds * 1000).rounded()))
+        guard let seconds = Double(trimmed) else { return nil }
+        return milliseconds(seconds * 1000)
+    }
+
+    private static func milliseconds(_ value: Double) -> Duration? {
+        let limit = Double(maximum.components.seconds) * 1000
+        guard value.isFinite, value >= 0, value <= limit, let millis = Int64(exactly: value.rounded()) else { return nil }
+        return .milliseconds(millis)
     }
 
     /// `3s`, `500ms`, `5m`, `24h` — the shortest exact form.

@@ -244,18 +244,23 @@ enum ConfigurationReading {
         }
     }
 
+    /// Bounds of the credit settings: with them, every credit sum the agent computes (segments ×
+    /// cost, balance − spent) stays far inside `Int`, so no configuration can make `run` trap.
+    static let maximumCostPerSegment = 1_000_000
+    static let maximumBalance = 1_000_000_000_000
+
     static func readCredits(_ node: ConfigNode, into c: inout CreditSettings) throws {
         for (key, value) in try node.mapping(allowed: ["opening_balance", "cost_per_segment", "class_costs", "low_balance_warning", "hard_stop"]) {
             switch key {
-            case "opening_balance": c.openingBalance = try value.int(min: 0)
-            case "cost_per_segment": c.costPerSegment = try value.int(min: 0)
+            case "opening_balance": c.openingBalance = try value.int(min: 0, max: maximumBalance)
+            case "cost_per_segment": c.costPerSegment = try value.int(min: 0, max: maximumCostPerSegment)
             case "class_costs":
                 for (className, costNode) in try value.mapping(allowed: MessageClass.allCases.map(\.rawValue)) {
                     if let messageClass = MessageClass(rawValue: className) {
-                        c.classCosts[messageClass] = try costNode.int(min: 0)
+                        c.classCosts[messageClass] = try costNode.int(min: 0, max: maximumCostPerSegment)
                     }
                 }
-            case "low_balance_warning": c.lowBalanceWarning = try value.int(min: 0)
+            case "low_balance_warning": c.lowBalanceWarning = try value.int(min: 0, max: maximumBalance)
             case "hard_stop": c.hardStop = try value.bool()
             default: break
             }

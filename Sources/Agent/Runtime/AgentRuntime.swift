@@ -94,7 +94,7 @@ public final class AgentRuntime: Service, Sendable {
                         sentToday: sentToday[endpoint.id] ?? 0, modemOptions: configuration.modems.modemOptions, logger: logger,
                         statusChanged: { Task { await statusBell.ring() } })
         }
-        let watcher = try OutboxWatcher(directory: dataDirectory.path + "/outbox/new", logger: logger)
+        let watcher = try OutboxWatcher(directory: dataDirectory.outbox.path(.new), also: [dataDirectory.outbox.path(.queued)], logger: logger)
         let startedAt = clock.now()
 
         let endpoints = configuredEndpoints() + extraEndpoints

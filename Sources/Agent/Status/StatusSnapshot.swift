@@ -142,9 +142,12 @@ extension StatusSnapshot {
         let data = try Self.encoder.encode(self)
         let final = URL(fileURLWithPath: dataDirectory).appendingPathComponent(Self.fileName)
         let temp = URL(fileURLWithPath: dataDirectory).appendingPathComponent(".\(Self.fileName).tmp")
-        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        // 0600 like every file the agent writes (fchmod too: a temporary file left by an older
+        // version keeps its mode through O_TRUNC).
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw StatusWriteError(path: temp.path, errno: errno) }
         defer { close(fd) }
+        guard fchmod(fd, 0o600) == 0 else { throw StatusWriteError(path: temp.path, errno: errno) }
         let written = data.withUnsafeBytes { buffer in
             Foundation.write(fd, buffer.baseAddress, buffer.count)
         }

@@ -43,15 +43,23 @@ public final class FileOutbox: Outbox, Sendable {
 
     // MARK: Intake
 
+    /// An ordinary message (no `kind`, no attempts, no result) is written to the drop box `new/`
+    /// as a producer's request (`OutboxRequest`: exactly what another program may write there).
+    /// The agent's own messages — replies with a `kind` — go to `queued/`, which producers never
+    /// write, so a file in `new/` can never pass for one of them (DESIGN.md invariant 8).
     public func enqueue(_ message: OutboxMessage) throws {
         try Self.validateID(message.id)
-        let bytes = try encode(message)
+        let isAgentMessage = message.kind != nil || !message.attempts.isEmpty || message.result != nil
+        let folder: OutboxFolder = isAgentMessage ? .queued : .new
+        let bytes = isAgentMessage ? try encode(message) : try OutboxRequest(
+            to: message.to, text: message.text, messageClass: message.messageClass, campaign: message.campaign,
+            notBefore: message.notBefore, createdAt: message.createdAt).encoded()
         try gate.withLock { _ in
             // An id names one message for ever: enqueueing it again must not send it twice.
-            for folder in [OutboxFolder.new, .sending, .sent, .failed] where FileSystem.exists(path(folder, id: message.id)) {
+            for folder in Self.messageFolders where FileSystem.exists(path(folder, id: message.id)) {
                 throw RecordsError.duplicateMessageID(id: message.id, folder: path(folder))
             }
-            try FileSystem.writeAtomically(bytes, to: path(.new, id: message.id), temporaryDirectory: path(.tmp), mode: fileMode)
+            try FileSystem.writeAtomically(bytes, to: path(folder, id: message.id), temporaryDirectory: path(.tmp), mode: fileMode)
             held.withLock { cache in
                 if let notBefore = message.notBefore { cache[message.id + ".json"] = notBefore } else {
                     cache[message.id + ".json"] = nil
@@ -64,21 +72,22 @@ public final class FileOutbox: Outbox, Sendable {
 
     public func claimNext(now: Date) throws -> ClaimedMessage? {
         try gate.withLock { _ -> ClaimedMessage? in
-            var rejected: [RejectedSpoolFile] = []
-            let names = try FileSystem.listDirectory(path(.new)).filter { !$0.hasPrefix(".") }.sorted()
+            var rejected: [RejectedSpoolFile] = try rejectStaleHiddenFiles()
+            let entries = try claimableFiles()
+            let names = entries.map(\.name)
             let present = Set(names)
             let heldNow = held.withLock { cache in
                 cache = cache.filter { present.contains($0.key) }
                 return cache
             }
-            for name in names {
+            for (name, folder) in entries {
                 if let until = heldNow[name], until > now { continue }
-                let source = path(.new) + "/" + name
+                let source = path(folder) + "/" + name
                 let id = Self.id(fromFileName: name)
                 let message: OutboxMessage
                 do {
                     guard let file = try readSpoolFile(source) else { continue }   // taken meanwhile
-                    message = try decodeSpoolFile(file, id: id)
+                    message = try decodeSpoolFile(file, id: id, in: folder)
                 } catch let problem as SpoolProblem {
                     if let moved = try reject(source, name: name, id: id, reason: problem.reason) {
                         rejected.append(moved)
@@ -104,7 +113,7 @@ public final class FileOutbox: Outbox, Sendable {
                     continue
                 }
                 try FileSystem.fsyncDirectory(path(.sending))
-                try FileSystem.fsyncDirectory(path(.new))
+                try FileSystem.fsyncDirectory(path(folder))
                 held.withLock { $0[name] = nil }
                 return ClaimedMessage(message: message, rejected: rejected)
             }
@@ -113,7 +122,7 @@ public final class FileOutbox: Outbox, Sendable {
     }
 
     public func earliestHeldUntil() throws -> Date? {
-        let names = Set(try FileSystem.listDirectory(path(.new)))
+        let names = Set(try claimableFiles().map(\.name))
         return held.withLock { cache in cache.filter { names.contains($0.key) }.values.min() }
     }
 
@@ -169,7 +178,7 @@ public final class FileOutbox: Outbox, Sendable {
             var message = try loadSending(id)
             message.notBefore = notBefore
             try FileSystem.writeAtomically(try encode(message), to: path(.sending, id: id), temporaryDirectory: path(.tmp), mode: fileMode)
-            try move(id, from: .sending, to: .new)
+            try move(id, from: .sending, to: .queued)
             held.withLock { $0[id + ".json"] = notBefore }
         }
     }
@@ -216,7 +225,7 @@ public final class FileOutbox: Outbox, Sendable {
                          acceptedParts: accepted, reason: "the result was written before the stop")
         }
         if message.attempts.isEmpty {
-            try move(id, from: .sending, to: .new)
+            try move(id, from: .sending, to: .queued)
             return .init(id: id, action: .requeued, ambiguousParts: [], acceptedParts: [], reason: "no attempt had started")
         }
         let total = message.attempts.map(\.parts).max() ?? 0
@@ -257,7 +266,7 @@ public final class FileOutbox: Outbox, Sendable {
             return .init(id: id, action: .sent, ambiguousParts: ambiguous, acceptedParts: accepted, reason: reason)
         }
         try rewriteSending(message)
-        try move(id, from: .sending, to: .new)
+        try move(id, from: .sending, to: .queued)
         let listed = ambiguous.map(String.init).joined(separator: ",")
         let reason = ambiguous.isEmpty
             ? "parts not yet accepted will be sent"
@@ -312,15 +321,15 @@ public final class FileOutbox: Outbox, Sendable {
         func count(_ folder: OutboxFolder) throws -> Int {
             try FileSystem.listDirectory(path(folder)).filter { !$0.hasPrefix(".") && !$0.hasSuffix(".reason") }.count
         }
-        return OutboxCounts(new: try count(.new), sending: try count(.sending), sent: try count(.sent), failed: try count(.failed))
+        return OutboxCounts(new: try count(.new) + count(.queued), sending: try count(.sending), sent: try count(.sent), failed: try count(.failed))
     }
 
     public func find(_ id: String) throws -> (folder: OutboxFolder, message: OutboxMessage)? {
         try Self.validateID(id)
-        for folder in [OutboxFolder.sending, .new, .sent, .failed] {
+        for folder in [OutboxFolder.sending, .queued, .new, .sent, .failed] {
             let file = path(folder, id: id)
             guard let contents = try readSpoolFile(file) else { continue }
-            if let message = try? decodeSpoolFile(contents, id: id) { return (folder, message) }
+            if let message = try? decodeSpoolFile(contents, id: id, in: folder) { return (folder, message) }
         }
         return nil
     }
@@ -330,7 +339,7 @@ public final class FileOutbox: Outbox, Sendable {
         try FileSystem.listDirectory(path(folder)).filter { !$0.hasPrefix(".") && !$0.hasSuffix(".reason") }.sorted()
             .compactMap { name in
                 guard let contents = try readSpoolFile(path(folder) + "/" + name) else { return nil }
-                return try? decodeSpoolFile(contents, id: Self.id(fromFileName: name))
+                return try? decodeSpoolFile(contents, id: Self.id(fromFileName: name), in: folder)
             }
     }
 
@@ -356,6 +365,38 @@ public final class FileOutbox: Outbox, Sendable {
 
     private func encode(_ message: OutboxMessage) throws -> [UInt8] {
         Array(try RecordCoding.encoder().encode(message)) + [UInt8(ascii: "\n")]
+    }
+
+    /// Every folder a message can be in, for the uniqueness of ids.
+    static let messageFolders: [OutboxFolder] = [.new, .queued, .sending, .sent, .failed]
+
+    /// How long a hidden file (name starting with `.`) may sit in `new/` — a producer writing in
+    /// place before its rename — before it is moved to `failed/` with a reason.
+    public static let hiddenFileGrace: TimeInterval = 15 * 60
+
+    /// The files to claim from, oldest first by name: the agent's own queue and the drop box.
+    private func claimableFiles() throws -> [(name: String, folder: OutboxFolder)] {
+        let own = try FileSystem.listDirectory(path(.queued)).filter { !$0.hasPrefix(".") }.map { (name: $0, folder: OutboxFolder.queued) }
+        let dropped = try FileSystem.listDirectory(path(.new)).filter { !$0.hasPrefix(".") }.map { (name: $0, folder: OutboxFolder.new) }
+        return (own + dropped).sorted { $0.name < $1.name }
+    }
+
+    /// Hidden files in `new/` are never claimed; once older than `hiddenFileGrace` (by their
+    /// modification time, the wall clock) they go to `failed/` with a reason, so that a producer
+    /// that forgot its rename hears of it instead of waiting for ever.
+    private func rejectStaleHiddenFiles() throws -> [RejectedSpoolFile] {
+        let cutoff = Date().timeIntervalSince1970 - Self.hiddenFileGrace
+        var rejected: [RejectedSpoolFile] = []
+        for name in try FileSystem.listDirectory(path(.new)) where name.hasPrefix(".") && name != "." && name != ".." {
+            let source = path(.new) + "/" + name
+            guard let st = try? FileSystem.status(source), TimeInterval(st.st_mtim.tv_sec) < cutoff else { continue }
+            let reason = "hidden file (name starts with \".\") left in new/ for more than \(Int(Self.hiddenFileGrace / 60)) min: "
+                + "write the request elsewhere (outbox/tmp/) and rename it into new/ under a name without a leading dot"
+            if let moved = try reject(source, name: name, id: Self.id(fromFileName: name), reason: reason) {
+                rejected.append(moved)
+            }
+        }
+        return rejected
     }
 
     /// `nil` when the file is gone (claimed or moved meanwhile).
@@ -387,7 +428,17 @@ public final class FileOutbox: Outbox, Sendable {
         }
     }
 
-    private func decodeSpoolFile(_ file: SpoolFile, id: String) throws -> OutboxMessage {
+    /// A file of the drop box `new/` is a producer's request and nothing more (`OutboxRequest`);
+    /// a file of the agent's own folders is its full record (attempts, result).
+    private func decodeSpoolFile(_ file: SpoolFile, id: String, in folder: OutboxFolder = .sending) throws -> OutboxMessage {
+        if folder == .new {
+            guard (try? Self.validateID(id)) != nil else { throw SpoolProblem(reason: "file name is not a usable message id") }
+            do {
+                return try OutboxRequest.decode(file.bytes).message(id: id, fileModified: file.modified)
+            } catch {
+                throw SpoolProblem(reason: error.description)
+            }
+        }
         var message: OutboxMessage
         do {
             message = try RecordCoding.decoder().decode(OutboxMessage.self, from: Data(file.bytes))

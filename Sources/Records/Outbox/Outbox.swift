@@ -50,7 +50,11 @@ extension Outbox {
 public enum OutboxFolder: String, Sendable, CaseIterable {
     /// Where other programs rename their files into `new/` from (Maildir `tmp`).
     case tmp
+    /// The drop box: producers rename requests (`OutboxRequest`) in; nothing else is read here.
     case new
+    /// The agent's own queue, which producers never write: its replies (opt-out confirmations,
+    /// HELP) and messages it put back for a later attempt. Claimed together with `new`, by name.
+    case queued
     case sending
     case sent
     case failed

@@ -19,12 +19,16 @@ public final class OutboxWatcher: Sendable {
     private let finished: Mutex<Bool>
     private let done = DispatchSemaphore(value: 0)
 
-    public init(directory: String, logger: Logger = Logger(label: "smsagent.records.watcher")) throws {
+    /// `also`: more folders whose arrivals wake the reader the same way (the agent's own queue
+    /// `outbox/queued/` beside the drop box).
+    public init(directory: String, also: [String] = [], logger: Logger = Logger(label: "smsagent.records.watcher")) throws {
         self.directory = directory
         let inotifyFD = try FileSystem.call("inotify_init1", directory) { inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }
         do {
-            try FileSystem.call("inotify_add_watch", directory) {
-                inotify_add_watch(inotifyFD, directory, UInt32(IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR))
+            for watched in [directory] + also {
+                try FileSystem.call("inotify_add_watch", watched) {
+                    inotify_add_watch(inotifyFD, watched, UInt32(IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR))
+                }
             }
         } catch {
             FileSystem.close(inotifyFD)
