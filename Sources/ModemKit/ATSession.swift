@@ -276,7 +276,7 @@ struct ATSession: Sendable {
             step = .resyncing(query: query, marker: marker, lines: lines)
         case .command(var active):
             active.lines.append(text)
-            if active.command.informationSuffices {
+            if active.command.informationSuffices, Self.isOwnAnswer(text, to: active.command) {
                 arm(configuration.informationGrace, &actions)
                 step = .commandGrace(active)
             } else {
@@ -490,6 +490,12 @@ struct ATSession: Sendable {
     private mutating func cancelTimer(_ actions: inout [Action]) {
         timer = nil
         actions.append(.cancelTimer)
+    }
+
+    /// `+CPIN: READY` for `AT+CPIN?`: the line carries the command's own response prefix.
+    private static func isOwnAnswer(_ text: String, to command: ATCommand) -> Bool {
+        guard let prefix = ATFrameDecoder.responsePrefix(of: command.line) else { return false }
+        return text.uppercased().hasPrefix(prefix + ":")
     }
 
     private static func phase(of request: Request) -> SubmitPhase? {

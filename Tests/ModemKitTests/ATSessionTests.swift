@@ -167,6 +167,10 @@ struct ATSessionTests {
             .response(1, ["+CPIN: SIM PIN"], .ok), .response(2, ["490154203237518"], .ok),
         ]),
 
+        Scenario(name: "only AT+CPIN?'s own +CPIN: line starts the grace, not any other line", steps: [
+            command(1, .simStatus), .receive("\r\nSIM BUSY, RETRY\r\n"), .fire,
+        ], writes: ["AT+CPIN?\r"], seen: [.failed(1, .timeout(command: "AT+CPIN?", answered: ["SIM BUSY, RETRY"]), nil)]),
+
         Scenario(name: "an information line does not shorten an ordinary command's timeout", steps: [
             command(1, csq), .receive("\r\n+CSQ: 20,99\r\n"), .receive("\r\nOK\r\n"),
         ], writes: ["AT+CSQ\r"], seen: [.response(1, ["+CSQ: 20,99"], .ok)]),
