@@ -231,6 +231,16 @@ struct ATSession: Sendable {
         }
     }
 
+    /// `+CME ERROR` 10–18 (a SIM that wants its PIN/PUK) and 14/515 (SIM or modem busy): a PIN-first
+    /// stick and a Wavecom just after `AT+CFUN=1` answer every query but `AT+CPIN` so, the marker
+    /// queries included — waiting for a marker line would make such a modem look dead. A late answer
+    /// from the abandoned command would carry the same code, so taking this final for the marker's can
+    /// at worst pair the next command with another copy of the same refusal, never with a success.
+    static func answersEveryQueryAlike(_ result: ATFinalResult) -> Bool {
+        guard case .cmeError(let detail) = result, let code = detail.code else { return false }
+        return (10...18).contains(code) || code == 515
+    }
+
     private mutating func startResync(_ actions: inout [Action]) {
         let (query, marker) = Self.resyncQueries[resyncRound % Self.resyncQueries.count]
         resyncRound += 1
@@ -323,7 +333,7 @@ struct ATSession: Sendable {
     private mutating func final(_ result: ATFinalResult, _ actions: inout [Action]) {
         switch step {
         case .resyncing(let query, let marker, let lines):
-            if lines.contains(where: { $0.uppercased().hasPrefix(marker) }) {
+            if lines.contains(where: { $0.uppercased().hasPrefix(marker) }) || Self.answersEveryQueryAlike(result) {
                 cancelTimer(&actions)
                 line = .inSync
                 step = .idle
