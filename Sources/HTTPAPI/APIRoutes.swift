@@ -1,6 +1,7 @@
 import Agent
 import Compliance
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Records
 
@@ -189,59 +190,69 @@ struct APIRoutes {
     }
 
     var postCampaign: Handler {
-        { request, _ in
-            let type = request.headers[.contentType]?.lowercased() ?? ""
-            var object: [String: Any]
-            if type.hasPrefix("text/csv") {
-                // A CSV body: name, template and class in the query.
-                let csv = String(decoding: try await body(request), as: UTF8.self)
-                object = ["csv": csv]
-                for key in ["name", "template", "class", "not_before", "phone_column"] {
-                    if let value = request.uri.queryParameters.get(key) { object[key] = value }
-                }
-            } else {
-                object = try await jsonObject(request)
+        { request, _ in try await self.queueCampaign(request) }
+    }
+
+    func queueCampaign(_ request: Request) async throws -> Response {
+        let type = request.headers[.contentType]?.lowercased() ?? ""
+        var object: [String: Any]
+        if type.hasPrefix("text/csv") {
+            // A CSV body: name, template and class in the query.
+            let csv = String(decoding: try await body(request), as: UTF8.self)
+            object = ["csv": csv]
+            for key in ["name", "template", "class", "not_before", "phone_column"] {
+                if let value = request.uri.queryParameters.get(key) { object[key] = value }
             }
-            let fields = try FieldReader(object, allowed: ["name", "template", "recipients", "csv", "phone_column", "class", "not_before", "keep_invalid"])
-            let name = try fields.requiredString("name")
-            guard name.count <= 128, !name.contains(where: { $0.isNewline || $0 == "/" }) else {
-                throw Problem.invalid("name", "name must be 1–128 characters on one line, without '/'")
-            }
-            let messages = try backend.messages(fields)
-            let messageClass = try backend.messageClass(fields)
-            let notBefore = try fields.string("not_before").map { raw in
-                do { return try ScheduledTime.parse(raw, timeZone: backend.configuration.compliance.zone, now: backend.clock.now()) } catch {
-                    throw Problem.invalid("not_before", "not_before: \(error)")
-                }
-            }
-            let backend = self.backend
-            let result = try await offload { () -> SendableBox in
-                if try backend.campaigns(only: name)[name] != nil {
-                    throw Problem(.conflict, "a campaign named '\(name)' exists: choose another name", field: "name")
-                }
-                var queued = 0
-                var invalid: [[String: Any]] = []
-                let country = backend.configuration.compliance.defaultCountry
-                for message in messages {
-                    do {
-                        _ = try PhoneNumber.parse(message.to, defaultCountry: country)
-                    } catch {
-                        var entry: [String: Any] = ["raw": message.to, "reason": "\(error)"]
-                        if let line = message.line { entry["line"] = line }
-                        invalid.append(entry)
-                        continue
-                    }
-                    try backend.data.outbox.enqueue(OutboxMessage(to: message.to, text: message.text, messageClass: messageClass,
-                                                                  campaign: name, notBefore: notBefore))
-                    queued += 1
-                }
-                return SendableBox(["name": name, "queued": queued, "invalid": invalid.count, "skipped": invalid,
-                                    "eta_seconds": backend.eta(messages: queued)] as [String: Any])
-            }
-            var headers = HTTPFields()
-            headers[.location] = "/api/v1/campaigns/\(name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)"
-            return JSONBody.response(result.value, status: .accepted, headers: headers)
+        } else {
+            object = try await jsonObject(request)
         }
+        let fields = try FieldReader(object, allowed: ["name", "template", "recipients", "csv", "phone_column", "class", "not_before"])
+        let name = try fields.requiredString("name")
+        guard name.count <= 128, !name.contains(where: { $0.isNewline || $0 == "/" }) else {
+            throw Problem.invalid("name", "name must be 1–128 characters on one line, without '/'")
+        }
+        let messages = try backend.messages(fields)
+        let messageClass = try backend.messageClass(fields)
+        var notBefore: Date?
+        if let raw = try fields.string("not_before") {
+            do {
+                notBefore = try ScheduledTime.parse(raw, timeZone: backend.configuration.compliance.zone, now: backend.clock.now())
+            } catch {
+                throw Problem.invalid("not_before", "not_before: \(error)")
+            }
+        }
+        let backend = self.backend
+        let scheduled = notBefore
+        let result = try await offload { try Self.enqueueCampaign(backend, name: name, messages: messages, messageClass: messageClass, notBefore: scheduled) }
+        var headers = HTTPFields()
+        headers[.location] = "/api/v1/campaigns/\(name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)"
+        return JSONBody.response(result.value, status: .accepted, headers: headers)
+    }
+
+    static func enqueueCampaign(_ backend: APIBackend, name: String, messages: [(line: Int?, to: String, text: String)],
+                                messageClass: MessageClass?, notBefore: Date?) throws -> SendableBox {
+        if try backend.campaigns(only: name)[name] != nil {
+            throw Problem(.conflict, "a campaign named '\(name)' exists: choose another name", field: "name")
+        }
+        var queued = 0
+        var invalid: [[String: Any]] = []
+        let country = backend.configuration.compliance.defaultCountry
+        for message in messages {
+            do {
+                _ = try PhoneNumber.parse(message.to, defaultCountry: country)
+            } catch {
+                var entry: [String: Any] = ["raw": message.to, "reason": "\(error)"]
+                if let line = message.line { entry["line"] = line }
+                invalid.append(entry)
+                continue
+            }
+            try backend.data.outbox.enqueue(OutboxMessage(to: message.to, text: message.text, messageClass: messageClass,
+                                                          campaign: name, notBefore: notBefore))
+            queued += 1
+        }
+        let object: [String: Any] = ["name": name, "queued": queued, "invalid": invalid.count, "skipped": invalid,
+                                     "eta_seconds": backend.eta(messages: queued)]
+        return SendableBox(object)
     }
 
     var listCampaigns: Handler {
@@ -419,13 +430,14 @@ struct APIRoutes {
 
     var credits: Handler {
         { request, _ in
-            let byText = request.uri.queryParameters.get("by")
-            let by = try byText.map { raw in
+            var by: LedgerGrouping?
+            if let raw = request.uri.queryParameters.get("by") {
                 guard let value = LedgerGrouping(rawValue: raw) else {
                     throw Problem.invalid("by", "by must be day, class or modem, got '\(raw)'")
                 }
-                return value
+                by = value
             }
+            let grouping = by
             let backend = self.backend
             let object = try await offload { () -> SendableBox in
                 let ledger = backend.data.ledger
@@ -440,9 +452,9 @@ struct APIRoutes {
                     "low": balance < backend.configuration.credits.lowBalanceWarning,
                     "low_balance_warning": backend.configuration.credits.lowBalanceWarning,
                 ]
-                if let by {
-                    object["by"] = by.rawValue
-                    object["groups"] = try ledger.summary(by: by, timeZone: backend.configuration.compliance.zone).map {
+                if let grouping {
+                    object["by"] = grouping.rawValue
+                    object["groups"] = try ledger.summary(by: grouping, timeZone: backend.configuration.compliance.zone).map {
                         ["key": $0.key, "messages": $0.messages, "segments": $0.segments, "credits": $0.credits] as [String: Any]
                     }
                 }
@@ -456,7 +468,7 @@ struct APIRoutes {
         { request, context in
             let fields = try FieldReader(try await jsonObject(request), allowed: ["credits", "note"])
             guard let value = fields.object["credits"] else { throw Problem.invalid("credits", "credits is required") }
-            guard let number = value as? NSNumber, CFGetTypeID(number) != CFBooleanGetTypeID(),
+            guard let number = value as? NSNumber, String(cString: number.objCType) != "c",
                   let credits = Int(exactly: number.doubleValue), (1...10_000_000).contains(credits) else {
                 throw Problem.invalid("credits", "credits must be a whole number from 1 to 10000000")
             }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// The dashboard's files, shipped as package resources (no build step, no CDN: it works offline).

@@ -18,7 +18,6 @@ struct DemoServe {
 
     func run() async throws {
         AgentLogging.bootstrap(level: verbose ? "info" : "error")
-        setvbuf(stdout, nil, _IOLBF, 0)
         let logger = Logger(label: "smsagent.demo")
         let base = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("smsagent-demo-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
@@ -49,14 +48,14 @@ struct DemoServe {
         let token: String
         do { token = try TokenStore(dataDirectory: dataPath).create(name: "demo", readOnly: false) } catch { throw CLIError("\(error)") }
 
-        print("""
+        say("""
             smsagent demo --serve — the agent on two simulated modems, with the HTTP API and the dashboard
               shop-a (SIM +33600000001) and shop-b (SIM +33600000002); data directory: \(dataPath)
               API token (also the dashboard's login): \(token)
             """)
         let http = try HTTPServing.services(configuration, clock: clock, logger: logger) { host, port in
-            print("dashboard: \(HTTPAPIServer.loginURL(listen: host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)", token: token))")
-            print("stop with Ctrl-C")
+            say("dashboard: \(HTTPAPIServer.loginURL(listen: host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)", token: token))")
+            say("stop with Ctrl-C")
         }
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: runtime, successTerminationBehavior: .gracefullyShutdownGroup,
@@ -74,7 +73,7 @@ struct DemoServe {
                         let submitted = await sim.submitted
                         for message in submitted.dropFirst(seen[name] ?? 0) {
                             let text = message.text.replacingOccurrences(of: "\n", with: " ⏎ ")
-                            print("network: \(name) → \(message.number) [\(message.parts) part\(message.parts == 1 ? "" : "s")] \(text)")
+                            say("network: \(name) → \(message.number) [\(message.parts) part\(message.parts == 1 ? "" : "s")] \(text)")
                         }
                         seen[name] = submitted.count
                     }
@@ -84,5 +83,10 @@ struct DemoServe {
             try await tasks.next()
             tasks.cancelAll()
         }
+    }
+
+    /// Unbuffered: the browser test reads these lines through a pipe as they come.
+    func say(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 }

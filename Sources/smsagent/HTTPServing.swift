@@ -1,4 +1,5 @@
 import Agent
+import Records
 import Foundation
 import HTTPAPI
 import Logging

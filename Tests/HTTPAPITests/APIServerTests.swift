@@ -1,7 +1,9 @@
 import Agent
+import Compliance
 import Crypto
 import Foundation
 @testable import HTTPAPI
+import HTTPTypes
 import Hummingbird
 import Logging
 import Records
