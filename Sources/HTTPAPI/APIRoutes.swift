@@ -3,6 +3,7 @@ import Compliance
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Records
 
 /// One documented operation: the OpenAPI test checks the served document against this list, and
@@ -84,7 +85,7 @@ struct APIRoutes {
         do {
             let buffer = try await request.collectBody(upTo: maxBodySize)
             return Array(buffer.readableBytesView)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw Problem(.contentTooLarge, "the body is larger than \(maxBodySize) bytes (http.max_body_size)", field: "body")
         }
     }

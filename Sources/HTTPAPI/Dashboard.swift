@@ -8,7 +8,10 @@ enum Dashboard {
         var files: [String: (String, [UInt8])] = [:]
         let types = ["html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8",
                      "yaml": "application/yaml; charset=utf-8", "svg": "image/svg+xml"]
-        guard let base = Bundle.module.resourceURL?.appendingPathComponent("Resources"),
+        let candidates = [Bundle.module.url(forResource: "Resources", withExtension: nil),
+                          Bundle.module.resourceURL?.appendingPathComponent("Resources"),
+                          Bundle.module.bundleURL.appendingPathComponent("Resources")].compactMap { $0 }
+        guard let base = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("index.html").path) }),
               let names = try? FileManager.default.contentsOfDirectory(atPath: base.path) else { return [:] }
         for name in names {
             guard let type = types[(name as NSString).pathExtension],

@@ -33,7 +33,11 @@ public final class WebhookDispatcher: Service, Sendable {
     }
 
     public func run() async throws {
-        guard !hooks.isEmpty else { return }
+        guard !hooks.isEmpty else {
+            // Nothing to deliver: stay until the group stops, like the other services.
+            try? await gracefulShutdown()
+            return
+        }
         let stream = feed.subscribe()
         await withTaskGroup(of: Void.self) { group in
             // One ordered queue per hook: deliveries to one endpoint keep the events' order.
