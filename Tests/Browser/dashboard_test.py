@@ -128,7 +128,7 @@ def main():
         assert "+33612345678" in preview and "verdict: send" in preview, preview
         shot(driver, "2-send-preview")
         driver.find_element(By.ID, "send-submit").click()
-        wait.until(lambda d: "state: sent" in text_of(d, "#send-result"))
+        wait.until(lambda d: "State: sent" in text_of(d, "#send-result"))
         demo.wait_line("→ +33612345678 [1 part] Votre commande n°1042 est prête")
         shot(driver, "3-send-sent")
 
