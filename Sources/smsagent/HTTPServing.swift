@@ -6,6 +6,9 @@ import Logging
 import ServiceLifecycle
 
 /// The HTTP API and dashboard as members of the agent's `ServiceGroup` (`run`, `demo --serve`).
+///
+/// A front door that fails (the port is taken, say) is logged by the group and does not stop the
+/// agent: sending, receiving and the opt-outs go on, and the CLI still works.
 enum HTTPServing {
     static func services(_ configuration: AgentConfiguration, clock: any AgentClock, logger: Logger,
                          onListening: @escaping @Sendable (String, Int) async -> Void = { host, port in
@@ -21,7 +24,7 @@ enum HTTPServing {
         }
         do {
             return try HTTPAPIServer.services(configuration: configuration, data: data, clock: clock, logger: logger, onListening: onListening)
-                .map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup) }
+                .map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore) }
         } catch {
             throw CLIError("\(error)")
         }
