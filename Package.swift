@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // C shims (system libraries found with pkg-config).
@@ -57,8 +60,18 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        // HTTP API and web dashboard: a thin front end over the same Agent/Records operations as the CLI.
+        .target(name: "HTTPAPI", dependencies: [
+            "Agent", "Compliance", "Records", "SMSCodec",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], resources: [.copy("Resources")]),
         .executableTarget(name: "smsagent", dependencies: [
-            "Agent", "SMSCodec", "ATProtocol", "SerialPort", "ModemKit", "Discovery", "Compliance", "Records", "Simulator",
+            "Agent", "HTTPAPI", "SMSCodec", "ATProtocol", "SerialPort", "ModemKit", "Discovery", "Compliance", "Records", "Simulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -88,6 +101,15 @@ let package = Package(
         .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "TestSupport"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent"]),
+        .testTarget(name: "HTTPAPITests", dependencies: [
+            "HTTPAPI", "Agent", "Records", "Compliance", "TestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: ["SMSCodec", "Compliance", "Records", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -20,10 +20,15 @@ struct DemoCommand: AsyncParsableCommand {
     var keep = false
     @Flag(name: .shortAndLong, help: "Show the agent's log (info level) on stderr.")
     var verbose = false
+    @Flag(help: "Keep the agent running with the HTTP API and dashboard, and print a login address (until Ctrl-C).")
+    var serve = false
+    @Option(help: "Address of the dashboard with --serve.")
+    var listen = "127.0.0.1:8025"
 
     struct DemoError: Error, CustomStringConvertible { var description: String }
 
     func run() async throws {
+        if serve { return try await DemoServe(listen: listen, keep: keep, verbose: verbose).run() }
         AgentLogging.bootstrap(level: verbose ? "info" : "error")
         let logger = Logger(label: "smsagent.demo")
         let base = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("smsagent-demo-\(UUID().uuidString.prefix(8))")

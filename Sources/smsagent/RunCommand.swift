@@ -90,9 +90,10 @@ struct RunCommand: AsyncParsableCommand {
         let clock: any AgentClock
         do { clock = try AgentClocks.fromEnvironment() } catch { throw CLIError("\(error)") }
         let runtime = AgentRuntime(configuration: configuration, clock: clock, logger: logger)
+        let http = try HTTPServing.services(configuration, clock: clock, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: runtime, successTerminationBehavior: .gracefullyShutdownGroup,
-                             failureTerminationBehavior: .gracefullyShutdownGroup)],
+                             failureTerminationBehavior: .gracefullyShutdownGroup)] + http,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {

@@ -20,6 +20,7 @@ struct SMSAgentCommand: AsyncParsableCommand {
             OptOutsCommand.self,
             InboxCommand.self,
             CreditsCommand.self,
+            TokenCommand.self,
         ]
     )
 }

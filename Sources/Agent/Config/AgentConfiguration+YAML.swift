@@ -105,6 +105,7 @@ extension AgentConfiguration {
         out.append("  on_sent: \(program(hooks.onSent))")
         out.append("  on_failed: \(program(hooks.onFailed))")
         out.append("  timeout: \(d(hooks.timeout))")
+        out.append(contentsOf: httpYAML { q($0) })
         return out.joined(separator: "\n") + "\n"
     }
 }

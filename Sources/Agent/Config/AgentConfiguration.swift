@@ -19,6 +19,7 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var sending: SendingSettings = .init()
     public var inbound: InboundSettings = .init()
     public var hooks: HookSettings = .init()
+    public var http: HTTPSettings = .init()
     /// How often `status.json` is rewritten while running (it is also rewritten on every change
     /// of a modem's state).
     public var statusInterval: Duration = .seconds(5)
@@ -238,6 +239,8 @@ public struct HookSettings: Sendable, Equatable {
     public var onFailed: [String] = []
     /// A hook still running after this is killed.
     public var timeout: Duration = .seconds(30)
+    /// HTTP endpoints POSTed with events (served by the HTTP API's event feed).
+    public var webhooks: [WebhookSettings] = []
 
     public init() {}
 }

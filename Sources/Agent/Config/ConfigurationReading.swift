@@ -7,7 +7,7 @@ import Simulator
 /// its keys once; anything else is rejected by `ConfigNode.mapping(allowed:)`.
 enum ConfigurationReading {
     static func read(_ root: ConfigNode, into c: inout AgentConfiguration) throws {
-        for (key, value) in try root.mapping(allowed: ["data_directory", "log_level", "modems", "sender", "compliance", "credits", "sending", "inbound", "hooks", "status_interval"]) {
+        for (key, value) in try root.mapping(allowed: ["data_directory", "log_level", "modems", "sender", "compliance", "credits", "sending", "inbound", "hooks", "status_interval", "http"]) {
             switch key {
             case "data_directory": c.dataDirectory = try value.nonEmptyString()
             case "log_level":
@@ -23,6 +23,7 @@ enum ConfigurationReading {
             case "inbound": try readInbound(value, into: &c.inbound)
             case "hooks": try readHooks(value, into: &c.hooks)
             case "status_interval": c.statusInterval = try positive(value)
+            case "http": try readHTTP(value, into: &c.http)
             default: break
             }
         }
@@ -311,12 +312,13 @@ enum ConfigurationReading {
     }
 
     static func readHooks(_ node: ConfigNode, into h: inout HookSettings) throws {
-        for (key, value) in try node.mapping(allowed: ["on_receive", "on_sent", "on_failed", "timeout"]) {
+        for (key, value) in try node.mapping(allowed: ["on_receive", "on_sent", "on_failed", "timeout", "webhooks"]) {
             switch key {
             case "on_receive": h.onReceive = try program(value)
             case "on_sent": h.onSent = try program(value)
             case "on_failed": h.onFailed = try program(value)
             case "timeout": h.timeout = try positive(value)
+            case "webhooks": h.webhooks = try readWebhooks(value)
             default: break
             }
         }

@@ -1,0 +1,50 @@
+import Agent
+import Foundation
+import Records
+
+/// `GET /metrics` in the Prometheus text exposition format (version 0.0.4), computed from the
+/// records at each scrape — the files are the truth, so a restarted agent does not reset a
+/// counter to zero.
+enum PrometheusText {
+    static func render(_ backend: APIBackend) throws -> String {
+        var out = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: Int)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for sample in samples { out += name + (sample.labels.isEmpty ? "" : "{\(sample.labels)}") + " \(sample.value)\n" }
+        }
+        func label(_ value: String) -> String {
+            value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+        }
+        let data = backend.data
+        let counts = try data.outbox.counts()
+        var suppressed = 0, failed = 0
+        for message in try data.outbox.messages(in: .failed) {
+            if message.result?.status == .suppressed { suppressed += 1 } else { failed += 1 }
+        }
+        metric("smsagent_messages", "gauge", "Messages in the outbox by state.", [
+            ("state=\"queued\"", counts.new), ("state=\"sending\"", counts.sending), ("state=\"sent\"", counts.sent),
+            ("state=\"failed\"", failed), ("state=\"suppressed\"", suppressed),
+        ])
+        metric("smsagent_queue_depth", "gauge", "Messages waiting in outbox/new.", [("", counts.new)])
+        let rows = try data.ledger.rows().filter { $0.part != nil }
+        metric("smsagent_parts_sent_total", "counter", "Segments the network accepted.", [("", rows.reduce(0) { $0 + $1.segments })])
+        metric("smsagent_credits_spent_total", "counter", "Credits spent.", [("", rows.reduce(0) { $0 + $1.credits })])
+        metric("smsagent_credits_balance", "gauge", "Credits left.", [("", try data.ledger.balance())])
+        metric("smsagent_optouts", "gauge", "Numbers opted out now.", [("", try data.optOuts.optedOutCount())])
+        let inbox = try data.inbox.all()
+        metric("smsagent_inbound_total", "counter", "Inbound SMS archived.", [("", inbox.count)])
+        if let status = try? StatusSnapshot.read(dataDirectory: data.path) {
+            metric("smsagent_modem_up", "gauge", "1 when the modem is ready or sending.",
+                   status.modems.map { ("modem=\"\(label($0.id))\"", ["ready", "sending"].contains($0.state) ? 1 : 0) })
+            metric("smsagent_modem_signal_dbm", "gauge", "Signal strength reported by the modem.",
+                   status.modems.compactMap { m in m.signalDBm.map { ("modem=\"\(label(m.id))\"", $0) } })
+            metric("smsagent_modem_sent_total", "counter", "Messages sent by the modem since the agent started.",
+                   status.modems.map { ("modem=\"\(label($0.id))\"", $0.sent) })
+            metric("smsagent_modem_failed_total", "counter", "Messages that failed on the modem since the agent started.",
+                   status.modems.map { ("modem=\"\(label($0.id))\"", $0.failed) })
+            metric("smsagent_modem_sent_today", "gauge", "Segments sent today (the throttle's daily count).",
+                   status.modems.map { ("modem=\"\(label($0.id))\"", $0.throttle.sentToday) })
+        }
+        return out
+    }
+}
