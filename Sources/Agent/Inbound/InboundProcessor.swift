@@ -26,7 +26,8 @@ import SMSCodec
 /// two for one message.
 public actor InboundProcessor {
     /// Its disk I/O runs on the records thread, never on the cooperative pool.
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { RecordsExecutor.shared.asUnownedSerialExecutor() }
+    private nonisolated let recordsExecutor = RecordsExecutor(name: "smsagent-inbound")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { recordsExecutor.asUnownedSerialExecutor() }
 
     /// Prefix of the `source` column of opt-out events recorded from an inbound SMS.
     public static let smsSourcePrefix = "sms:"

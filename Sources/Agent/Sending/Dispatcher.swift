@@ -12,7 +12,8 @@ import SMSCodec
 /// reservations are counted once.
 public actor Dispatcher {
     /// Its disk I/O runs on the records thread, never on the cooperative pool.
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { RecordsExecutor.shared.asUnownedSerialExecutor() }
+    private nonisolated let recordsExecutor = RecordsExecutor(name: "smsagent-dispatch")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { recordsExecutor.asUnownedSerialExecutor() }
 
     let outbox: any Outbox
     let hooks: HookRunner?
