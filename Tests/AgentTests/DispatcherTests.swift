@@ -172,8 +172,8 @@ import Testing
         try f.enqueue("m1")
         let job = try #require(await f.dispatcher.nextJob(modemID: "a", policy: f.policy))
         try await f.dispatcher.willSubmit(job, part: 1, modem: "a", concatReference: 7)
-        await f.dispatcher.accepted(job, part: 1, reference: 42, modem: "a")
-        await f.dispatcher.sent(job, modem: "a", references: [42], assumed: false)
+        try await f.dispatcher.accepted(job, part: 1, reference: 42, modem: "a")
+        try await f.dispatcher.sent(job, modem: "a", references: [42], assumed: false)
         let rows = try f.data.ledger.rows()
         #expect(rows.count == 1)
         #expect(rows.first?.refs == [42])
@@ -187,7 +187,7 @@ import Testing
         try f.enqueue("m1")
         for _ in 0..<2 {
             let job = try #require(await f.dispatcher.nextJob(modemID: "a", policy: f.policy))
-            await f.dispatcher.retryLater(job, modem: "a", reason: "+CMS ERROR 500", backoff: .zero)
+            try await f.dispatcher.retryLater(job, modem: "a", reason: "+CMS ERROR 500", backoff: .zero)
         }
         let (folder, result) = try #require(try f.result("m1"))
         #expect(folder == .failed)
@@ -205,16 +205,16 @@ import Testing
         // Modem a sends part 1, then disappears.
         let first = try #require(await f.dispatcher.nextJob(modemID: "a", policy: f.policy))
         try await f.dispatcher.willSubmit(first, part: 1, modem: "a", concatReference: 1)
-        await f.dispatcher.accepted(first, part: 1, reference: 10, modem: "a")
-        await f.dispatcher.retryLater(first, modem: "a", reason: "port closed", backoff: .zero)
+        try await f.dispatcher.accepted(first, part: 1, reference: 10, modem: "a")
+        try await f.dispatcher.retryLater(first, modem: "a", reason: "port closed", backoff: .zero)
         // Modem b takes it and sends it whole (a phone reassembles parts of one sender only).
         let second = try #require(await f.dispatcher.nextJob(modemID: "b", policy: f.policy))
         #expect(second.doneParts.isEmpty)
         for part in 1...2 {
             try await f.dispatcher.willSubmit(second, part: part, modem: "b", concatReference: 2)
-            await f.dispatcher.accepted(second, part: part, reference: 20 + part, modem: "b")
+            try await f.dispatcher.accepted(second, part: part, reference: 20 + part, modem: "b")
         }
-        await f.dispatcher.sent(second, modem: "b", references: [21, 22], assumed: false)
+        try await f.dispatcher.sent(second, modem: "b", references: [21, 22], assumed: false)
         let rows = try f.data.ledger.rows()
         #expect(rows.reduce(0) { $0 + $1.segments } == 3, "three segments left the modems")
         #expect(try f.data.ledger.balance() == 97)

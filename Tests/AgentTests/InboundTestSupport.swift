@@ -121,6 +121,9 @@ struct FailingEnqueueOutbox: Outbox {
     func recordPartRejected(_ id: String, part: Int, reason: String, at: Date) throws {
         try base.recordPartRejected(id, part: part, reason: reason, at: at)
     }
+    func recordPartOutcome(_ id: String, part: Int, status: SendAttempt.Status, reason: String, at: Date) throws {
+        try base.recordPartOutcome(id, part: part, status: status, reason: reason, at: at)
+    }
     func complete(_ id: String, result: SendResult) throws { try base.complete(id, result: result) }
     func requeue(_ id: String, notBefore: Date?) throws { try base.requeue(id, notBefore: notBefore) }
     func recoverAfterCrash(policy: AmbiguousSendPolicy) throws -> RecoveryReport { try base.recoverAfterCrash(policy: policy) }

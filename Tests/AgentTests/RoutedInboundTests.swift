@@ -44,4 +44,55 @@ import Testing
         #expect(try f.data.inbox.all().filter { $0.from == "+33612345678" }.count == 1)
         #expect(await simulator.storedPDUs().isEmpty, "routed, never stored")
     }
+
+    /// Issue 16: a routed STOP whose recording fails exists nowhere else — it must be kept and
+    /// recorded at the next try, not dropped.
+    @Test func aRoutedStopWhoseRecordingFailsIsKeptAndRecordedLater() async throws {
+        let f = try DispatcherFixture(advancing: true, openingBalance: 1000)
+        defer { f.remove() }
+        let simulator = RuntimeFixture.simulator("a", number: "+33600000001")
+        var options = ModemOptions()
+        options.newMessageIndications = [[2, 2, 0, 0, 0]]
+        let inbound = FlakyRoutedDrainer(base: InboundProcessor(configuration: f.configuration, dataDirectory: f.data,
+                                                                clock: SystemClock(), logger: f.log.logger), failures: 2)
+        let pool = ModemPool(logger: f.log.logger) { [options] endpoint in
+            ModemWorker(endpoint: endpoint, dispatcher: f.dispatcher, configuration: f.configuration, clock: SystemClock(),
+                        inbound: inbound, modemOptions: options, logger: f.log.logger)
+        }
+        await pool.add(.simulated(simulator, id: "a", throttle: ThrottleSettings(minInterval: .zero, dailyCap: 0)))
+        try f.enqueue("hello", to: "+33699999999", class: .notification)
+        await pool.wakeAll()
+        try await eventually("the modem is initialised and sending") { await !simulator.submitted.isEmpty }
+
+        _ = try await simulator.injectInbound(from: "+33612345678", text: "Stop")
+        let number = try PhoneNumber.parse("0612345678", defaultCountry: "FR")
+        try await eventually("the opt-out is on disk after the failed tries") { try f.data.optOuts.isOptedOut(number) }
+        #expect(await inbound.failed == 2)
+        await pool.stopAll()
+    }
+}
+
+/// Fails the first `failures` routed PDUs as a full disk would (the report lists a failure).
+actor FlakyRoutedDrainer: InboundDrainer {
+    let base: InboundProcessor
+    private var left: Int
+    private(set) var failed = 0
+
+    init(base: InboundProcessor, failures: Int) {
+        self.base = base
+        self.left = failures
+    }
+
+    func drain(modem: Modem, modemID: String) async throws -> InboundReport {
+        try await base.drain(modem: modem, modemID: modemID)
+    }
+
+    func receiveRouted(pduHex: String, modemID: String) async -> InboundReport {
+        guard left > 0 else { return await base.receiveRouted(pduHex: pduHex, modemID: modemID) }
+        left -= 1
+        failed += 1
+        var report = InboundReport(modemID: modemID)
+        report.failures = ["injected: no space left on device"]
+        return report
+    }
 }

@@ -6,13 +6,15 @@ import Testing
 @Suite struct OutboxRecoveryTests {
     let tmp = TemporaryDirectory("recovery")
 
-    /// A message claimed into `sending/`, with the given attempts recorded.
+    /// A message claimed into `sending/`, with the given attempts recorded. `promptSeen: false`
+    /// is an attempt recorded before the `> ` prompt came (as the agent did before the marker).
     func leftInSending(_ outbox: FileOutbox, id: String = "m", parts: Int,
-                       _ steps: [(part: Int, answer: Int?)]) throws {
+                       _ steps: [(part: Int, answer: Int?)], promptSeen: Bool = true) throws {
         try outbox.enqueue(OutboxMessage(id: id, to: "+33612345678", text: "x"))
         _ = try #require(try outbox.claimNext(now: .fixed()))
         for (part, answer) in steps {
-            try outbox.recordAttempt(id, SendAttempt(part: part, parts: parts, modem: "sim0", startedAt: .fixed()))
+            try outbox.recordAttempt(id, SendAttempt(part: part, parts: parts, modem: "sim0", startedAt: .fixed(),
+                                                     promptSeenAt: promptSeen || answer != nil ? .fixed() : nil))
             if let answer { try outbox.recordPartAccepted(id, part: part, reference: answer, at: .fixed(1)) }
         }
     }
@@ -63,13 +65,39 @@ import Testing
         }
     }
 
-    @Test func assumeSentWithPartsNeverTriedRequeuesForTheRest() throws {
+    /// Issue 9.1: never send part N+1 after a part N that is only assumed. Under `assume-sent` a
+    /// middle part with no answer is sent again (same concatenation reference), not assumed.
+    @Test func assumeSentNeverAssumesAPartThatOthersFollow() throws {
         let outbox = try FileOutbox(root: tmp.path)
         try leftInSending(outbox, parts: 3, [(1, 10), (2, nil)])
         let report = try outbox.recoverAfterCrash(policy: .assumeSent)
         #expect(report.entries.first?.action == .requeued)
+        #expect(report.entries.first?.ambiguousParts == [2])
         let claimed = try #require(try outbox.claimNext(now: .fixed()))
-        #expect(claimed.message.partsDone == [1, 2])
+        #expect(claimed.message.partsDone == [1])
+        #expect(claimed.message.attempts.map(\.status) == [.accepted, .interrupted])
+    }
+
+    /// Issue 9.1: an attempt recorded without the prompt marker never had its PDU written — under
+    /// every policy it is "not sent" (retried), never assumed and never a reason to fail.
+    @Test(arguments: AmbiguousSendPolicy.allCases)
+    func anAttemptWithoutThePromptMarkerWasNotSent(_ policy: AmbiguousSendPolicy) throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        try leftInSending(outbox, parts: 3, [(1, 10), (2, nil)], promptSeen: false)
+        let report = try outbox.recoverAfterCrash(policy: policy)
+        let entry = try #require(report.entries.first)
+        #expect(entry.action == .requeued)
+        #expect(entry.ambiguousParts == [])
+        let claimed = try #require(try outbox.claimNext(now: .fixed()))
+        #expect(claimed.message.partsDone == [1])
+        #expect(claimed.message.attempts.map(\.status) == [.accepted, .rejected])
+    }
+
+    @Test func aSinglePartWithoutThePromptMarkerIsRequeuedNotAssumed() throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        try leftInSending(outbox, parts: 1, [(1, nil)], promptSeen: false)
+        #expect(try outbox.recoverAfterCrash(policy: .assumeSent).entries.first?.action == .requeued)
+        #expect(try outbox.counts() == OutboxCounts(new: 1))
     }
 
     @Test func aResultWrittenBeforeTheRenameIsHonoured() throws {

@@ -147,7 +147,8 @@ import Testing
         try outbox.enqueue(OutboxMessage(id: "m", to: "+33612345678", text: "two parts"))
         _ = try outbox.claimNext(now: .fixed())
         try outbox.recordAttempt("m", SendAttempt(part: 1, parts: 2, modem: "sim0", startedAt: .fixed(), concatReference: 7))
-        let next = SendAttempt(part: 2, parts: 2, modem: "sim0", startedAt: .fixed(1), concatReference: 7)
+        // The next part's attempt carries its prompt marker (written after part 2's `> `).
+        let next = SendAttempt(part: 2, parts: 2, modem: "sim0", startedAt: .fixed(1), concatReference: 7, promptSeenAt: .fixed(1))
         try outbox.recordPartAccepted("m", part: 1, reference: 41, at: .fixed(1), next: next)
         let stored = try #require(try outbox.find("m")?.message)
         #expect(stored.attempts.map(\.part) == [1, 2])

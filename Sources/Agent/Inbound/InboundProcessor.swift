@@ -25,6 +25,10 @@ import SMSCodec
 /// out adds no event; and replies have ids derived from the fingerprint, so the outbox never holds
 /// two for one message.
 public actor InboundProcessor {
+    /// Its disk I/O runs on the records thread, never on the cooperative pool.
+    private nonisolated let recordsExecutor = RecordsExecutor(name: "smsagent-inbound")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { recordsExecutor.asUnownedSerialExecutor() }
+
     /// Prefix of the `source` column of opt-out events recorded from an inbound SMS.
     public static let smsSourcePrefix = "sms:"
 
@@ -112,12 +116,6 @@ public actor InboundProcessor {
 
     /// The index given to routed PDUs (they have no SIM slot).
     static let routedIndex = -1
-
-    /// Whether SIM storage is full enough that the worker should drain now rather than wait for
-    /// the next `+CMTI` or poll (a full SIM refuses new messages: they queue at the SMSC).
-    public nonisolated static func shouldDrain(used: Int, capacity: Int) -> Bool {
-        capacity > 0 && used * 4 >= capacity * 3
-    }
 
     // MARK: - Serialising drains per modem
 

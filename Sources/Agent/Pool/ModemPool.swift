@@ -13,6 +13,10 @@ public actor ModemPool {
     }
 
     private var entries: [String: Entry] = [:]
+    /// Workers being removed: they still hold their port until their task ends.
+    private var leaving: Set<String> = []
+    /// A modem re-plugged while its old worker was still leaving: started once the port is free.
+    private var rejoining: [String: (endpoint: ModemEndpoint, deviceKey: String?)] = [:]
     private var stopped = false
     let makeWorker: @Sendable (ModemEndpoint) -> ModemWorker
     let logger: Logger
@@ -25,6 +29,11 @@ public actor ModemPool {
     /// Starts a worker for `endpoint` unless one with the same id is running.
     public func add(_ endpoint: ModemEndpoint, deviceKey: String? = nil) {
         guard !stopped else { return }
+        if leaving.contains(endpoint.id) {
+            rejoining[endpoint.id] = (endpoint, deviceKey)
+            logger.debug("modem back while its old worker is leaving; it joins once the port is free", metadata: ["modem": "\(endpoint.id)"])
+            return
+        }
         if let existing = entries[endpoint.id] {
             logger.debug("modem already in the pool", metadata: ["modem": "\(endpoint.id)", "port": "\(existing.worker.endpoint.port)"])
             return
@@ -37,15 +46,21 @@ public actor ModemPool {
 
     /// The modem with discovery key (or id) `key` went away.
     public func remove(deviceKey key: String) async {
-        guard let (id, entry) = entries.first(where: { $0.value.deviceKey == key || $0.key == key }) else { return }
-        entries[id] = nil
-        logger.info("modem left the pool", metadata: ["modem": "\(id)"])
+        guard let (id, entry) = entries.first(where: { $0.value.deviceKey == key || $0.key == key }),
+              !leaving.contains(id) else { return }
+        // Forget the worker only once it has released the port: a quick re-plug must not open a
+        // port the old worker still holds.
+        leaving.insert(id)
         await entry.worker.markRemoved()
         await entry.task.value
+        entries[id] = nil
+        leaving.remove(id)
+        logger.info("modem left the pool", metadata: ["modem": "\(id)"])
+        if let back = rejoining.removeValue(forKey: id) { add(back.endpoint, deviceKey: back.deviceKey) }
     }
 
     public func contains(port: String) -> Bool {
-        entries.values.contains { $0.worker.endpoint.port == port }
+        entries.contains { !leaving.contains($0.key) && $0.value.worker.endpoint.port == port }
     }
 
     public var count: Int { entries.count }

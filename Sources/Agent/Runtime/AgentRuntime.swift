@@ -52,7 +52,7 @@ public final class AgentRuntime: Service, Sendable {
 
     /// Ends `run()` gracefully (as SIGTERM does).
     public func requestStop() async {
-        await stopBell.ring()
+        stopBell.ring()
     }
 
     public func run() async throws {
@@ -92,7 +92,7 @@ public final class AgentRuntime: Service, Sendable {
         let pool = ModemPool(logger: logger) { endpoint in
             ModemWorker(endpoint: endpoint, dispatcher: dispatcher, configuration: configuration, clock: clock, inbound: inbound,
                         sentToday: sentToday[endpoint.id] ?? 0, modemOptions: configuration.modems.modemOptions, logger: logger,
-                        statusChanged: { Task { await statusBell.ring() } })
+                        statusChanged: { statusBell.ring() })
         }
         let watcher = try OutboxWatcher(directory: dataDirectory.outbox.path(.new), also: [dataDirectory.outbox.path(.queued)], logger: logger)
         let startedAt = clock.now()
@@ -131,7 +131,7 @@ public final class AgentRuntime: Service, Sendable {
                 let count = await pool.count
                 logger.info("agent running", metadata: ["data": "\(dataDirectory.path)", "modems": "\(count)",
                                                         "throttle": "\(DurationText.format(configuration.modems.throttle.minInterval)) / \(configuration.modems.throttle.dailyCap) a day"])
-                await readyBell?.ring()
+                readyBell?.ring()
                 // Wake-ups also come from the clock: credits topped up by another process, held messages.
                 await stopBell.wait()
                 logger.info("stopping: finishing the commands in flight")
@@ -144,7 +144,7 @@ public final class AgentRuntime: Service, Sendable {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            Task { await self.stopBell.ring() }
+            self.stopBell.ring()
         }
         try? await writeStatus(dataDirectory: dataDirectory, pool: pool, dispatcher: dispatcher, startedAt: startedAt, state: "stopped")
         logger.info("agent stopped")
@@ -162,15 +162,22 @@ public final class AgentRuntime: Service, Sendable {
         for entry in report.entries {
             actions[entry.action.rawValue, default: 0] += 1
             ambiguous += entry.ambiguousParts.count
-            guard !entry.acceptedParts.isEmpty, let found = try? dataDirectory.outbox.find(entry.id) else { continue }
+            guard let found = try dataDirectory.outbox.find(entry.id) else { continue }
             let message = found.message
+            // Accepted parts, and parts written with no answer (empty refs: no network reference), each once
+            // (commits are idempotent per message and part). A failure here stops the start: a
+            // ledger that misses a part is not carried on with (invariant 3).
+            let charged = message.attempts.filter {
+                $0.status == .accepted || $0.status == .assumedSent || ($0.status == .interrupted && $0.pduMayHaveBeenWritten)
+            }
+            guard !charged.isEmpty else { continue }
             let messageClass = message.messageClass ?? (message.kind != nil ? .notification : configuration.compliance.effectiveDefaultClass)
             let recipient = (try? PhoneNumber.parse(message.to, defaultCountry: configuration.compliance.defaultCountry).e164) ?? message.to
-            for attempt in entry.acceptedParts {
-                _ = try? dataDirectory.ledger.commit(row: LedgerRow(
+            for attempt in charged {
+                try dataDirectory.ledger.commit(row: LedgerRow(
                     time: attempt.answeredAt ?? attempt.startedAt, messageID: entry.id, recipient: recipient,
                     messageClass: messageClass.rawValue, segments: 1, credits: configuration.credits.cost(perSegmentFor: messageClass),
-                    modem: attempt.modem, refs: attempt.reference.map { [$0] } ?? [], part: attempt.part))
+                    modem: attempt.modem, refs: attempt.status == .accepted ? attempt.reference.map { [$0] } ?? [] : [], part: attempt.part))
             }
         }
         logger.notice("recovered messages left in outbox/sending/ by an interrupted run", metadata: [

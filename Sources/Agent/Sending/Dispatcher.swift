@@ -11,6 +11,10 @@ import SMSCodec
 /// One actor for the whole agent, so two workers never claim the same message and the credit
 /// reservations are counted once.
 public actor Dispatcher {
+    /// Its disk I/O runs on the records thread, never on the cooperative pool.
+    private nonisolated let recordsExecutor = RecordsExecutor(name: "smsagent-dispatch")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { recordsExecutor.asUnownedSerialExecutor() }
+
     let outbox: any Outbox
     let hooks: HookRunner?
     let ledger: any CreditLedger
@@ -121,17 +125,9 @@ public actor Dispatcher {
             var done = Set<Int>()
             var reference: UInt8?
             if resumable, !message.attempts.isEmpty {
-                done = Set(message.attempts.filter { $0.status == .accepted || $0.status == .assumedSent }.map(\.part))
-                if configuration.sending.ambiguousWindow == .assumeSent {
-                    done.formUnion(message.attempts.filter { $0.status == nil }.map(\.part))
-                }
+                // Accepted or assumed (recovery decided with `AmbiguousWindow`; nothing is left unanswered).
+                done = message.partsDone
                 reference = message.attempts.compactMap(\.concatReference).last.map { UInt8(truncatingIfNeeded: $0) }
-            }
-            if configuration.sending.ambiguousWindow == .fail, message.attempts.contains(where: { $0.status == nil }) {
-                let reason = "ambiguous send window: a part may have been sent with no answer (policy fail)"
-                settle(message, SendResult(status: .failed, refs: message.acceptedReferences, modem: modemID, reason: reason, finishedAt: now))
-                record(.failed(id: message.id, reason: reason))
-                return nil
             }
             let perSegment = configuration.credits.cost(perSegmentFor: messageClass)
             let remaining = plan.segmentCount - done.count
@@ -178,100 +174,101 @@ public actor Dispatcher {
 
     // MARK: - Recording what happened to a job
 
-    /// Durably notes that `part` is about to be written to `modem` (before the PDU leaves).
+    /// Durably notes that the `> ` prompt came for `part` and its PDU is about to be written to
+    /// `modem` — the marker of invariant 2, written after the prompt and before the PDU's first byte.
     public func willSubmit(_ job: SendJob, part: Int, modem: String, concatReference: UInt8) throws {
-        try outbox.recordAttempt(job.id, SendAttempt(part: part, parts: job.partCount, modem: modem, startedAt: clock.now(),
-                                                     concatReference: Int(concatReference)))
+        let now = clock.now()
+        try outbox.recordAttempt(job.id, SendAttempt(part: part, parts: job.partCount, modem: modem, startedAt: now,
+                                                     concatReference: Int(concatReference), promptSeenAt: now))
     }
 
     /// The modem accepted `part` (`+CMGS: reference`): outbox and ledger (one row per part).
-    /// With `next`, the attempt of the part written right after is recorded in the same write (as
-    /// `willSubmit` would); returns false if that could not be recorded (the part must not be sent).
-    @discardableResult
-    public func accepted(_ job: SendJob, part: Int, reference: Int, modem: String,
-                         next: (part: Int, concatReference: UInt8)? = nil) -> Bool {
+    /// Throws when either could not be written: the caller stops taking work (invariant 3 — a
+    /// ledger that silently misses an accepted part is worse than a modem that stops).
+    public func accepted(_ job: SendJob, part: Int, reference: Int, modem: String) throws {
         let now = clock.now()
-        let attempt = next.map { SendAttempt(part: $0.part, parts: job.partCount, modem: modem, startedAt: now,
-                                             concatReference: Int($0.concatReference)) }
-        var nextRecorded = next != nil
-        do {
-            try outbox.recordPartAccepted(job.id, part: part, reference: reference, at: now, next: attempt)
-        } catch {
-            logger.error("cannot record an accepted part", metadata: ["id": "\(job.id)", "part": "\(part)", "error": "\(error)"])
-            nextRecorded = false
-        }
-        do {
-            let row = LedgerRow(time: now, messageID: job.id, recipient: job.recipient.e164,
-                                messageClass: job.messageClass.rawValue, segments: 1, credits: job.creditsPerSegment,
-                                modem: modem, refs: [reference], part: part)
-            if try !ledger.commit(row: row) {
-                // This part was already charged when an earlier modem sent it (the message moved to
-                // this modem mid-way and went again whole): the network took it twice, so it costs
-                // twice. Recorded as a row without part number, which the ledger always appends.
-                var again = row
-                again.part = nil
-                try ledger.commit(row: again)
-                logger.notice("part sent again on another modem; charged again", metadata: ["id": "\(job.id)", "part": "\(part)", "modem": "\(modem)"])
-            }
-        } catch {
-            logger.error("cannot write the ledger row", metadata: ["id": "\(job.id)", "part": "\(part)", "error": "\(error)"])
+        try outbox.recordPartAccepted(job.id, part: part, reference: reference, at: now, next: nil)
+        let row = LedgerRow(time: now, messageID: job.id, recipient: job.recipient.e164,
+                            messageClass: job.messageClass.rawValue, segments: 1, credits: job.creditsPerSegment,
+                            modem: modem, refs: [reference], part: part)
+        if try !ledger.commit(row: row) {
+            // This part was already charged when an earlier modem sent it (the message moved to
+            // this modem mid-way and went again whole): the network took it twice, so it costs
+            // twice. Recorded as a row without part number, which the ledger always appends.
+            var again = row
+            again.part = nil
+            try ledger.commit(row: again)
+            logger.notice("part sent again on another modem; charged again", metadata: ["id": "\(job.id)", "part": "\(part)", "modem": "\(modem)"])
         }
         if !lowBalanceWarned, let balance = try? ledger.balance(), balance < configuration.credits.lowBalanceWarning {
             lowBalanceWarned = true
             logger.warning("credit balance is low", metadata: ["balance": "\(balance)", "warning_below": "\(configuration.credits.lowBalanceWarning)"])
         }
-        return nextRecorded
     }
 
-    /// The modem refused `part` with a definite error (it was not sent).
-    public func rejected(_ job: SendJob, part: Int, reason: String) {
-        do {
-            try outbox.recordPartRejected(job.id, part: part, reason: reason, at: clock.now())
-        } catch {
-            logger.error("cannot record a rejected part", metadata: ["id": "\(job.id)", "error": "\(error)"])
+    /// What became of a part that was not accepted (`rejected`, `interrupted` or `assumed_sent`),
+    /// recorded on its attempt so that readers can tell a refusal from a silence.
+    /// A part whose PDU was written and got no answer (`assumed_sent`, or `interrupted` and sent
+    /// again or failed) also gets its ledger row, with no network reference (empty `refs`): the
+    /// operator most likely billed it, so the balance follows the bill, and the empty `refs`
+    /// column tells it from a confirmed part (README "The ambiguous window").
+    public func recordPart(_ job: SendJob, part: Int, status: SendAttempt.Status, reason: String) throws {
+        let now = clock.now()
+        try outbox.recordPartOutcome(job.id, part: part, status: status, reason: reason, at: now)
+        if status == .assumedSent || status == .interrupted {
+            try ledger.commit(row: LedgerRow(time: now, messageID: job.id, recipient: job.recipient.e164,
+                                             messageClass: job.messageClass.rawValue, segments: 1, credits: job.creditsPerSegment,
+                                             modem: job.message.attempts.last?.modem ?? "", refs: [], part: part))
         }
     }
 
-    /// Every part is done: the message goes to `sent/`.
-    public func sent(_ job: SendJob, modem: String, references: [Int], assumed: Bool) {
+    /// The modem refused `part` with a definite error (it was not sent).
+    public func rejected(_ job: SendJob, part: Int, reason: String) throws {
+        try recordPart(job, part: part, status: .rejected, reason: reason)
+    }
+
+    /// Every part is done: the message goes to `sent/`. `assumed`: a part was counted without an
+    /// answer (policy assume-sent); `refs` then lists only the parts the network confirmed.
+    public func sent(_ job: SendJob, modem: String, references: [Int], assumed: Bool) throws {
         ledger.release(messageID: job.id)
         sentSinceSummary += 1
         partsSinceSummary += job.partCount
         logSendSummary(queueEmpty: false)
         failures[job.id] = nil
-        settle(job.message, SendResult(status: .sent, refs: references, modem: modem, segments: job.partCount,
-                                  credits: references.count * job.creditsPerSegment,
-                                  reason: assumed ? "a part had no answer; assumed sent (policy assume-sent)" : nil,
-                                  finishedAt: clock.now()))
+        try settleOrThrow(job.message, SendResult(status: .sent, refs: references, modem: modem, segments: job.partCount,
+                                                  credits: references.count * job.creditsPerSegment,
+                                                  reason: assumed ? "a part had no answer; assumed sent (policy assume-sent)" : nil,
+                                                  finishedAt: clock.now()))
     }
 
     /// The message cannot be sent: `failed/` with the reason.
-    public func failed(_ job: SendJob, modem: String?, reason: String) {
+    public func failed(_ job: SendJob, modem: String?, reason: String) throws {
         ledger.release(messageID: job.id)
         failures[job.id] = nil
-        settle(job.message, SendResult(status: .failed, refs: [], modem: modem, segments: job.partCount, credits: 0,
-                                  reason: reason, finishedAt: clock.now()))
+        try settleOrThrow(job.message, SendResult(status: .failed, refs: [], modem: modem, segments: job.partCount, credits: 0,
+                                                  reason: reason, finishedAt: clock.now()))
         record(.failed(id: job.id, reason: reason))
         logger.warning("message failed", metadata: ["id": "\(job.id)", "to": "\(job.recipient.e164)", "reason": "\(reason)"])
     }
 
-    /// The job could not go out on this modem: back to the queue (another modem may take it),
-    /// or to `failed/` once it has failed `max_attempts_per_message` times.
-    public func retryLater(_ job: SendJob, modem: String, reason: String, backoff: Duration) {
+    /// The job could not go out because of the message itself (or a silence that may have been
+    /// it): back to the queue, or to `failed/` once it has used `max_attempts_per_message`.
+    public func retryLater(_ job: SendJob, modem: String, reason: String, backoff: Duration) throws {
         ledger.release(messageID: job.id)
         let count = (failures[job.id] ?? 0) + 1
         failures[job.id] = count
         if count >= configuration.sending.retry.maxAttemptsPerMessage {
-            failed(job, modem: modem, reason: "\(reason) (after \(count) attempts)")
+            try failed(job, modem: modem, reason: "\(reason) (after \(count) attempts)")
             return
         }
-        requeue(job.id, notBefore: backoff > .zero ? clock.now().addingTimeInterval(backoff.timeInterval) : nil)
+        try outbox.requeue(job.id, notBefore: backoff > .zero ? clock.now().addingTimeInterval(backoff.timeInterval) : nil)
     }
 
-    /// Gives the job back untouched (shutdown, modem gone before the first part).
-    public func giveBack(_ job: SendJob) {
+    /// Gives the job back without using one of its attempts (shutdown, removal, a network or
+    /// modem problem — invariant 9): another modem, or this one later, takes it.
+    public func giveBack(_ job: SendJob) throws {
         ledger.release(messageID: job.id)
-        requeue(job.id, notBefore: nil)
+        try outbox.requeue(job.id, notBefore: nil)
     }
 
     // MARK: - Helpers
@@ -280,11 +277,14 @@ public actor Dispatcher {
     /// tells the `on_sent` / `on_failed` hook.
     private func settle(_ message: OutboxMessage, _ result: SendResult) {
         do {
-            try outbox.complete(message.id, result: result)
+            try settleOrThrow(message, result)
         } catch {
             logger.error("cannot complete an outbox message", metadata: ["id": "\(message.id)", "error": "\(error)"])
-            return
         }
+    }
+
+    private func settleOrThrow(_ message: OutboxMessage, _ result: SendResult) throws {
+        try outbox.complete(message.id, result: result)
         guard let hooks else { return }
         var fields: [(name: String, value: String)] = [
             ("id", message.id), ("to", message.to), ("status", result.status.rawValue), ("modem", result.modem ?? ""),

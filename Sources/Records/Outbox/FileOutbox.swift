@@ -154,11 +154,15 @@ public final class FileOutbox: Outbox, Sendable {
     }
 
     public func recordPartRejected(_ id: String, part: Int, reason: String, at: Date) throws {
+        try recordPartOutcome(id, part: part, status: .rejected, reason: reason, at: at)
+    }
+
+    public func recordPartOutcome(_ id: String, part: Int, status: SendAttempt.Status, reason: String, at: Date) throws {
         try updateSending(id) { message in
             guard let index = message.attempts.lastIndex(where: { $0.part == part && $0.status == nil }) else {
-                throw RecordsError.invalidRecord("\(id): part \(part) rejected but no attempt is outstanding")
+                throw RecordsError.invalidRecord("\(id): part \(part) ended (\(status.rawValue)) but no attempt is outstanding")
             }
-            message.attempts[index].status = .rejected
+            message.attempts[index].status = status
             message.attempts[index].reason = reason
             message.attempts[index].answeredAt = at
         }
@@ -231,23 +235,36 @@ public final class FileOutbox: Outbox, Sendable {
         let total = message.attempts.map(\.parts).max() ?? 0
         let acceptedParts = Set(accepted.map(\.part))
         var ambiguous: [Int] = []
+        var failWhole = false
+        var done = message.partsDone
         for index in message.attempts.indices where message.attempts[index].status == nil {
             let part = message.attempts[index].part
             if acceptedParts.contains(part) { continue }
-            ambiguous.append(part)
-            switch policy {
+            let isLast = total > 0 && (1...total).allSatisfy { $0 == part || done.contains($0) }
+            switch AmbiguousWindow.resolve(policy: policy, pduMayHaveBeenWritten: message.attempts[index].pduMayHaveBeenWritten,
+                                           isLastOutstandingPart: isLast) {
+            case .notSent:
+                message.attempts[index].status = .rejected
+                message.attempts[index].reason = "not sent: the agent stopped before the PDU was written"
             case .assumeSent:
+                ambiguous.append(part)
+                done.insert(part)
                 message.attempts[index].status = .assumedSent
                 message.attempts[index].reason = "no answer before the agent stopped; assumed sent (policy assume-sent)"
-            case .resend, .fail:
+            case .resend:
+                ambiguous.append(part)
+                message.attempts[index].status = .interrupted
+                message.attempts[index].reason = "no answer before the agent stopped; sent again with the same concatenation reference (policy \(policy.rawValue))"
+            case .failMessage:
+                ambiguous.append(part)
+                failWhole = true
                 message.attempts[index].status = .interrupted
                 message.attempts[index].reason = "no answer before the agent stopped (policy \(policy.rawValue))"
             }
         }
         ambiguous = Array(Set(ambiguous)).sorted()
-        let done = message.partsDone
         let lastModem = message.attempts.last?.modem
-        if !ambiguous.isEmpty, policy == .fail {
+        if failWhole {
             let reason = "part(s) \(ambiguous.map(String.init).joined(separator: ",")) may have been sent: no answer before the agent stopped (policy fail)"
             message.result = SendResult(status: .failed, refs: message.acceptedReferences, modem: lastModem,
                                         segments: acceptedParts.count, credits: 0, reason: reason)
@@ -270,9 +287,7 @@ public final class FileOutbox: Outbox, Sendable {
         let listed = ambiguous.map(String.init).joined(separator: ",")
         let reason = ambiguous.isEmpty
             ? "parts not yet accepted will be sent"
-            : policy == .assumeSent
-                ? "part(s) \(listed) assumed sent (policy assume-sent); parts not yet sent will be"
-                : "part(s) \(listed) will be sent again (policy \(policy.rawValue))"
+            : "part(s) \(listed) will be sent again with the same concatenation reference (policy \(policy.rawValue))"
         return .init(id: id, action: .requeued, ambiguousParts: ambiguous, acceptedParts: accepted, reason: reason)
     }
 

@@ -24,6 +24,9 @@ public protocol Outbox: Sendable {
     func recordPartAccepted(_ id: String, part: Int, reference: Int, at: Date, next: SendAttempt?) throws
     /// The modem refused `part` with a definite error: it was not sent.
     func recordPartRejected(_ id: String, part: Int, reason: String, at: Date) throws
+    /// The outstanding attempt of `part` ended without `+CMGS`: `rejected` (not sent),
+    /// `interrupted` (written, no answer, not assumed) or `assumed_sent`.
+    func recordPartOutcome(_ id: String, part: Int, status: SendAttempt.Status, reason: String, at: Date) throws
     /// Writes the result and moves the message to `sent` (status `.sent`) or `failed`.
     func complete(_ id: String, result: SendResult) throws
     /// Moves a claimed message back to `new`, optionally not to be claimed before `notBefore`.

@@ -106,9 +106,10 @@ public struct OutboxMessage: Codable, Sendable, Equatable {
     }
 }
 
-/// One submission of one part to one modem. Recorded (fsync) *before* the PDU is written, then
-/// completed with the modem's answer: the ambiguous window after a crash is an attempt whose
-/// `status` is still `nil`.
+/// One submission of one part to one modem. Recorded (fsync) after the modem's `> ` prompt and
+/// *before* the PDU's first byte is written (`promptSeenAt` set), then completed with the modem's
+/// answer. After a crash, an attempt whose `status` is still `nil` is in the ambiguous window only
+/// if it carries `promptSeenAt`; without it the PDU was never written (see `AmbiguousWindow`).
 public struct SendAttempt: Codable, Sendable, Equatable {
     public enum Status: String, Codable, Sendable {
         /// `+CMGS: <mr>` received.
@@ -117,7 +118,8 @@ public struct SendAttempt: Codable, Sendable, Equatable {
         case rejected
         /// Recovery after a crash found no answer and the policy was `.assumeSent`.
         case assumedSent = "assumed_sent"
-        /// Recovery after a crash found no answer and the policy was `.resend` or `.fail`.
+        /// No answer after the PDU was written, and the policy (`.resend`, `.fail`, or
+        /// `.assumeSent` for a part that is not the message's last) did not assume it sent.
         case interrupted
     }
     /// 1-based part number and total parts (TS 23.040 §9.2.3.24.1 sequence / maximum).
@@ -133,9 +135,14 @@ public struct SendAttempt: Codable, Sendable, Equatable {
     public var reference: Int?
     public var answeredAt: Date?
     public var reason: String?
+    /// The durable marker of invariant 2: when the `> ` prompt came, written before the PDU's
+    /// first byte. Without it the PDU cannot have left the host.
+    public var promptSeenAt: Date?
 
     public init(part: Int, parts: Int, modem: String, startedAt: Date = Date(), concatReference: Int? = nil,
-                status: Status? = nil, reference: Int? = nil, answeredAt: Date? = nil, reason: String? = nil) {
+                status: Status? = nil, reference: Int? = nil, answeredAt: Date? = nil, reason: String? = nil,
+                promptSeenAt: Date? = nil) {
+        self.promptSeenAt = promptSeenAt
         self.part = part
         self.parts = parts
         self.modem = modem
@@ -152,6 +159,7 @@ public struct SendAttempt: Codable, Sendable, Equatable {
         case startedAt = "started_at"
         case concatReference = "concat_reference"
         case answeredAt = "answered_at"
+        case promptSeenAt = "prompt_seen_at"
     }
 }
 

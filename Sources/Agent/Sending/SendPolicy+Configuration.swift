@@ -1,0 +1,12 @@
+import Compliance
+
+extension AgentConfiguration {
+    /// The compliance policy of a SIM whose STOP number is `stopNumber`.
+    public func sendPolicy(stopNumber: PhoneNumber) -> SendPolicy {
+        let footer = FooterPolicy(brand: sender.brand ?? "", stopNumber: stopNumber,
+                                  countryLocales: compliance.effectiveCountryLocales, defaultLocale: compliance.locale)
+        return SendPolicy(footer: footer, mode: compliance.mode, footerOnNotifications: compliance.footerOnNotifications,
+                          smartEncoding: compliance.smartEncoding, quietHours: compliance.quietHours,
+                          timeZones: RecipientTimeZones(fallback: compliance.timeZone))
+    }
+}
