@@ -46,17 +46,18 @@ extern "C" int cpn_parse(const char *text, const char *default_region, cpn_info 
     out->valid = util->IsValidNumber(number) ? 1 : 0;
     out->type = static_cast<int>(util->GetNumberType(number));
     out->country_code = number.country_code();
-    std::string value;
-    util->Format(number, PhoneNumberUtil::E164, &value);
-    copy(value, out->e164, sizeof(out->e164));
-    util->GetNationalSignificantNumber(number, &value);
-    copy(value, out->national_number, sizeof(out->national_number));
-    util->GetRegionCodeForNumber(number, &value);
-    copy(value, out->region, sizeof(out->region));
-    util->Format(number, PhoneNumberUtil::NATIONAL, &value);
-    copy(value, out->national_format, sizeof(out->national_format));
-    util->Format(number, PhoneNumberUtil::INTERNATIONAL, &value);
-    copy(value, out->international_format, sizeof(out->international_format));
+    // Each call gets a fresh string: some of libphonenumber's getters append to their output.
+    std::string e164, national_number, region, national, international;
+    util->Format(number, PhoneNumberUtil::E164, &e164);
+    copy(e164, out->e164, sizeof(out->e164));
+    util->GetNationalSignificantNumber(number, &national_number);
+    copy(national_number, out->national_number, sizeof(out->national_number));
+    util->GetRegionCodeForNumber(number, &region);
+    copy(region, out->region, sizeof(out->region));
+    util->Format(number, PhoneNumberUtil::NATIONAL, &national);
+    copy(national, out->national_format, sizeof(out->national_format));
+    util->Format(number, PhoneNumberUtil::INTERNATIONAL, &international);
+    copy(international, out->international_format, sizeof(out->international_format));
     if (out->valid) {
         std::lock_guard<std::mutex> guard(geocoder_lock);
         copy(geocoder().GetDescriptionForNumber(number, icu::Locale("en")), out->place, sizeof(out->place));

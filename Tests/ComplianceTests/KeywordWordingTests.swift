@@ -48,7 +48,9 @@ struct KeywordWordingTests {
     }
 
     @Test("US: any reasonable opt-out wording opts out (FCC 24-24)", arguments: [
-        ("Please stop texting me", "STOP TEXTING"),
+        ("Please stop texting me", "PLEASE STOP"),
+        ("Stop texting me", "STOP"),
+        ("I said stop texting me", "STOP TEXTING"),
         ("unsubscribe me", "UNSUBSCRIBE"),
         ("remove me from your list", "REMOVE"),
         ("no more texts", "NO MORE TEXTS"),

@@ -118,7 +118,7 @@ import Testing
         let byKind = try ledger().summary(by: .kind, timeZone: .gmt)
         #expect(byKind.map(\.key) == ["confirmation", "help", "message", "optin_ack"])
         #expect(byKind.map(\.credits) == [2, 1, 1, 1])
-        #expect(try ledger().balance() == 10 - 5 + 5)
+        #expect(try ledger(opening: 10).balance() == 10 - 5 + 5)
     }
 
     @Test func aFileWrittenBeforeTheKindColumnIsReadAndExtended() throws {
@@ -133,7 +133,7 @@ import Testing
         #expect(try l.balance() == 12)
         #expect(try l.rows().map(\.kind) == [.message, .confirmation, .topup])
         try l.commit(row: part("m2", 1))
-        #expect(try ledger().balance() == 11)
+        #expect(try ledger(opening: 10).balance() == 11)
         #expect(try ledger().rows().last?.kind == .message)
         #expect(try ledger().summary(by: .kind, timeZone: .gmt).map(\.key) == ["confirmation", "message"])
     }
