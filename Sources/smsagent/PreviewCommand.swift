@@ -94,7 +94,8 @@ enum PreviewPrinter {
     static func table(_ preview: MessagePreview, limit: Int) -> String {
         var out = ""
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
-        out += pad("line", 5) + pad("number", 17) + pad("type", 13) + pad("verdict", 11) + pad("enc", 6) + pad("seg", 9) + pad("credits", 9) + "notes\n"
+        let typeWidth = (preview.recipients.map { ($0.numberType ?? "-").count }.max() ?? 0) + 2
+        out += pad("line", 5) + pad("number", 17) + pad("type", max(6, typeWidth)) + pad("verdict", 11) + pad("enc", 6) + pad("seg", 9) + pad("credits", 9) + "notes\n"
         for (index, r) in preview.recipients.enumerated() {
             if limit > 0, index >= limit {
                 out += "… \(preview.recipients.count - limit) more (use --limit 0 to see all)\n"
@@ -106,7 +107,7 @@ enum PreviewPrinter {
             if !r.nonGSMCharacters.isEmpty { notes.append("UCS-2 because of \(r.nonGSMCharacters.joined(separator: " "))") }
             let segments = r.segments == r.segmentsWithoutFooter ? "\(r.segments)" : "\(r.segments) (\(r.segmentsWithoutFooter))"
             let credits = r.credits == r.creditsWithoutFooter ? "\(r.credits)" : "\(r.credits) (\(r.creditsWithoutFooter))"
-            out += pad(r.line.map(String.init) ?? "-", 5) + pad(r.number ?? r.raw, 17) + pad(r.numberType ?? "-", 13) + pad(r.verdict, 11) + pad(r.encoding, 6)
+            out += pad(r.line.map(String.init) ?? "-", 5) + pad(r.number ?? r.raw, 17) + pad(r.numberType ?? "-", max(6, typeWidth)) + pad(r.verdict, 11) + pad(r.encoding, 6)
                 + pad(segments, 9) + pad(credits, 9) + notes.joined(separator: "; ") + "\n"
         }
         let s = preview.summary

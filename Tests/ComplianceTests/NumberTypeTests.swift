@@ -115,6 +115,13 @@ struct NumberTypeTests {
         #expect((try? policy.parse("0692 12 34 56", defaultCountry: "FR").get())?.region == "RE")
     }
 
+    @Test("with libphonenumber: a refused input keeps the built-in plans' reason, which names the lengths")
+    func refusedInputReason() {
+        let policy = SendPolicy(footer: Self.footer, numberLibrary: LibPhoneNumber())
+        #expect(policy.parse("06 12", defaultCountry: "FR")
+                == .failure(.tooShort(nationalNumber: "612", region: "FR", minimum: 9)))
+    }
+
     @Test("with libphonenumber: Paris landline and premium rate refused in dispatch's decide(to:), JP mobile sent", arguments: [
         ("+33145678901", "fixed line"), ("+33899123456", "premium rate"), ("+33810123456", "shared cost"),
     ])

@@ -59,4 +59,17 @@ struct SendingETATests {
         #expect(SendingETA.estimate(segments: [], sims: [], window: nil, recipientZones: [paris], dayZone: paris, start: start)
                 == .finishes(at: start))
     }
+
+    @Test("each message waits for its own recipient's window")
+    func perMessageWindows() {
+        let newYork = TimeZone(identifier: "America/New_York") ?? .gmt
+        let messages = [
+            SendingETA.Message(segments: 1, window: .fr, zones: [paris]),
+            SendingETA.Message(segments: 1, window: .us, zones: [newYork]),
+        ]
+        // 10:00 in Paris is 04:00 in New York: the second message waits for 09:00 there.
+        let estimate = SendingETA.estimate(messages, sims: [SendingETA.SIM(minimumInterval: 3, dailyCap: 200)],
+                                           dayZone: paris, start: local("2026-11-30 10:00"))
+        #expect(finish(estimate) == local("2026-11-30 09:00", "America/New_York"))
+    }
 }

@@ -194,17 +194,15 @@ public struct MessagePreview: Sendable {
         summary.nonGSMCharacters = nonGSM.sorted()
         let sims = etaSIMs(configuration)
         summary.etaSIMs = sims.count
-        let sending = recipients.filter { $0.verdict == "send" || $0.verdict == "hold" }
-        var zones: [TimeZone] = []
-        var window: QuietHours?
-        for entry in sending {
-            guard let e164 = entry.number, let number = try? PhoneNumber(e164: e164) else { continue }
-            if effectiveClass == .marketing, window == nil { window = policy.quietHours(for: number) }
-            for zone in policy.recipientTimeZones(for: number) where !zones.contains(zone) { zones.append(zone) }
+        var batch: [SendingETA.Message] = []
+        for entry in recipients where entry.verdict == "send" || entry.verdict == "hold" {
+            guard let e164 = entry.number, let number = try? policy.parse(e164, defaultCountry: configuration.compliance.defaultCountry).get() else { continue }
+            batch.append(SendingETA.Message(segments: entry.segments,
+                                            window: effectiveClass == .marketing ? policy.quietHours(for: number) : nil,
+                                            zones: policy.recipientTimeZones(for: number)))
         }
-        summary.eta = SendingETA.estimate(segments: sending.map(\.segments),
-                                          sims: sims.isEmpty ? [sim(configuration.modems.throttle)] : sims,
-                                          window: window, recipientZones: zones, dayZone: configuration.compliance.zone, start: now)
+        summary.eta = SendingETA.estimate(batch, sims: sims.isEmpty ? [sim(configuration.modems.throttle)] : sims,
+                                          dayZone: configuration.compliance.zone, start: now)
         return MessagePreview(recipients: recipients, summary: summary, stopNumber: stop.e164, stopNumberIsPlaceholder: placeholder)
     }
 

@@ -131,20 +131,23 @@ public struct SendPolicy: Sendable {
         guard let numberLibrary else {
             do { return .success(try PhoneNumber.parse(raw, defaultCountry: defaultCountry)) } catch { return .failure(error) }
         }
+        // The built-in plans' verdict: it knows mainland France and the overseas departments share
+        // one national plan (0692… dialled from Paris is Réunion), and its errors name the lengths.
+        let planned: Result<PhoneNumber, PhoneNumberError>
+        do { planned = .success(try PhoneNumber.parse(raw, defaultCountry: defaultCountry)) } catch { planned = .failure(error) }
         do {
             var info = try numberLibrary.info(raw, defaultRegion: defaultCountry)
-            // The built-in plans know what the library does not: mainland France and the overseas
-            // departments share one national plan (0692… dialled from Paris is Réunion).
-            if !info.isValid, let planned = try? PhoneNumber.parse(raw, defaultCountry: defaultCountry),
-               planned.e164 != info.number.e164, let again = try? numberLibrary.info(planned.e164, defaultRegion: defaultCountry),
-               again.isValid {
+            if !info.isValid, case .success(let number) = planned, number.e164 != info.number.e164,
+               let again = try? numberLibrary.info(number.e164, defaultRegion: defaultCountry), again.isValid {
                 info = again
             }
             guard info.isValid else {
+                if case .failure(let error) = planned { return .failure(error) }
                 return .failure(.invalidNationalNumber(nationalNumber: info.number.nationalNumber, region: info.number.region))
             }
             return .success(info.number)
         } catch {
+            if case .failure(let plannedError) = planned { return .failure(plannedError) }
             return .failure(error)
         }
     }

@@ -24,6 +24,20 @@ public enum SendingETA {
         }
     }
 
+    /// One message to send: its SMS count, and for marketing the window and the recipient's zones.
+    public struct Message: Sendable, Hashable {
+        public var segments: Int
+        /// nil: a notification, never held.
+        public var window: QuietHours?
+        public var zones: [TimeZone]
+
+        public init(segments: Int, window: QuietHours? = nil, zones: [TimeZone] = []) {
+            self.segments = segments
+            self.window = window
+            self.zones = zones
+        }
+    }
+
     public enum Estimate: Sendable, Equatable {
         /// The last message leaves at this instant (`start` when there is nothing to send).
         case finishes(at: Date)
@@ -39,9 +53,15 @@ public enum SendingETA {
     ///   - window: the sending window of marketing; nil for notifications (never held).
     public static func estimate(segments: [Int], sims: [SIM], window: QuietHours?, recipientZones: [TimeZone],
                                 dayZone: TimeZone, start: Date) -> Estimate {
-        guard !segments.isEmpty else { return .finishes(at: start) }
+        estimate(segments.map { Message(segments: $0, window: window, zones: recipientZones) }, sims: sims,
+                 dayZone: dayZone, start: start)
+    }
+
+    /// Each message with its own window and zones (a campaign to several countries).
+    public static func estimate(_ messages: [Message], sims: [SIM], dayZone: TimeZone, start: Date) -> Estimate {
+        guard !messages.isEmpty else { return .finishes(at: start) }
         guard !sims.isEmpty else { return .never(reason: "no SIM to send from") }
-        guard segments.count <= maximumMessages else { return .never(reason: "more than \(maximumMessages) messages") }
+        guard messages.count <= maximumMessages else { return .never(reason: "more than \(maximumMessages) messages") }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = dayZone
 
@@ -49,8 +69,8 @@ public enum SendingETA {
         var states = sims.map { State(free: start, day: calendar.startOfDay(for: start), sent: $0.sentToday) }
         var finish = start
 
-        for count in segments {
-            let parts = max(1, count)
+        for message in messages {
+            let parts = max(1, message.segments)
             var best: (index: Int, at: Date, state: State)?
             for (index, sim) in sims.enumerated() {
                 if sim.dailyCap > 0, parts > sim.dailyCap { continue }
@@ -65,8 +85,8 @@ public enum SendingETA {
                         at = next
                         continue
                     }
-                    if let window, !recipientZones.isEmpty {
-                        let opening = SendPolicy.nextOpening(of: window, after: at, in: recipientZones)
+                    if let window = message.window, !message.zones.isEmpty {
+                        let opening = SendPolicy.nextOpening(of: window, after: at, in: message.zones)
                         if opening > at { at = opening; continue }
                     }
                     break
