@@ -155,7 +155,7 @@ struct CampaignStatusCommand: AsyncParsableCommand {
             if !pending.isEmpty, let preview = try? MessagePreview.compute(
                 messages: pending.map { (nil, $0.to, $0.text) }, messageClass: pending.first?.messageClass,
                 configuration: configuration, now: clock.now(), isOptedOut: { _ in false }), let eta = preview.summary.eta {
-                print("ETA: " + PreviewPrinter.describe(eta, sims: preview.summary.etaSIMs))
+                print("ETA: " + PreviewPrinter.describe(eta, sims: preview.summary.etaSIMs, timeZone: preview.summary.etaTimeZone))
             }
             return
         }

@@ -138,7 +138,7 @@ enum PreviewPrinter {
             out += "smart encoding: \(s.smartEncoding.rawValue) \(s.credits) credits (\(s.segments) SMS); \(s.alternativeMode.rawValue) would cost \(s.alternativeCredits) (\(s.alternativeSegments) SMS) — set compliance.smart_encoding to choose\n"
         }
         if let eta = s.eta {
-            out += "ETA: " + PreviewPrinter.describe(eta, sims: s.etaSIMs) + "\n"
+            out += "ETA: " + PreviewPrinter.describe(eta, sims: s.etaSIMs, timeZone: s.etaTimeZone) + "\n"
         }
         if s.ucs2Messages > 0 {
             out += "UCS-2 (70 characters per SMS instead of 160): \(s.ucs2Messages) message\(s.ucs2Messages == 1 ? "" : "s"), because of \(s.nonGSMCharacters.joined(separator: " "))\n"
@@ -150,8 +150,8 @@ enum PreviewPrinter {
         return out
     }
 
-    /// "finishes Thu 3 Dec 14:00 (1 SIM)" in the machine's time zone.
-    static func describe(_ eta: SendingETA.Estimate, sims: Int) -> String {
+    /// "finishes Thu 3 Dec 14:00 Europe/Paris (1 SIM; …)".
+    static func describe(_ eta: SendingETA.Estimate, sims: Int, timeZone: String) -> String {
         switch eta {
         case .never(let reason):
             return "never: \(reason)"
@@ -159,8 +159,9 @@ enum PreviewPrinter {
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.dateFormat = "EEE d MMM HH:mm"
+            formatter.timeZone = TimeZone(identifier: timeZone) ?? .current
             let on = sims == 0 ? "1 SIM assumed: none configured, modems are discovered" : "\(sims) SIM\(sims == 1 ? "" : "s")"
-            return "finishes \(formatter.string(from: date)) (\(on); throttles, daily caps and quiet hours counted)"
+            return "finishes \(formatter.string(from: date)) \(timeZone) (\(on); throttles, daily caps and quiet hours counted)"
         }
     }
 

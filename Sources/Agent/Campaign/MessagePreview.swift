@@ -82,6 +82,8 @@ public struct MessagePreview: Sendable {
         public var eta: SendingETA.Estimate?
         /// How many SIMs the ETA counts on; 0 when none is configured (discovery) and one was assumed.
         public var etaSIMs = 0
+        /// The zone the ETA is shown in (`compliance.time_zone`).
+        public var etaTimeZone = "Europe/Paris"
     }
 
     public var recipients: [Recipient]
@@ -194,6 +196,7 @@ public struct MessagePreview: Sendable {
         summary.nonGSMCharacters = nonGSM.sorted()
         let sims = etaSIMs(configuration)
         summary.etaSIMs = sims.count
+        summary.etaTimeZone = configuration.compliance.timeZone
         var batch: [SendingETA.Message] = []
         for entry in recipients where entry.verdict == "send" || entry.verdict == "hold" {
             guard let e164 = entry.number, let number = try? policy.parse(e164, defaultCountry: configuration.compliance.defaultCountry).get() else { continue }
