@@ -27,11 +27,18 @@ let package = Package(
         // C shims (system libraries found with pkg-config).
         .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
         .systemLibrary(name: "CUmockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
+        // libphonenumber (C++, Debian libphonenumber-dev) behind a C interface: number types, formats, geocoder.
+        .target(name: "CPhoneNumber", linkerSettings: [
+            .linkedLibrary("phonenumber"), .linkedLibrary("geocoding"), .linkedLibrary("icuuc"),
+        ]),
 
         // Pure layers: no I/O, no clock of their own.
         .target(name: "SMSCodec"),
         .target(name: "ATProtocol"),
         .target(name: "Compliance", dependencies: ["SMSCodec"]),
+
+        // Adapter: Compliance's PhoneNumberLibrary implemented with libphonenumber.
+        .target(name: "PhoneNumbers", dependencies: ["CPhoneNumber", "Compliance"]),
 
         // Linux I/O.
         .target(name: "SerialPort"),
@@ -72,6 +79,7 @@ let package = Package(
         ], resources: [.copy("Resources")]),
         .executableTarget(name: "smsagent", dependencies: [
             "Agent", "HTTPAPI", "SMSCodec", "ATProtocol", "SerialPort", "ModemKit", "Discovery", "Compliance", "Records", "Simulator",
+            "PhoneNumbers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -98,7 +106,7 @@ let package = Package(
         .testTarget(name: "ModemKitTests", dependencies: ["ModemKit", "SerialPort", "Simulator", "SMSCodec", "ATProtocol", "TestSupport"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "SMSCodec", "ModemKit", "TestSupport"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TestSupport"]),
-        .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "TestSupport"]),
+        .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "PhoneNumbers", "TestSupport"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent"]),
         .testTarget(name: "HTTPAPITests", dependencies: [

@@ -170,6 +170,15 @@ struct CampaignStatusCommand: AsyncParsableCommand {
                 print(padded + [t.queued, t.sending, t.sent, t.suppressed, t.failed].map { String(format: "%8d", $0) }.joined() + delivery
                       + "  " + ProgressBar.bar(done: t.done, total: t.total, width: 20))
             }
+            // Issue 14: when what is still queued will have left (SIMs, throttles, caps, quiet hours).
+            let pending = try [OutboxFolder.new, .sending].flatMap { try outbox.messages(in: $0) }
+                .filter { message in message.campaign.map { name == nil || $0 == name } ?? false }
+            let clock = (try? AgentClocks.fromEnvironment()) ?? SystemClock()
+            if !pending.isEmpty, let preview = try? MessagePreview.compute(
+                messages: pending.map { (nil, $0.to, $0.text) }, messageClass: pending.first?.messageClass,
+                configuration: configuration, now: clock.now(), isOptedOut: { _ in false }), let eta = preview.summary.eta {
+                print("ETA: " + PreviewPrinter.describe(eta, sims: preview.summary.etaSIMs, timeZone: preview.summary.etaTimeZone))
+            }
             return
         }
         if let t = try tally(outbox).values.first, name != nil {

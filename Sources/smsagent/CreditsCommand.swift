@@ -8,11 +8,17 @@ extension LedgerGrouping: ExpressibleByArgument {}
 struct CreditsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "credits",
-        abstract: "Credits left and what was spent (credits.csv), optionally by day, class or modem.",
-        discussion: "One ledger row per segment the network accepted; top-ups are rows with negative credits.")
+        abstract: "Credits left and what was spent (credits.csv), optionally by day, class, modem or kind.",
+        discussion: """
+            One ledger row per segment the network accepted; top-ups are rows with negative credits. \
+            --by kind separates messages from the automatic replies (opt-out confirmations, help \
+            replies, opt-in acknowledgements), which cost credits too. \
+            `smsagent credits top-up N [--note TEXT]` adds N credits.
+            """,
+        subcommands: [CreditsTopUpCommand.self])
 
     @OptionGroup var options: InboundDataOptions
-    @Option(help: "Group the spending: day, class or modem.") var by: LedgerGrouping?
+    @Option(help: "Group the spending: day, class, modem or kind.") var by: LedgerGrouping?
     @Flag(help: "JSON instead of a table.") var json = false
 
     func run() async throws {
@@ -43,5 +49,28 @@ struct CreditsCommand: AsyncParsableCommand {
                 [$0.key, String($0.messages), String($0.segments), String($0.credits)]
             }))
         }
+    }
+}
+
+/// `smsagent credits top-up N [--note TEXT]`: the top-up row a hand edit used to write.
+struct CreditsTopUpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "top-up",
+        abstract: "Add credits: appends a top-up row (negative credits) to credits.csv, durably.")
+
+    @OptionGroup var options: InboundDataOptions
+    @Argument(help: "Credits to add (1 to 1000000000).") var credits: Int
+    @Option(help: "A note kept in the row (e.g. the invoice number).") var note = ""
+
+    func validate() throws {
+        guard (1...1_000_000_000).contains(credits) else {
+            throw ValidationError("credits to add must be between 1 and 1000000000, got \(credits)")
+        }
+    }
+
+    func run() async throws {
+        let (_, data) = try options.open()
+        try data.ledger.topUp(credits: credits, note: note)
+        print("added \(credits) credits; balance: \(try data.ledger.balance()) credits")
     }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Compliance
+import PhoneNumbers
 
 @main
 struct SMSAgentCommand: AsyncParsableCommand {
@@ -23,4 +25,20 @@ struct SMSAgentCommand: AsyncParsableCommand {
             TokenCommand.self,
         ]
     )
+
+    /// Installs libphonenumber for every command (preview, dry run, send, the dispatcher), then runs
+    /// the command as ArgumentParser's own `main` does.
+    static func main() async {
+        PhoneNumberLibraries.install(LibPhoneNumber())
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

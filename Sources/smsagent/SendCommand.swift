@@ -26,10 +26,8 @@ struct SendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        do {
-            _ = try PhoneNumber.parse(to, defaultCountry: configuration.compliance.defaultCountry)
-        } catch {
-            throw CLIError("--to \(to): \(error)")
+        if case .failure(let reason) = configuration.recipientCheck.recipient(to, defaultCountry: configuration.compliance.defaultCountry) {
+            throw CLIError("--to \(to): \(reason)")
         }
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw CLIError("--text is empty") }
         let dataDirectory = try options.openDataDirectory(configuration)

@@ -32,9 +32,9 @@ import Testing
         try l.commit(row: part("m1", 1, credits: 2))
         try l.commit(row: part("m1", 2, credits: 2))
         #expect(try tmp.read("credits.csv") == """
-            time,message_id,recipient,class,segments,credits,balance,modem,refs,part
-            2026-11-29T10:00:00.000Z,m1,+33612345678,marketing,1,2,8,sim0,41,1
-            2026-11-29T10:00:00.000Z,m1,+33612345678,marketing,1,2,6,sim0,42,2
+            time,message_id,recipient,class,segments,credits,balance,modem,refs,part,kind
+            2026-11-29T10:00:00.000Z,m1,+33612345678,marketing,1,2,8,sim0,41,1,message
+            2026-11-29T10:00:00.000Z,m1,+33612345678,marketing,1,2,6,sim0,42,2,message
 
             """)
     }
@@ -99,6 +99,51 @@ import Testing
 
     @Test func aForeignHeaderIsRefused() throws {
         try tmp.write("credits.csv", "date,amount\n")
+        #expect(throws: RecordsError.self) { try ledger() }
+    }
+
+    // MARK: kind (issue 14)
+
+    @Test func eachRowSaysWhatItsCreditsPaidFor() throws {
+        let l = try ledger(opening: 10)
+        try l.commit(row: part("m1", 1))
+        try l.commit(row: part("0-confirmation-abc", 1, cls: "notification"))
+        try l.commit(row: part("0-help-def", 1, cls: "notification"))
+        try l.commit(row: part("0-optin_ack-ghi", 1, cls: "notification"))
+        try l.commit(row: LedgerRow(time: .fixed(0), messageID: "m2", recipient: "+33612345678", messageClass: "marketing",
+                                    credits: 1, modem: "sim0", part: 1, kind: .confirmation))
+        try l.topUp(credits: 5, note: "invoice 42", at: .fixed(0))
+        #expect(try ledger().rows().map(\.kind) == [.message, .confirmation, .help, .optinAck, .confirmation, .topup])
+        #expect(try tmp.read("credits.csv").split(separator: "\n").last?.hasSuffix(",topup") == true)
+        let byKind = try ledger().summary(by: .kind, timeZone: .gmt)
+        #expect(byKind.map(\.key) == ["confirmation", "help", "message", "optin_ack"])
+        #expect(byKind.map(\.credits) == [2, 1, 1, 1])
+        #expect(try ledger(opening: 10).balance() == 10 - 5 + 5)
+    }
+
+    @Test func aFileWrittenBeforeTheKindColumnIsReadAndExtended() throws {
+        try tmp.write("credits.csv", """
+            time,message_id,recipient,class,segments,credits,balance,modem,refs,part
+            2026-11-29T10:00:00.000Z,m1,+33612345678,marketing,1,2,8,sim0,41,1
+            2026-11-29T10:00:00.000Z,0-confirmation-abc,+33612345678,notification,1,1,7,sim0,42,1
+            2026-11-29T10:00:00.000Z,topup,,,0,-5,12,,,
+
+            """)
+        let l = try ledger(opening: 10)
+        #expect(try l.balance() == 12)
+        #expect(try l.rows().map(\.kind) == [.message, .confirmation, .topup])
+        try l.commit(row: part("m2", 1))
+        #expect(try ledger(opening: 10).balance() == 11)
+        #expect(try ledger().rows().last?.kind == .message)
+        #expect(try ledger().summary(by: .kind, timeZone: .gmt).map(\.key) == ["confirmation", "message"])
+    }
+
+    @Test func anUnknownKindIsAMalformedRow() throws {
+        try tmp.write("credits.csv", """
+            time,message_id,recipient,class,segments,credits,balance,modem,refs,part,kind
+            2026-11-29T10:00:00.000Z,m1,+33612345678,marketing,1,2,8,sim0,41,1,gift
+
+            """)
         #expect(throws: RecordsError.self) { try ledger() }
     }
 }

@@ -15,7 +15,7 @@ import Testing
             #expect(tmp.mode("data/" + file) == 0o600, "\(file)")
         }
         #expect(try tmp.read("data/optouts.csv") == "recorded_at,number,event,keyword,text,modem,source\n")
-        #expect(try tmp.read("data/credits.csv") == "time,message_id,recipient,class,segments,credits,balance,modem,refs,part\n")
+        #expect(try tmp.read("data/credits.csv") == "time,message_id,recipient,class,segments,credits,balance,modem,refs,part,kind\n")
         _ = data
     }
 

@@ -5,6 +5,16 @@ import SMSCodec
 /// What a message or a campaign will cost and who will not receive it, computed before any
 /// credit is spent (`smsagent preview`, `smsagent campaign --dry-run`). Uses the same
 /// `SendPolicy` as the running agent, at the given instant.
+extension AgentConfiguration {
+    /// A policy for checking recipients only (`smsagent send`): the installed numbering library and
+    /// the number types of `compliance.sms_number_types`.
+    public var recipientCheck: SendPolicy {
+        var policy = SendPolicy(footer: FooterPolicy(brand: sender.brand ?? "", stopNumber: MessagePreview.standInStopNumber))
+        policy.smsNumberTypes = PhoneNumberType.smsCapable.union(compliance.extraSMSNumberTypes)
+        return policy
+    }
+}
+
 public struct MessagePreview: Sendable {
     public struct Recipient: Sendable, Equatable {
         public var line: Int?
@@ -25,6 +35,26 @@ public struct MessagePreview: Sendable {
         public var nonGSMCharacters: [String]
         public var footerAdded: Bool
         public var heldUntil: Date?
+        /// Exactly what goes on the air: the text after smart encoding, with the footer (`text` is
+        /// the request's text with the footer, before smart encoding).
+        public var sentText: String
+        /// Each replacement smart encoding made to `text` to give `sentText`.
+        public var replacements: [Replacement]
+        /// The number's type as the numbering library says (`mobile`, `fixed line` …); nil without one.
+        public var numberType: String?
+        /// The same message under the other smart-encoding choice (punctuation ↔ letters), when it
+        /// would go out differently.
+        public var alternative: Alternative?
+    }
+
+    /// A message as the other `compliance.smart_encoding` choice would send it.
+    public struct Alternative: Sendable, Equatable {
+        public var mode: SmartEncodingMode
+        public var sentText: String
+        public var encoding: String
+        public var segments: Int
+        public var credits: Int
+        public var replacements: [Replacement]
     }
 
     public struct Summary: Sendable, Equatable {
@@ -42,6 +72,19 @@ public struct MessagePreview: Sendable {
         public var ucs2Messages = 0
         public var nonGSMCharacters: [String] = []
         public var footerForcedUCS2 = 0
+        /// The configured smart encoding and the other choice, with what the campaign costs under it.
+        public var smartEncoding: SmartEncodingMode = .default
+        public var alternativeMode: SmartEncodingMode = .letters
+        public var alternativeSegments = 0
+        public var alternativeCredits = 0
+        /// Messages whose text on the air differs from the request's (smart encoding replaced something).
+        public var messagesWithReplacements = 0
+        /// When the last message to send (now or held) will have left, from the configured SIMs.
+        public var eta: SendingETA.Estimate?
+        /// How many SIMs the ETA counts on; 0 when none is configured (discovery) and one was assumed.
+        public var etaSIMs = 0
+        /// The zone the ETA is shown in (`compliance.time_zone`).
+        public var etaTimeZone = "Europe/Paris"
     }
 
     public var recipients: [Recipient]
@@ -60,11 +103,16 @@ public struct MessagePreview: Sendable {
                                configuration: AgentConfiguration, now: Date, allowDuplicates: Bool = false,
                                isOptedOut: (PhoneNumber) -> Bool) throws -> MessagePreview {
         let (stop, placeholder) = try stopNumber(configuration)
-        let policy = configuration.sendPolicy(stopNumber: stop)
+        var policy = configuration.sendPolicy(stopNumber: stop)
+        policy.smsNumberTypes = PhoneNumberType.smsCapable.union(configuration.compliance.extraSMSNumberTypes)
+        var alternativePolicy = policy
+        alternativePolicy.smartEncoding = policy.smartEncoding == .letters ? .punctuation : .letters
         let effectiveClass = messageClass ?? configuration.compliance.effectiveDefaultClass
         let perSegment = configuration.credits.cost(perSegmentFor: effectiveClass)
         var recipients: [Recipient] = []
         var summary = Summary()
+        summary.smartEncoding = policy.smartEncoding
+        summary.alternativeMode = alternativePolicy.smartEncoding
         var firstLine: [String: Int?] = [:]
         var nonGSM = Set<String>()
         for message in messages {
@@ -74,11 +122,13 @@ public struct MessagePreview: Sendable {
                                   text: message.text, encoding: bare.encoding.rawValue, segments: bare.segmentCount,
                                   segmentsWithoutFooter: bare.segmentCount, credits: bare.segmentCount * perSegment,
                                   creditsWithoutFooter: bare.segmentCount * perSegment,
-                                  nonGSMCharacters: bare.nonGSMCharacters.map(String.init), footerAdded: false, heldUntil: nil)
+                                  nonGSMCharacters: bare.nonGSMCharacters.map(String.init), footerAdded: false, heldUntil: nil,
+                                  sentText: bare.text, replacements: bare.replacements, numberType: nil, alternative: nil)
             let number: PhoneNumber
-            do {
-                number = try PhoneNumber.parse(message.to, defaultCountry: configuration.compliance.defaultCountry)
-            } catch {
+            switch policy.parse(message.to, defaultCountry: configuration.compliance.defaultCountry) {
+            case .success(let parsed):
+                number = parsed
+            case .failure(let error):
                 entry.verdict = "invalid"
                 entry.reason = "\(error)"
                 entry.credits = 0
@@ -88,6 +138,7 @@ public struct MessagePreview: Sendable {
                 continue
             }
             entry.number = number.e164
+            entry.numberType = policy.info(for: number)?.type.label
             entry.locale = policy.footer.locale(for: number)
             if let earlier = firstLine[number.e164] {
                 summary.duplicates += 1
@@ -110,6 +161,10 @@ public struct MessagePreview: Sendable {
                 entry.footerAdded = footerAdded
                 apply(plan, to: &entry, perSegment: perSegment)
                 summary.willSend += 1
+                if case .send(_, let plan, _) = alternativePolicy.decide(
+                    SendRequest(recipient: number, text: message.text, class: effectiveClass), now: now) {
+                    entry.alternative = alternative(plan, mode: alternativePolicy.smartEncoding, perSegment: perSegment)
+                }
             case .hold(let until, let reason):
                 // Held messages go out later at the same cost: show it with the footer.
                 let planned = policy.decide(SendRequest(recipient: number, text: message.text, class: effectiveClass), now: until)
@@ -122,6 +177,10 @@ public struct MessagePreview: Sendable {
                 entry.reason = reason.description
                 entry.heldUntil = until
                 summary.held += 1
+                if case .send(_, let plan, _) = alternativePolicy.decide(
+                    SendRequest(recipient: number, text: message.text, class: effectiveClass), now: until) {
+                    entry.alternative = alternative(plan, mode: alternativePolicy.smartEncoding, perSegment: perSegment)
+                }
             case .suppress(let reason):
                 entry.verdict = "suppressed"
                 entry.reason = reason.description
@@ -143,10 +202,26 @@ public struct MessagePreview: Sendable {
                 if entry.encoding == SMSEncoding.ucs2.rawValue { summary.ucs2Messages += 1 }
                 if entry.encoding == SMSEncoding.ucs2.rawValue && bare.encoding != .ucs2 { summary.footerForcedUCS2 += 1 }
                 nonGSM.formUnion(entry.nonGSMCharacters)
+                summary.alternativeSegments += entry.alternative?.segments ?? entry.segments
+                summary.alternativeCredits += entry.alternative?.credits ?? entry.credits
+                if !entry.replacements.isEmpty { summary.messagesWithReplacements += 1 }
+                if entry.alternative?.sentText == entry.sentText { entry.alternative = nil }
             }
             recipients.append(entry)
         }
         summary.nonGSMCharacters = nonGSM.sorted()
+        let sims = etaSIMs(configuration)
+        summary.etaSIMs = sims.count
+        summary.etaTimeZone = configuration.compliance.timeZone
+        var batch: [SendingETA.Message] = []
+        for entry in recipients where entry.verdict == "send" || entry.verdict == "hold" {
+            guard let e164 = entry.number, let number = try? policy.parse(e164, defaultCountry: configuration.compliance.defaultCountry).get() else { continue }
+            batch.append(SendingETA.Message(segments: entry.segments,
+                                            window: effectiveClass == .marketing ? policy.quietHours(for: number) : nil,
+                                            zones: policy.recipientTimeZones(for: number)))
+        }
+        summary.eta = SendingETA.estimate(batch, sims: sims.isEmpty ? [sim(configuration.modems.throttle)] : sims,
+                                          dayZone: configuration.compliance.zone, start: now)
         return MessagePreview(recipients: recipients, summary: summary, stopNumber: stop.e164, stopNumberIsPlaceholder: placeholder)
     }
 
@@ -155,6 +230,30 @@ public struct MessagePreview: Sendable {
         entry.segments = plan.segmentCount
         entry.credits = plan.segmentCount * perSegment
         entry.nonGSMCharacters = plan.nonGSMCharacters.map(String.init)
+        entry.sentText = plan.text
+        entry.replacements = plan.replacements
+    }
+
+    private static func alternative(_ plan: SegmentPlan, mode: SmartEncodingMode, perSegment: Int) -> Alternative {
+        Alternative(mode: mode, sentText: plan.text, encoding: plan.encoding.rawValue, segments: plan.segmentCount,
+                    credits: plan.segmentCount * perSegment, replacements: plan.replacements)
+    }
+
+    /// 0600000000 has the length of any French mobile number: the cost is the same.
+    static let standInStopNumber = PhoneNumber(callingCode: "33", nationalNumber: "600000000", region: "FR")
+
+    /// The SIMs of the configuration (explicit devices and simulated modems that are enabled), each
+    /// with its throttle.
+    static func etaSIMs(_ configuration: AgentConfiguration) -> [SendingETA.SIM] {
+        let modems = configuration.modems
+        return modems.devices.filter(\.enabled).map { sim($0.throttle ?? modems.throttle) }
+            + modems.simulated.filter(\.enabled).map { sim($0.throttle ?? modems.throttle) }
+    }
+
+    static func sim(_ throttle: ThrottleSettings) -> SendingETA.SIM {
+        let interval = throttle.minInterval.components
+        return SendingETA.SIM(minimumInterval: Double(interval.seconds) + Double(interval.attoseconds) / 1e18,
+                              dailyCap: throttle.dailyCap)
     }
 
     /// The configured STOP number, or a stand-in of the same length when each SIM's own number is used.
@@ -167,7 +266,6 @@ public struct MessagePreview: Sendable {
             .flatMap({ try? PhoneNumber.parse($0, defaultCountry: configuration.compliance.defaultCountry) }) {
             return (number, false)
         }
-        // 0600000000 has the length of any French mobile number: the cost is the same.
-        return (try PhoneNumber(e164: "+33600000000"), true)
+        return (standInStopNumber, true)
     }
 }

@@ -59,7 +59,9 @@ extension AgentConfiguration {
         out.append("  locale: \(compliance.locale)")
         let locales = compliance.countryLocales.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
         out.append("  country_locales: { \(locales.joined(separator: ", ")) }   # added to the built-in map (fr for FR, BE, CH, LU, MC, overseas …)")
-        out.append("  smart_encoding: \(compliance.smartEncoding)")
+        out.append("  smart_encoding: \(compliance.smartEncoding.rawValue)   # off | punctuation | letters (ê→e, ç→c: changes words, halves a French text's cost)")
+        out.append("  sms_number_types: [\(compliance.extraSMSNumberTypes.map(\.rawValue).sorted().joined(separator: ", "))]   # besides mobile and fixed_line_or_mobile")
+        out.append("  optin_ack_regions: [\(compliance.optInAcknowledgementRegions.sorted().joined(separator: ", "))]")
         out.append("  default_country: \(compliance.defaultCountry)")
         let quiet = compliance.quietHours
         if quiet.name != "custom", let preset = try? QuietHours.preset(quiet.name), preset == quiet {

@@ -2,6 +2,7 @@ import Compliance
 import Foundation
 import ModemKit
 import Records
+import SMSCodec
 
 /// The whole effective configuration of one agent installation: what `Config/smsagent.yaml`
 /// says, with every omitted option at its documented default.
@@ -128,8 +129,16 @@ public struct ComplianceOptions: Sendable, Equatable {
     public var locale: String = "en"
     /// ISO 3166 region -> locale, added to (and overriding) the built-in map, e.g. `GB: en`.
     public var countryLocales: [String: String] = [:]
-    /// Replace typographic characters by GSM ones (« » ’ … –) so a message stays GSM 7-bit.
-    public var smartEncoding: Bool = true
+    /// Replace typographic characters by GSM ones (« » ’ … –) so a message stays GSM 7-bit;
+    /// `letters` also replaces French letters (ê→e, ç→c …). Default `punctuation`. YAML `true` is
+    /// `letters` (what `true` did before issue 14), `false` is `off`.
+    public var smartEncoding: SmartEncodingMode = .default
+    /// Number types that may receive an SMS besides mobile and fixed-line-or-mobile
+    /// (`compliance.sms_number_types`, e.g. `[voip]`).
+    public var extraSMSNumberTypes: Set<PhoneNumberType> = []
+    /// Regions whose senders get one acknowledgement after a START that ends an opt-out
+    /// (`compliance.optin_ack_regions`, default `[US]`).
+    public var optInAcknowledgementRegions: Set<String> = OptInAcknowledgement.defaultRegions
     /// ISO 3166 alpha-2 country of national numbers (0612345678).
     public var defaultCountry: String = "FR"
     /// When marketing may go out (a preset of COMPLIANCE.md or custom windows).

@@ -1,6 +1,7 @@
 import Compliance
 import Foundation
 import Records
+import SMSCodec
 import Simulator
 
 /// Section-by-section reading of the YAML tree into `AgentConfiguration`. Every section lists
@@ -164,7 +165,9 @@ enum ConfigurationReading {
     }
 
     static func readCompliance(_ node: ConfigNode, into c: inout ComplianceOptions) throws {
-        for (key, value) in try node.mapping(allowed: ["mode", "default_class", "footer_on_notifications", "locale", "country_locales", "smart_encoding", "default_country", "quiet_hours", "time_zone"]) {
+        // Read after the loop: custom windows default to the holidays of `default_country`.
+        var quietHoursNode: ConfigNode?
+        for (key, value) in try node.mapping(allowed: ["mode", "default_class", "footer_on_notifications", "locale", "country_locales", "smart_encoding", "default_country", "quiet_hours", "time_zone", "sms_number_types", "optin_ack_regions"]) {
             switch key {
             case "mode": c.mode = try value.choice(InstallationMode.self)
             case "default_class": c.defaultClass = value.isNull ? nil : try value.choice(MessageClass.self)
@@ -180,20 +183,38 @@ enum ConfigurationReading {
                     map[code.uppercased()] = try locale(localeNode)
                 }
                 c.countryLocales = map
-            case "smart_encoding": c.smartEncoding = try value.bool()
+            case "smart_encoding":
+                if let legacy = try? value.bool() {
+                    c.smartEncoding = legacy ? .letters : .off
+                } else {
+                    c.smartEncoding = try value.choice(SmartEncodingMode.self)
+                }
+            case "sms_number_types":
+                c.extraSMSNumberTypes = Set(try value.sequence().map { try $0.choice(PhoneNumberType.self) })
+            case "optin_ack_regions":
+                c.optInAcknowledgementRegions = Set(try value.sequence().map { node in
+                    let code = try node.string().uppercased()
+                    guard code.count == 2, code.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+                        throw node.error("expected an ISO 3166 alpha-2 region such as US or FR, got '\(code)'")
+                    }
+                    return code
+                })
             case "default_country":
                 let country = try value.string().uppercased()
                 guard country.count == 2, country.allSatisfy({ $0.isASCII && $0.isLetter }) else {
                     throw value.error("expected an ISO 3166 alpha-2 country code such as FR, got '\(country)'")
                 }
                 c.defaultCountry = country
-            case "quiet_hours": c.quietHours = try quietHours(value)
+            case "quiet_hours": quietHoursNode = value
             case "time_zone":
                 let name = try value.string()
                 guard TimeZone(identifier: name) != nil else { throw value.error("expected an IANA time zone such as Europe/Paris, got '\(name)'") }
                 c.timeZone = name
             default: break
             }
+        }
+        if let quietHoursNode {
+            c.quietHours = try quietHours(quietHoursNode, defaultHolidays: HolidayCalendar.national(of: c.defaultCountry))
         }
     }
 
@@ -204,7 +225,9 @@ enum ConfigurationReading {
         return text
     }
 
-    static func quietHours(_ node: ConfigNode) throws -> QuietHours {
+    /// `defaultHolidays`: the calendar of custom `windows:` that do not name one (`holidays: none`
+    /// must be written to send on public holidays).
+    static func quietHours(_ node: ConfigNode, defaultHolidays: HolidayCalendar = .france) throws -> QuietHours {
         if case .scalar = node.node {
             let name = try node.string()
             do { return try QuietHours.preset(name) } catch {
@@ -237,7 +260,7 @@ enum ConfigurationReading {
             if let holidays { preset.holidays = holidays }
             return preset
         case (nil, let windows?):
-            do { return try QuietHours(windows: windows, holidays: holidays ?? .none) } catch {
+            do { return try QuietHours(windows: windows, holidays: holidays ?? defaultHolidays) } catch {
                 throw node.error("expected at least one window (or preset: none)")
             }
         case (.some, .some): throw node.error("give either 'preset' or 'windows', not both")

@@ -70,6 +70,11 @@ public struct FooterPolicy: Sendable, Hashable {
     /// already ends with a footer (any locale, either number form; compared after normalising case,
     /// accents and punctuation) is returned unchanged with `variant == .alreadyPresent`.
     public func apply(to text: String, for recipient: PhoneNumber, smartEncoding: Bool) -> FooterResult {
+        apply(to: text, for: recipient, smartEncoding: smartEncoding ? SmartEncodingMode.letters : .off)
+    }
+
+    /// `apply(to:for:smartEncoding:)` with a smart-encoding level (`compliance.smart_encoding`).
+    public func apply(to text: String, for recipient: PhoneNumber, smartEncoding: SmartEncodingMode) -> FooterResult {
         let withoutFooter = SegmentPlanner.plan(text, smartEncoding: smartEncoding)
         let body = text.trimmingTrailingWhitespace()
         let bodyWords = KeywordNormaliser.words(body)

@@ -29,3 +29,19 @@ public enum KeywordMatchRule: String, Sendable, Codable, CaseIterable {
     /// Only the whole message (after normalisation) counts; a first word goes to review.
     case wholeMessage
 }
+
+/// How much wording an opt-out needs in a region (COMPLIANCE.md "Keywords", issue 14).
+///
+/// | region | rule | what opts out |
+/// |---|---|---|
+/// | FR and every region not listed (default) | `strictKeyword` | a keyword as the whole message or its first word(s); a keyword elsewhere goes to review |
+/// | US | `anyReasonableMeans` | the strict rule, plus any reasonable opt-out wording anywhere in the message ("Please stop texting me", "unsubscribe me", "remove me from your list", "no more texts") unless it is negated ("don't stop") |
+///
+/// The US rule is the FCC's 2024 consent order (FCC 24-24, 47 CFR §64.1200(a)(10)): a called party
+/// may revoke consent "by any reasonable means", and the sender must honour it.
+public enum OptOutWordingRule: String, Sendable, Codable, CaseIterable {
+    /// Keyword as the whole message or its first words; elsewhere → review (France: CNIL practice).
+    case strictKeyword = "strict"
+    /// The strict rule plus `KeywordMatcher.reasonableOptOutPhrases` anywhere, not negated.
+    case anyReasonableMeans = "any_reasonable_means"
+}

@@ -17,6 +17,9 @@ public struct KeywordMatcher: Sendable {
 
     public let locales: [String]
     public let rule: KeywordMatchRule
+    /// ISO 3166 region → opt-out wording rule; a region not listed gets `.strictKeyword`.
+    public let regionRules: [String: OptOutWordingRule]
+    let reasonable: [Keyword]
     let optOut: [Keyword]
     let optIn: [Keyword]
     let help: [Keyword]
@@ -25,18 +28,22 @@ public struct KeywordMatcher: Sendable {
     /// A matcher for the built-in tables of `locales` (unknown locales are ignored; `fr` includes
     /// the English opt-outs), plus `extra` keywords of the installation.
     public init(locales: [String] = ["fr", "en"], extra: KeywordTable = KeywordTable(),
-                rule: KeywordMatchRule = .wholeOrFirstWord) {
+                rule: KeywordMatchRule = .wholeOrFirstWord,
+                regionRules: [String: OptOutWordingRule] = KeywordMatcher.defaultRegionRules) {
         var table = KeywordTable()
         for locale in locales {
             if let builtIn = KeywordTable.builtIn(locale: locale) { table = table.merging(builtIn) }
         }
-        self.init(table: table.merging(extra), locales: locales, rule: rule)
+        self.init(table: table.merging(extra), locales: locales, rule: rule, regionRules: regionRules)
     }
 
     /// A matcher for exactly `table`.
-    public init(table: KeywordTable, locales: [String] = [], rule: KeywordMatchRule = .wholeOrFirstWord) {
+    public init(table: KeywordTable, locales: [String] = [], rule: KeywordMatchRule = .wholeOrFirstWord,
+                regionRules: [String: OptOutWordingRule] = KeywordMatcher.defaultRegionRules) {
         self.locales = locales
         self.rule = rule
+        self.regionRules = Dictionary(regionRules.map { ($0.key.uppercased(), $0.value) }, uniquingKeysWith: { $1 })
+        reasonable = Self.prepare(Self.reasonableOptOutPhrases)
         optOut = Self.prepare(table.optOut)
         optIn = Self.prepare(table.optIn)
         help = Self.prepare(table.help)
@@ -74,6 +81,55 @@ public struct KeywordMatcher: Sendable {
             return .help(keyword: keyword.display)
         }
         return .none
+    }
+
+    /// The regions whose opt-out wording rule is not the strict one: the US (FCC 24-24, 2024).
+    public static let defaultRegionRules: [String: OptOutWordingRule] = ["US": .anyReasonableMeans]
+
+    /// Opt-out wordings honoured anywhere in a message under `.anyReasonableMeans` (English: the
+    /// rule is the US one). Kept to phrases that say "stop writing to me" on their own: a bare
+    /// "END" or "CANCEL" in the middle of a sentence ("cancel my appointment", "see you at the
+    /// end of May") is not one.
+    public static let reasonableOptOutPhrases: [String] = [
+        "STOP TEXTING", "STOP TEXT", "STOP TEXTS", "STOP SENDING", "STOP MESSAGING", "STOP MESSAGES",
+        "STOP CONTACTING", "STOP CALLING", "STOP SPAMMING", "PLEASE STOP", "JUST STOP",
+        "UNSUBSCRIBE", "UNSUBSCRIBE ME", "REMOVE ME", "TAKE ME OFF", "DELETE MY NUMBER", "LOSE MY NUMBER",
+        "NO MORE TEXTS", "NO MORE TEXT", "NO MORE MESSAGES", "NO MORE SMS", "NO MORE SPAM",
+        "OPT ME OUT", "OPT OUT", "OPTOUT", "REVOKE", "DONT TEXT", "DO NOT TEXT", "DONT MESSAGE", "DO NOT MESSAGE",
+        "DONT CONTACT", "DO NOT CONTACT", "NOT INTERESTED", "LEAVE ME ALONE",
+    ]
+
+    /// Words that, just before a phrase, turn it around ("don't stop texting me").
+    static let negations: Set<String> = ["DONT", "NOT", "NEVER", "DIDNT", "WONT", "DOESNT", "CANT", "NO"]
+
+    /// Classifies a message from a sender in `region` (ISO 3166, from the sender's number; nil when
+    /// unknown). Under `.strictKeyword` this is `classify(_:)`. Under `.anyReasonableMeans` a
+    /// message that the strict rule leaves in review, help or nothing is an opt-out when it holds a
+    /// reasonable opt-out wording that is not negated; a whole-message opt-in or help keyword and a
+    /// strict opt-out are kept as they are.
+    public func classify(_ text: String, region: String?) -> KeywordMatch {
+        let strict = classify(text)
+        guard let region, regionRules[region.uppercased()] == .anyReasonableMeans else { return strict }
+        let words = KeywordNormaliser.words(text)
+        switch strict {
+        case .optOut, .optIn:
+            return strict
+        case .help where help.contains(where: { $0.words == words }):
+            return strict
+        case .help, .review, .none:
+            if let phrase = reasonableOptOut(in: words) { return .optOut(keyword: phrase) }
+            return strict
+        }
+    }
+
+    /// The first reasonable opt-out phrase in `words` whose preceding word is not a negation.
+    func reasonableOptOut(in words: [String]) -> String? {
+        for start in words.indices {
+            if start > words.startIndex, Self.negations.contains(words[start - 1]) { continue }
+            let rest = words[start...]
+            if let phrase = reasonable.first(where: { rest.starts(with: $0.words) }) { return phrase.display }
+        }
+        return nil
     }
 
     /// The first opt-out keyword or review stem found anywhere in `words`.

@@ -32,9 +32,24 @@ public enum KeywordNormaliser {
         return String(trimmed)
     }
 
+    /// Apostrophes (ASCII, typographic right and left quotes, the modifier letter).
+    static let apostrophes: Set<Character> = ["'", "\u{2019}", "\u{2018}", "\u{02BC}"]
+
+    /// French elided articles, pronouns and conjunctions, as they stand before an apostrophe
+    /// (`d'arrêter`, `qu'on`, `jusqu'à`), after folding. The elided form stays a word of its own, so
+    /// `l'arrêt` is `["L", "ARRET"]` — never the whole-message keyword `ARRET`.
+    public static let frenchElisions: Set<String> = [
+        "C", "D", "J", "L", "M", "N", "S", "T", "QU", "JUSQU", "LORSQU", "PUISQU",
+    ]
+
     /// The words of a message, each in compact form (connectors removed): `"Don't stop!"` →
     /// `["DONT", "STOP"]`, `"opt-out"` → `["OPTOUT"]`. Anything that is not a letter, a digit or a
     /// connector separates words (spaces, punctuation, symbols, emoji).
+    ///
+    /// A French elision is split at its apostrophe (`"Merci d'arrêter"` → `["MERCI", "D", "ARRETER"]`,
+    /// `"qu’on arrête"` → `["QU", "ON", "ARRETE"]`) when the letters before the apostrophe are a whole
+    /// word of `frenchElisions`; English contractions stay whole because their first part is not one
+    /// (`DON'T`, `CAN'T`, `IT'S`, `I'M`).
     public static func words(_ text: String) -> [String] {
         var words = [String]()
         var current = ""
@@ -45,6 +60,8 @@ public enum KeywordNormaliser {
         for character in fold(text) {
             if isWordCharacter(character) {
                 current.append(character)
+            } else if apostrophes.contains(character), frenchElisions.contains(current) {
+                flush()
             } else if connectors.contains(character) {
                 continue
             } else {

@@ -16,7 +16,9 @@ public struct PhoneNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     /// otherwise it is the code's main region.
     public let region: String
 
-    init(callingCode: String, nationalNumber: String, region: String) {
+    /// A number a numbering library has already validated (`PhoneNumberLibrary`): digits only,
+    /// `callingCode` 1–3 digits, `region` ISO 3166 alpha-2.
+    public init(callingCode: String, nationalNumber: String, region: String) {
         self.countryCallingCode = callingCode
         self.nationalNumber = nationalNumber
         self.region = region

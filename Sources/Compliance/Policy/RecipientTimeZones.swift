@@ -29,6 +29,24 @@ public struct RecipientTimeZones: Sendable, Hashable {
         return [fallback]
     }
 
+    /// The identifiers for `number` located at `place` (a numbering library's geocoder): an
+    /// explicit prefix entry wins, then the state or province of a NANP number
+    /// (`NorthAmericanTimeZones`), then the region.
+    public func identifiers(for number: PhoneNumber, place: String?) -> [String] {
+        let hasPrefixEntry = byPrefix.contains { number.e164.hasPrefix($0.key) && !$0.value.isEmpty }
+        if !hasPrefixEntry, let place, let zones = NorthAmericanTimeZones.zones(region: number.region, place: place) {
+            return zones
+        }
+        return identifiers(for: number)
+    }
+
+    /// `timeZones(for:)` narrowed by `place` (see `identifiers(for:place:)`).
+    public func timeZones(for number: PhoneNumber, place: String?) -> [TimeZone] {
+        let zones = identifiers(for: number, place: place).compactMap(TimeZone.init(identifier:))
+        if !zones.isEmpty { return zones }
+        return timeZones(for: number)
+    }
+
     /// The time zones for `number`; identifiers the system does not know are skipped, and if none
     /// is left, `fallback` (or UTC) is used.
     public func timeZones(for number: PhoneNumber) -> [TimeZone] {

@@ -60,17 +60,22 @@ public enum SuppressReason: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-public enum RejectReason: Sendable, Hashable, CustomStringConvertible {
+public enum RejectReason: Error, Sendable, Hashable, CustomStringConvertible {
     case emptyText
     case invalidNumber(PhoneNumberError)
     /// Longer than the installation allows (a runaway template, a pasted document).
     case tooManySegments(count: Int, maximum: Int)
+    /// The number's type cannot receive an SMS (a landline, premium rate, shared cost …), as
+    /// `library` classifies it; `compliance.sms_number_types` may allow more types.
+    case cannotReceiveSMS(number: String, type: PhoneNumberType, library: String)
 
     public var description: String {
         switch self {
         case .emptyText: "empty text"
         case .invalidNumber(let error): "invalid number: \(error)"
         case .tooManySegments(let count, let maximum): "\(count) segments, more than the \(maximum) allowed"
+        case .cannotReceiveSMS(let number, let type, let library):
+            "\(number) cannot receive an SMS: \(type.label) number (\(library)); compliance.sms_number_types lists the types allowed besides mobile"
         }
     }
 }

@@ -121,6 +121,16 @@ public enum HolidayCalendar: String, Sendable, Codable, CaseIterable {
     /// French public holidays plus Good Friday and 26 December (Alsace-Moselle).
     case franceAlsaceMoselle = "france-alsace-moselle"
 
+    /// The public holidays smsagent knows for `region` (ISO 3166): the French calendar (Code du
+    /// travail L3133-1, which applies in the overseas departments and collectivities too) for
+    /// France and its overseas regions; `.none` for every other region, whose holidays are not
+    /// built in. Custom `windows:` in the configuration default to this for `default_country`.
+    public static func national(of region: String) -> HolidayCalendar {
+        frenchCalendarRegions.contains(region.uppercased()) ? .france : .none
+    }
+
+    static let frenchCalendarRegions: Set<String> = ["FR", "GP", "MQ", "GF", "RE", "YT", "BL", "MF", "PM"]
+
     public func isHoliday(year: Int, month: Int, day: Int) -> Bool {
         switch self {
         case .none: false

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One line of `credits.csv`: `time,message_id,recipient,class,segments,credits,balance,modem,refs,part`.
+/// One line of `credits.csv`: `time,message_id,recipient,class,segments,credits,balance,modem,refs,part,kind`.
 ///
 /// A message's credits are committed **per accepted part** (one row per `+CMGS` answer,
 /// `segments` = 1, `refs` = that part's TP-MR, `part` = its number), so that a crash between
@@ -20,9 +20,12 @@ public struct LedgerRow: Sendable, Equatable {
     public var refs: [Int]
     /// 1-based part number; `nil` for adjustments.
     public var part: Int?
+    /// What the credits were spent on. Nil on commit: the ledger infers it from the message id
+    /// (`LedgerKind.inferred(messageID:)`); rows of files written before the column get the same.
+    public var kind: LedgerKind?
 
     public init(time: Date = Date(), messageID: String, recipient: String, messageClass: String, segments: Int = 1,
-                credits: Int, balance: Int = 0, modem: String, refs: [Int] = [], part: Int?) {
+                credits: Int, balance: Int = 0, modem: String, refs: [Int] = [], part: Int?, kind: LedgerKind? = nil) {
         self.time = time
         self.messageID = messageID
         self.recipient = recipient
@@ -33,6 +36,35 @@ public struct LedgerRow: Sendable, Equatable {
         self.modem = modem
         self.refs = refs
         self.part = part
+        self.kind = kind
+    }
+
+    /// `kind`, or what the message id says.
+    public var effectiveKind: LedgerKind { kind ?? LedgerKind.inferred(messageID: messageID) }
+}
+
+/// The `kind` column of `credits.csv` (issue 14): what a row's credits paid for, so that
+/// `smsagent credits --by kind` shows what opt-out confirmations cost apart from messages.
+public enum LedgerKind: String, Sendable, Hashable, CaseIterable, Codable {
+    /// A message from `send`, a campaign or another program (`outbox/new/`).
+    case message
+    /// The reply confirming an opt-out.
+    case confirmation
+    /// The reply to HELP / AIDE.
+    case help
+    /// The acknowledgement of a START after an opt-out.
+    case optinAck = "optin_ack"
+    /// Credits added (`smsagent credits top-up`).
+    case topup
+
+    /// The kind of a row from its message id: automatic replies have ids `0-<kind>-<fingerprint>`
+    /// (the inbound loop's `replyID`), top-ups the id `topup`; everything else is a message.
+    public static func inferred(messageID: String) -> LedgerKind {
+        if messageID == "topup" { return .topup }
+        for kind in [LedgerKind.confirmation, .help, .optinAck] where messageID.hasPrefix("0-\(kind.rawValue)-") {
+            return kind
+        }
+        return .message
     }
 }
 
@@ -46,7 +78,7 @@ public struct LedgerSummary: Sendable, Equatable {
 }
 
 public enum LedgerGrouping: String, Sendable, CaseIterable {
-    case day, `class`, modem
+    case day, `class`, modem, kind
 }
 
 /// The credit ledger. Reservations are in memory (a crash forgets them, and nothing was spent);

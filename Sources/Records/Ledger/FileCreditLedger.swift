@@ -7,8 +7,14 @@ import Synchronization
 /// changing it in the configuration changes the balance (the `balance` column keeps the history
 /// as it was). A malformed row makes loading fail with every bad line named: a ledger that
 /// cannot be summed is not guessed at.
+///
+/// The `kind` column (issue 14) came last and is optional when reading: a file written before it
+/// keeps its 10-column header, its rows get their kind from the message id, and new rows carry
+/// the kind as an 11th field.
 public final class FileCreditLedger: CreditLedger, Sendable {
-    public static let columns = ["time", "message_id", "recipient", "class", "segments", "credits", "balance", "modem", "refs", "part"]
+    public static let columns = ["time", "message_id", "recipient", "class", "segments", "credits", "balance", "modem", "refs", "part", "kind"]
+    /// The columns every file has (those before `kind`).
+    static let requiredColumns = 10
 
     public let path: String
     public let openingBalance: Int
@@ -31,7 +37,8 @@ public final class FileCreditLedger: CreditLedger, Sendable {
     public init(path: String, openingBalance: Int, permissions: RecordPermissions = .owner, logger: Logger = Logger(label: "smsagent.records.ledger")) throws {
         self.path = path
         self.openingBalance = openingBalance
-        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns, mode: permissions.file, logger: logger)
+        let file = try AppendOnlyCSVFile(path: path, columns: Self.columns, requiredColumns: Self.requiredColumns,
+                                         mode: permissions.file, logger: logger)
         var initial = State(file: file)
         let loaded = try file.load()
         try Self.fold(loaded.rows, issues: loaded.issues, into: &initial, path: path)
@@ -75,6 +82,7 @@ public final class FileCreditLedger: CreditLedger, Sendable {
                 try refresh(&s)
                 if let part = row.part, s.committed.contains(Self.key(row.messageID, part)) { return false }
                 var stored = row
+                stored.kind = row.effectiveKind
                 stored.balance = openingBalance - s.spent - row.credits
                 try s.file.append(Self.fields(of: stored))
                 try refresh(&s)
@@ -90,7 +98,7 @@ public final class FileCreditLedger: CreditLedger, Sendable {
     public func topUp(credits: Int, note: String = "", at date: Date = Date()) throws {
         guard credits > 0 else { throw RecordsError.invalidRecord("a top-up adds a positive number of credits") }
         try commit(row: LedgerRow(time: date, messageID: "topup", recipient: note, messageClass: "", segments: 0,
-                                  credits: -credits, modem: "", part: nil))
+                                  credits: -credits, modem: "", part: nil, kind: .topup))
     }
 
     public func isCommitted(messageID: String, part: Int) throws -> Bool {
@@ -124,6 +132,7 @@ public final class FileCreditLedger: CreditLedger, Sendable {
                 key = String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
             case .class: key = row.messageClass.isEmpty ? "-" : row.messageClass
             case .modem: key = row.modem.isEmpty ? "-" : row.modem
+            case .kind: key = row.effectiveKind.rawValue
             }
             var group = groups[key] ?? ([], 0, 0)
             group.ids.insert(row.messageID)
@@ -149,7 +158,7 @@ public final class FileCreditLedger: CreditLedger, Sendable {
         for record in records {
             let f = record.fields
             func bad(_ reason: String) { problems.append(RecordIssue(path: path, line: record.line, reason: reason)) }
-            guard f.count >= columns.count else { bad("\(f.count) fields, expected \(columns.count)"); continue }
+            guard f.count >= requiredColumns else { bad("\(f.count) fields, expected \(columns.count)"); continue }
             guard let time = RecordCoding.parseTimestamp(f[0]) else { bad("time \(String(reflecting: f[0])) is not ISO 8601"); continue }
             guard !f[1].isEmpty else { bad("empty message_id"); continue }
             guard let segments = Int(f[4]), let credits = Int(f[5]), let balance = Int(f[6]) else {
@@ -163,8 +172,17 @@ public final class FileCreditLedger: CreditLedger, Sendable {
                 guard let value = Int(f[9]), value >= 1 else { bad("part \(String(reflecting: f[9])) must be a number from 1"); continue }
                 part = value
             }
+            var kind: LedgerKind?
+            if f.count > requiredColumns, !f[requiredColumns].isEmpty {
+                guard let value = LedgerKind(rawValue: f[requiredColumns]) else {
+                    bad("kind \(String(reflecting: f[requiredColumns])) is not one of \(LedgerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                    continue
+                }
+                kind = value
+            }
             let row = LedgerRow(time: time, messageID: f[1], recipient: f[2], messageClass: f[3], segments: segments,
-                                credits: credits, balance: balance, modem: f[7], refs: refs, part: part)
+                                credits: credits, balance: balance, modem: f[7], refs: refs, part: part,
+                                kind: kind ?? LedgerKind.inferred(messageID: f[1]))
             if let part {
                 // A duplicate written by hand or by an old version is not counted twice.
                 guard s.committed.insert(key(row.messageID, part)).inserted else { continue }
@@ -180,6 +198,6 @@ public final class FileCreditLedger: CreditLedger, Sendable {
     private static func fields(of row: LedgerRow) -> [String] {
         [RecordCoding.timestamp(row.time), row.messageID, row.recipient, row.messageClass, String(row.segments),
          String(row.credits), String(row.balance), row.modem, row.refs.map(String.init).joined(separator: " "),
-         row.part.map(String.init) ?? ""]
+         row.part.map(String.init) ?? "", row.effectiveKind.rawValue]
     }
 }

@@ -16,7 +16,7 @@ public struct OutboxMessage: Codable, Sendable, Equatable {
     public var messageClass: MessageClass?
     public var campaign: String?
     public var createdAt: Date
-    /// `"confirmation"`, `"help"` or `nil` (an ordinary message).
+    /// `"confirmation"`, `"help"`, `"optin_ack"` or `nil` (an ordinary message).
     public var kind: String?
     /// Not to be claimed before this time (quiet hours, retry backoff).
     public var notBefore: Date?
@@ -24,10 +24,14 @@ public struct OutboxMessage: Codable, Sendable, Equatable {
     public var attempts: [SendAttempt]
     /// Set when the message leaves `sending/`.
     public var result: SendResult?
+    /// The text exactly as it goes on the air — after smart encoding, with the footer — beside the
+    /// request's `text`: the proof that the footer went out (`sent_text`; issue 14). Set by the
+    /// dispatcher with the first attempt (`SendJob.plan.text`); nil before, and in older files.
+    public var sentText: String?
 
     public init(id: String = OutboxMessage.makeID(), to: String, text: String, messageClass: MessageClass? = nil,
                 campaign: String? = nil, createdAt: Date = Date(), kind: String? = nil, notBefore: Date? = nil,
-                attempts: [SendAttempt] = [], result: SendResult? = nil) {
+                attempts: [SendAttempt] = [], result: SendResult? = nil, sentText: String? = nil) {
         self.id = id
         self.to = to
         self.text = text
@@ -38,6 +42,7 @@ public struct OutboxMessage: Codable, Sendable, Equatable {
         self.notBefore = notBefore
         self.attempts = attempts
         self.result = result
+        self.sentText = sentText
     }
 
     enum CodingKeys: String, CodingKey {
@@ -45,6 +50,7 @@ public struct OutboxMessage: Codable, Sendable, Equatable {
         case messageClass = "class"
         case createdAt = "created_at"
         case notBefore = "not_before"
+        case sentText = "sent_text"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -59,6 +65,7 @@ public struct OutboxMessage: Codable, Sendable, Equatable {
         notBefore = try c.decodeIfPresent(Date.self, forKey: .notBefore)
         attempts = try c.decodeIfPresent([SendAttempt].self, forKey: .attempts) ?? []
         result = try c.decodeIfPresent(SendResult.self, forKey: .result)
+        sentText = try c.decodeIfPresent(String.self, forKey: .sentText)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -73,6 +80,7 @@ public struct OutboxMessage: Codable, Sendable, Equatable {
         try c.encodeIfPresent(notBefore, forKey: .notBefore)
         if !attempts.isEmpty { try c.encode(attempts, forKey: .attempts) }
         try c.encodeIfPresent(result, forKey: .result)
+        try c.encodeIfPresent(sentText, forKey: .sentText)
     }
 
     /// Placeholder while decoding a file without `created_at` (the outbox uses the file's mtime).

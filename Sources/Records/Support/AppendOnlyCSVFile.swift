@@ -19,6 +19,9 @@ import Logging
 final class AppendOnlyCSVFile {
     let path: String
     let columns: [String]
+    /// The leading columns every file of this kind has; later ones were added since (a file
+    /// written before them keeps its shorter header, and its rows have fewer fields).
+    let requiredColumns: Int
     private let logger: Logger
     private var fd: Int32
     private var inode: ino_t = 0
@@ -33,10 +36,11 @@ final class AppendOnlyCSVFile {
         var replaced = false
     }
 
-    init(path: String, columns: [String], mode: mode_t = FileSystem.fileMode,
+    init(path: String, columns: [String], requiredColumns: Int? = nil, mode: mode_t = FileSystem.fileMode,
          logger: Logger = Logger(label: "smsagent.records")) throws {
         self.path = path
         self.columns = columns
+        self.requiredColumns = min(requiredColumns ?? columns.count, columns.count)
         self.logger = logger
         let created = !FileSystem.exists(path)
         fd = try FileSystem.open(path, O_RDWR | O_APPEND | O_CREAT, mode: mode)
@@ -58,7 +62,7 @@ final class AppendOnlyCSVFile {
             if firstPass.completeLength < bytes.count {
                 let tail = Array(bytes[firstPass.completeLength...])
                 let asRow = CSV.parse((tail + [0x0A])[...])
-                if asRow.issues.isEmpty, asRow.records.count == 1, asRow.records[0].fields.count >= columns.count {
+                if asRow.issues.isEmpty, asRow.records.count == 1, asRow.records[0].fields.count >= requiredColumns {
                     try FileSystem.writeAll(fd, [0x0A], path: path)   // a row typed without its newline
                     bytes.append(0x0A)
                 } else {
@@ -84,7 +88,7 @@ final class AppendOnlyCSVFile {
                 throw RecordsError.invalidFile(path: path, reason: "line 1 is not the header \(columns.joined(separator: ","))")
             }
             rows.removeFirst()
-            if Array(header.fields.prefix(columns.count)) != columns {
+            if Array(header.fields.prefix(requiredColumns)) != Array(columns.prefix(requiredColumns)) {
                 throw RecordsError.invalidFile(
                     path: path,
                     reason: "header is \(header.fields.joined(separator: ",")); expected \(columns.joined(separator: ","))")

@@ -45,7 +45,7 @@ public enum SmartEncoding {
         return (text, [])
     }
 
-    private static func substitute(_ text: String, accents useAccents: Bool) -> (text: String, replacements: [Replacement]) {
+    static func substitute(_ text: String, accents useAccents: Bool) -> (text: String, replacements: [Replacement]) {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         var replacements = [Replacement]()
