@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TestSupport"]),
         .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "TestSupport"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SMSCodec", "Compliance", "Records", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import Agent
 import ArgumentParser
 
 @main
@@ -5,6 +6,7 @@ struct SMSAgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smsagent",
         abstract: "Send compliant SMS from your own SIM cards through USB GSM modems.",
+        version: "smsagent \(AgentVersion.current)",
         subcommands: [
             PDUCommand.self,
             ModemCommand.self,
@@ -20,6 +22,7 @@ struct SMSAgentCommand: AsyncParsableCommand {
             OptOutsCommand.self,
             InboxCommand.self,
             CreditsCommand.self,
+            ImportCommand.self,
         ]
     )
 }
