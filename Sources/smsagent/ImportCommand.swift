@@ -34,7 +34,7 @@ struct ImportCommand: ParsableCommand {
                 print(imported.yaml, terminator: "")
                 for note in imported.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
             } catch {
-                throw CLIError(error.description)
+                throw CLIError("\(error)")
             }
         }
     }

@@ -58,11 +58,7 @@ import Testing
         ("= value", 1),
     ])
     func errors(text: String, line: Int) {
-        #expect(throws: SmstoolsConfigError.self) { try SmstoolsConfigImport.convert(text) }
-        do {
-            _ = try SmstoolsConfigImport.convert(text)
-        } catch {
-            #expect(error.line == line)
-        }
+        let error = #expect(throws: SmstoolsConfigError.self) { try SmstoolsConfigImport.convert(text) }
+        #expect(error?.line == line)
     }
 }

@@ -79,14 +79,11 @@ import Testing
     func refused(file: String, reason: String) {
         var bytes = Self.bytes(file)
         if file.hasSuffix("\u{FF}") { bytes = Self.bytes(String(file.dropLast())) + [0xFF] }
-        #expect {
-            _ = try SmstoolsRequest.parse(bytes)
-        } throws: { error in
-            "\(error)".contains(reason)
-        }
+        let error = #expect(throws: SmstoolsRequestError.self) { _ = try SmstoolsRequest.parse(bytes) }
+        #expect(error?.description.contains(reason) == true, "\(String(describing: error))")
     }
 
-    @Test func everyTruncationOfAFileIsATypedErrorOrAMessageNeverATrap() {
+    @Test func everyTruncationOfAFileIsATypedErrorOrAMessageNeverATrap() throws {
         let file = Self.bytes("To: 33612345678\nAlphabet: UCS2\nValidity: 2 days\n\n") + [0x00, 0x43, 0xD8, 0x3C, 0xDF, 0x6E]
         for length in 0...file.count {
             _ = try? SmstoolsRequest.parse(Array(file.prefix(length)))

@@ -29,7 +29,7 @@ public struct SmstoolsConfigImport: Sendable, Equatable {
                 notes.append("\(file):\(entry.line): \(key) = \(entry.value): smsagent keeps these in its data directory (inbox.csv, outbox/sent/, outbox/failed/, deliveries.csv)")
             case "eventhandler":
                 hooks.append(entry.value)
-                notes.append("\(file):\(entry.line): eventhandler = \(entry.value): smsagent's hooks (on_receive, on_sent, on_failed) get the event in SMSAGENT_* variables and one JSON line on stdin, not a file name as \\$2: adapt the script")
+                notes.append("\(file):\(entry.line): eventhandler = \(entry.value): smsagent's hooks (on_receive, on_sent, on_failed) get the event in SMSAGENT_* variables and one JSON line on stdin, not a file name as $2: adapt the script")
             case "logfile", "infofile", "pidfile", "stats", "stats_interval":
                 notes.append("\(file):\(entry.line): \(key): systemd keeps the log (journalctl -u smsagent) and the state (smsagent status)")
             case "delaytime", "delaytime_mainprocess", "sleeptime", "blocktime", "errorsleeptime":

@@ -78,10 +78,11 @@ public final class AgentSupervisor: Service, Sendable {
     /// line. A file that does not load leaves the agent running as it was.
     public func reload() async {
         send("RELOADING=1\nSTATUS=reloading the configuration")
-        guard let (running, runtime) = await state.current() else {
+        guard let current = await state.current() else {
             logger.warning("reload: the agent is starting or already reloading; send SIGHUP again once it runs")
             return
         }
+        let (running, runtime) = current
         let reread: AgentConfiguration
         do {
             reread = try self.reread()

@@ -390,8 +390,8 @@ public final class FileOutbox: Outbox, Sendable {
     private func decodeSpoolFile(_ file: SpoolFile, id: String) throws -> OutboxMessage {
         var message: OutboxMessage
         do {
-            message = SmstoolsRequest.looksLike(file.bytes) ? try OutboxMessage(smstools: file.bytes)
-                : try RecordCoding.decoder().decode(OutboxMessage.self, from: Data(file.bytes))
+            message = try SmstoolsRequest.looksLike(file.bytes) ? OutboxMessage(smstools: file.bytes)
+                : RecordCoding.decoder().decode(OutboxMessage.self, from: Data(file.bytes))
         } catch let error as SmstoolsRequestError {
             throw SpoolProblem(reason: error.description)
         } catch let error as DecodingError {
