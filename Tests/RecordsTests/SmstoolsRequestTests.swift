@@ -122,3 +122,9 @@ import Testing
         #expect(outbox.rejectionReason(fileName: "send_bad.json")?.contains("does not send flash SMS") == true)
     }
 }
+
+extension SmstoolsRequestTests {
+    @Test func blankLinesBeforeTheHeadersAreSkipped() throws {
+        #expect(try SmstoolsRequest.parse(Self.bytes("\n\r\nTo: 33612345678\n\nx")).to == "+33612345678")
+    }
+}

@@ -96,8 +96,8 @@ public struct SmstoolsConfigImport: Sendable, Equatable {
         lines += ["", "sender:", "  brand: null          # required: the advertiser's name", "  stop_number: null"]
         if statusReports { lines += ["", "sending:", "  status_reports: true"] }
         if !hooks.isEmpty {
-            lines += ["", "hooks:", "  # smstools' eventhandler was: \(hooks.joined(separator: ", ")) — see the notes before enabling:"]
-            lines += ["  # on_receive: \(hooks[0])", "  # on_sent: \(hooks[0])", "  # on_failed: \(hooks[0])"]
+            lines += ["", "# smstools' eventhandler was: \(hooks.joined(separator: ", ")) — see the notes before enabling:",
+                      "# hooks:", "#   on_receive: \(hooks[0])", "#   on_sent: \(hooks[0])", "#   on_failed: \(hooks[0])"]
         }
         lines += ["", "# Notes:"] + notes.map { "#   - \($0)" }
         return SmstoolsConfigImport(yaml: lines.joined(separator: "\n") + "\n", notes: notes)

@@ -45,17 +45,18 @@ public struct SmstoolsRequest: Sendable, Equatable {
 
     /// True when `bytes` start like a header line (`Name: value`) rather than like JSON.
     public static func looksLike(_ bytes: [UInt8]) -> Bool {
-        guard let first = bytes.first(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }) else { return false }
-        guard first != UInt8(ascii: "{") else { return false }
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return false }
-        let name = bytes[..<colon]
+        guard let start = bytes.firstIndex(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }) else { return false }
+        guard bytes[start] != UInt8(ascii: "{") else { return false }
+        guard let colon = bytes[start...].firstIndex(of: UInt8(ascii: ":")) else { return false }
+        let name = bytes[start..<colon]
         return !name.isEmpty && name.allSatisfy { isHeaderNameByte($0) }
     }
 
     /// Parses a whole file. Errors name the header or line at fault.
     public static func parse(_ bytes: [UInt8]) throws(SmstoolsRequestError) -> SmstoolsRequest {
         // Headers: ASCII lines up to the first empty line (LF or CRLF).
-        var index = bytes.startIndex
+        // Blank lines before the first header are skipped (as smstools does).
+        var index = bytes.firstIndex(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }) ?? bytes.endIndex
         var headers: [(name: String, value: String, line: Int)] = []
         var lineNumber = 0
         var sawEmptyLine = false
