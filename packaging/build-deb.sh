@@ -34,6 +34,10 @@ umask 022
 # Program, unit, udev, account, data directory, configuration.
 install -D -m 0755 "$binary" "$pkg/usr/bin/smsagent"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$pkg/usr/bin/smsagent"
+# The toolchain's RUNPATH (/opt/swift/...) means nothing on the target machine.
+if readelf -d "$pkg/usr/bin/smsagent" | grep -q 'R\(UN\)\?PATH'; then
+    patchelf --remove-rpath "$pkg/usr/bin/smsagent"
+fi
 install -D -m 0644 Config/smsagent.service "$pkg/usr/lib/systemd/system/smsagent.service"
 install -D -m 0644 udev/78-smsagent.rules "$pkg/usr/lib/udev/rules.d/78-smsagent.rules"
 install -D -m 0644 packaging/smsagent.sysusers "$pkg/usr/lib/sysusers.d/smsagent.conf"
@@ -46,7 +50,7 @@ install -D -m 0644 Config/smsagent.yaml "$pkg/etc/smsagent/smsagent.yaml"
 man=$stage/man
 mkdir -p "$man"
 swift package --disable-sandbox generate-manual --configuration debug --multi-page \
-    --source "smsagent $version" --section 1 >&2
+    --section 1 >&2
 cp .build/plugins/GenerateManual/outputs/smsagent/*.1 "$man/"
 sh packaging/yaml-manpage.sh Config/smsagent.yaml "$version" > "$man/smsagent.yaml.5"
 for page in "$man"/*.1 "$man"/*.5; do
@@ -75,9 +79,11 @@ install -D -m 0644 packaging/copyright "$doc/copyright"
     echo
     echo "  * Release $version, packaged by packaging/build-deb.sh."
     echo
-    echo " -- smsagent maintainers <smsagent@localhost>  $(date -R -d "@${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}")"
-} | gzip -9n > "$doc/changelog.Debian.gz"
-chmod 0644 "$doc/changelog.Debian.gz"
+    echo " -- smsagent maintainers <smsagent@example.org>  $(date -R -d "@${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}")"
+} | gzip -9n > "$doc/changelog.gz"
+chmod 0644 "$doc/changelog.gz"
+# Yams embeds LibYAML (MIT): Debian's libyaml is not ABI-stable for Swift, so the copy stays.
+install -D -m 0644 packaging/lintian-overrides "$pkg/usr/share/lintian/overrides/smsagent"
 
 # Control: dependencies of the binary from the shared libraries it links (dpkg-shlibdeps).
 mkdir -p "$pkg/DEBIAN" "$stage/shlibs/debian"

@@ -29,17 +29,17 @@ ok "Depends: $depends"
 # Contents.
 for path in usr/bin/smsagent usr/lib/systemd/system/smsagent.service usr/lib/udev/rules.d/78-smsagent.rules \
         usr/lib/sysusers.d/smsagent.conf usr/lib/tmpfiles.d/smsagent.conf etc/smsagent/smsagent.yaml \
-        usr/share/man/man1/smsagent.1.gz usr/share/man/man1/smsagent-send.1.gz usr/share/man/man1/smsagent-modem-send.1.gz \
-        usr/share/man/man1/smsagent-run.1.gz usr/share/man/man5/smsagent.yaml.5.gz \
+        usr/share/man/man1/smsagent.1.gz usr/share/man/man1/smsagent.send.1.gz usr/share/man/man1/smsagent.modem.send.1.gz \
+        usr/share/man/man1/smsagent.run.1.gz usr/share/man/man5/smsagent.yaml.5.gz \
         usr/share/bash-completion/completions/smsagent usr/share/zsh/vendor-completions/_smsagent \
         usr/share/fish/vendor_completions.d/smsagent.fish \
-        usr/share/doc/smsagent/README.md usr/share/doc/smsagent/copyright usr/share/doc/smsagent/changelog.Debian.gz; do
+        usr/share/doc/smsagent/README.md usr/share/doc/smsagent/copyright usr/share/doc/smsagent/changelog.gz; do
     [ -f "$work/root/$path" ] || fail "missing /$path"
 done
 ok "contents"
 cmp -s "$work/root/usr/lib/systemd/system/smsagent.service" Config/smsagent.service || fail "unit differs from Config/smsagent.service"
 cmp -s "$work/root/etc/smsagent/smsagent.yaml" Config/smsagent.yaml || fail "configuration differs from Config/smsagent.yaml"
-zcat "$work/root/usr/share/man/man1/smsagent-modem-send.1.gz" | grep -q -- '--to' || fail "smsagent-modem-send(1) lacks --to"
+zcat "$work/root/usr/share/man/man1/smsagent.modem.send.1.gz" | grep -q -- 'Fl -to' || fail "smsagent.modem.send(1) lacks --to"
 zcat "$work/root/usr/share/man/man5/smsagent.yaml.5.gz" | grep -q 'stop_number' || fail "smsagent.yaml(5) lacks stop_number"
 grep -q 'complete' "$work/root/usr/share/bash-completion/completions/smsagent" || fail "bash completion"
 ok "unit, configuration, man pages, completions"

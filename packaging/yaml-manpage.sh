@@ -47,7 +47,7 @@ this file (mode 0640, root:smsagent: it may hold a SIM PIN)
 the default data directory
 .SH SEE ALSO
 .BR smsagent (1),
-.BR smsagent-check-config (1),
-.BR smsagent-run (1),
+.BR smsagent.check-config (1),
+.BR smsagent.run (1),
 .BR systemd.service (5)
 FOOTER
