@@ -134,7 +134,7 @@ public final class AgentSupervisor: Service, Sendable {
             configuration.statusInterval = max(.milliseconds(100), watchdog / 3)
         }
         return AgentRuntime(configuration: configuration, clock: clock, logger: logger, ready: ready,
-                            onStatus: { [weak self] snapshot in self?.statusTurn(snapshot) })
+                            onStatus: { [weak self] snapshot in await self?.statusTurn(snapshot) })
     }
 
     func announceReady(_ runtime: AgentRuntime) async {
@@ -142,10 +142,11 @@ public final class AgentSupervisor: Service, Sendable {
         send("READY=1\nSTATUS=running")
     }
 
-    func statusTurn(_ snapshot: StatusSnapshot) {
+    func statusTurn(_ snapshot: StatusSnapshot) async {
         guard notifier != nil else { return }
         var message = "STATUS=\(SystemdStatus.line(snapshot))"
-        if watchdog != nil { message += "\nWATCHDOG=1" }
+        // Keep-alives start with READY=1 (the status loop's first turn may come just before it).
+        if watchdog != nil, await !state.isChanging() { message += "\nWATCHDOG=1" }
         send(message)
     }
 
