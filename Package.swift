@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TestSupport"]),
         .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "PhoneNumbers", "TestSupport"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport"]),
         .testTarget(name: "HTTPAPITests", dependencies: [
             "HTTPAPI", "Agent", "Records", "Compliance", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),

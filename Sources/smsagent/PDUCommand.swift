@@ -103,7 +103,10 @@ struct PDUCommand: ParsableCommand {
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(plan), as: UTF8.self))
+                let object = try JSONSerialization.jsonObject(with: try encoder.encode(plan))
+                let data = try JSONSerialization.data(withJSONObject: SnakeCaseKeys.convert(any: object),
+                                                      options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+                print(String(decoding: data, as: UTF8.self))
                 return
             }
             let unit = plan.encoding == .gsm7 ? "septets" : "UTF-16 units"
@@ -203,7 +206,7 @@ enum PDUJSON {
             if !s.headerElements.isEmpty { object["userDataHeader"] = elements(s.headerElements) }
         }
         let data = try JSONSerialization.data(
-            withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            withJSONObject: SnakeCaseKeys.convert(any: object), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
 

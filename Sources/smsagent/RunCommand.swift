@@ -30,12 +30,31 @@ struct AgentConfigOptions: ParsableArguments {
     /// Opens the data directory for a command that only reads or appends (no lock: the running
     /// agent may hold it; every append is atomic).
     func openDataDirectory(_ configuration: AgentConfiguration) throws -> DataDirectory {
+        if let denied = Self.permissionDenied(configuration.dataDirectory) { throw denied }
         do {
             return try DataDirectory(path: configuration.dataDirectory, options: .init(
-                hashOptOuts: configuration.inbound.hashOptOuts, openingBalance: configuration.credits.openingBalance))
+                hashOptOuts: configuration.inbound.hashOptOuts, openingBalance: configuration.credits.openingBalance,
+                permissions: .matching(dataDirectory: configuration.dataDirectory)))
+        } catch RecordsError.system(_, let path, EACCES) {
+            throw CLIError("permission denied on \(path): add yourself to group \(Self.group(of: configuration.dataDirectory))")
         } catch {
             throw CLIError("cannot open the data directory \(configuration.dataDirectory): \(error)")
         }
+    }
+
+    /// One clear line for someone outside the data directory's group (instead of "the agent has
+    /// not run here yet" or an errno deep in a file name).
+    static func permissionDenied(_ path: String) -> CLIError? {
+        guard access(path, F_OK) == 0, access(path, R_OK | W_OK | X_OK) != 0, errno == EACCES else { return nil }
+        return CLIError("permission denied on \(path): add yourself to group \(group(of: path))")
+    }
+
+    /// The name of the group owning `path` (the operators' group), or its number.
+    static func group(of path: String) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "smsagent" }
+        if let entry = getgrgid(info.st_gid), let name = entry.pointee.gr_name { return String(cString: name) }
+        return "\(info.st_gid)"
     }
 }
 
@@ -59,12 +78,22 @@ struct CLIError: Error, CustomStringConvertible {
 
 enum AgentLogging {
     /// Logs to stderr at `level` (once per process).
+    /// Under systemd with stderr on the journal (`$JOURNAL_STREAM`), each line carries its
+    /// syslog priority so `journalctl -p warning` works; elsewhere the human format.
     static func bootstrap(level: String) {
         let logLevel = Logger.Level(rawValue: level) ?? .info
+        let destination = LogDestination.detect(environment: ProcessInfo.processInfo.environment)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = logLevel
-            return handler
+            switch destination {
+            case .journal:
+                var handler = JournalLogHandler(label: label)
+                handler.logLevel = logLevel
+                return handler
+            case .plain:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = logLevel
+                return handler
+            }
         }
     }
 }
@@ -74,6 +103,9 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the agent: send the outbox through the modems, read inbound SMS, until SIGTERM/SIGINT.",
         discussion: """
+            Under systemd (Type=notify) it reports READY=1, STATUS= lines and watchdog keep-alives. \
+            SIGHUP (systemctl reload) re-reads the configuration and applies it, except data_directory \
+            and log_level (logged; restart for those); a file with an error changes nothing. \
             Takes the data directory's lock, settles what an interrupted run left in outbox/sending/ \
             (sending.ambiguous_window), starts one worker per modem, and sends every message that lands \
             in outbox/new/ (noticed at once through inotify). SIGTERM or SIGINT: the commands in flight \
@@ -89,10 +121,20 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "smsagent")
         let clock: any AgentClock
         do { clock = try AgentClocks.fromEnvironment() } catch { throw CLIError("\(error)") }
-        let runtime = AgentRuntime(configuration: configuration, clock: clock, logger: logger)
+        let environment = ProcessInfo.processInfo.environment
+        let path = options.resolvedPath
+        let supervisor = AgentSupervisor(
+            configuration: configuration, reread: { try path.map(ConfigurationLoader.load(path:)) ?? AgentConfiguration() }, clock: clock, logger: logger,
+            notifier: SystemdNotifier(environment: environment), watchdog: SystemdWatchdog.period(environment: environment))
+        // SIGHUP (`systemctl reload smsagent`): re-read the configuration.
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler { Task { await supervisor.reload() } }
+        hangup.resume()
+        defer { hangup.cancel() }
         let http = try HTTPServing.services(configuration, clock: clock, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: runtime, successTerminationBehavior: .gracefullyShutdownGroup,
+            services: [.init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup,
                              failureTerminationBehavior: .gracefullyShutdownGroup)] + http,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))

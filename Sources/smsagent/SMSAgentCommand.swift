@@ -1,3 +1,4 @@
+import Agent
 import ArgumentParser
 import Compliance
 import PhoneNumbers
@@ -7,6 +8,7 @@ struct SMSAgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smsagent",
         abstract: "Send compliant SMS from your own SIM cards through USB GSM modems.",
+        version: "smsagent \(AgentVersion.current)",
         subcommands: [
             PDUCommand.self,
             ModemCommand.self,
@@ -23,6 +25,7 @@ struct SMSAgentCommand: AsyncParsableCommand {
             InboxCommand.self,
             CreditsCommand.self,
             TokenCommand.self,
+            ImportCommand.self,
         ]
     )
 

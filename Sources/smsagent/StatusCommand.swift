@@ -7,34 +7,59 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "What the running agent is doing: modems, queue, credits, opt-outs.",
-        discussion: "Reads status.json in the data directory (rewritten by `smsagent run` on every change and every status_interval).")
+        discussion: """
+            Reads status.json in the data directory (rewritten by `smsagent run` on every change and every \
+            status_interval). Exit status 0 when the agent is running, 3 when it is not (never ran, stopped, \
+            or died), 1 on an error. --json always prints one JSON object (with "running").
+            """)
 
     @OptionGroup var options: AgentConfigOptions
-    @Flag(help: "Print status.json as is.")
+    @Flag(help: "Print status.json as one JSON object, with \"running\" added (always JSON, also when the agent never ran).")
     var json = false
 
     func run() async throws {
         let configuration = try options.load()
         let path = configuration.dataDirectory
-        try AgentConfigOptions.requireExistingDataDirectory(path)
+        if let denied = AgentConfigOptions.permissionDenied(path) {
+            if json { Self.printJSON(["running": false, "error": denied.description, "data_directory": path]) }
+            throw denied
+        }
+        do {
+            try AgentConfigOptions.requireExistingDataDirectory(path)
+        } catch {
+            if json { Self.printJSON(["running": false, "error": "\(error)", "data_directory": path]) }
+            throw error
+        }
         let snapshot: StatusSnapshot
         do {
             snapshot = try StatusSnapshot.read(dataDirectory: path)
         } catch {
-            print("no status.json in \(path): the agent has not run here yet")
-            if let dataDirectory = try? options.openDataDirectory(configuration), let counts = try? dataDirectory.outbox.counts() {
-                print("outbox: \(counts.new) queued, \(counts.sending) sending, \(counts.sent) sent, \(counts.failed) failed")
-                if let balance = try? dataDirectory.ledger.balance() { print("credits: \(balance)") }
+            let counts = (try? options.openDataDirectory(configuration)).flatMap { try? $0.outbox.counts() }
+            if json {
+                var object: [String: Any] = ["running": false, "state": "never_run", "data_directory": path]
+                if let counts {
+                    object["queue"] = ["new": counts.new, "sending": counts.sending, "sent": counts.sent, "failed": counts.failed]
+                }
+                Self.printJSON(object)
+            } else {
+                print("no status.json in \(path): the agent has not run here yet")
+                if let counts {
+                    print("outbox: \(counts.new) queued, \(counts.sending) sending, \(counts.sent) sent, \(counts.failed) failed")
+                }
             }
-            return
+            throw ExitCode(Self.notRunning)
         }
+        // EPERM: alive, owned by the service account (an operator asking).
+        let running = snapshot.state != "stopped" && (kill(snapshot.pid, 0) == 0 || errno == EPERM)
         if json {
-            if let data = FileManager.default.contents(atPath: path + "/" + StatusSnapshot.fileName) {
-                print(String(decoding: data, as: UTF8.self))
-            }
+            // status.json as written, plus whether its writer still runs.
+            let data = FileManager.default.contents(atPath: path + "/" + StatusSnapshot.fileName) ?? Data()
+            var object = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any]) ?? [:]
+            object["running"] = running
+            Self.printJSON(object)
+            if !running { throw ExitCode(Self.notRunning) }
             return
         }
-        let running = snapshot.state != "stopped" && kill(snapshot.pid, 0) == 0
         let age = Int(exactly: Date().timeIntervalSince(snapshot.updatedAt).rounded()) ?? 0
         print("agent: \(running ? "running (pid \(snapshot.pid))" : "not running (last seen \(age) s ago)"), since \(Self.format(snapshot.startedAt))")
         print("queue: \(snapshot.queue.new) queued, \(snapshot.queue.sending) sending, \(snapshot.queue.sent) sent, \(snapshot.queue.failed) failed or suppressed"
@@ -56,6 +81,15 @@ struct StatusCommand: AsyncParsableCommand {
             print(throttle)
             if let error = m.lastError { print("    last error: \(error)") }
         }
+        if !running { throw ExitCode(Self.notRunning) }
+    }
+
+    /// LSB's "program is not running", as `systemctl status` uses it: for monitoring.
+    static let notRunning: Int32 = 3
+
+    static func printJSON(_ object: [String: Any]) {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
+        print(String(decoding: data, as: UTF8.self))
     }
 
     static func format(_ date: Date) -> String {

@@ -37,17 +37,21 @@ public final class AgentRuntime: Service, Sendable {
     let extraEndpoints: [ModemEndpoint]
     let stopBell = Doorbell()
     let readyBell: Doorbell?
+    let onStatus: (@Sendable (StatusSnapshot) async -> Void)?
 
     /// - Parameters:
     ///   - extraEndpoints: modems given by the caller (`smsagent demo`'s in-process simulators).
     ///   - ready: rung once the agent runs (workers started).
+    ///   - onStatus: called on every turn of the status loop (systemd's STATUS= and watchdog).
     public init(configuration: AgentConfiguration, clock: any AgentClock, logger: Logger,
-                extraEndpoints: [ModemEndpoint] = [], ready: Doorbell? = nil) {
+                extraEndpoints: [ModemEndpoint] = [], ready: Doorbell? = nil,
+                onStatus: (@Sendable (StatusSnapshot) async -> Void)? = nil) {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
         self.extraEndpoints = extraEndpoints
         self.readyBell = ready
+        self.onStatus = onStatus
     }
 
     /// Ends `run()` gracefully (as SIGTERM does).
@@ -63,7 +67,8 @@ public final class AgentRuntime: Service, Sendable {
         let dataDirectory: DataDirectory
         do {
             dataDirectory = try DataDirectory(path: configuration.dataDirectory, options: .init(
-                hashOptOuts: configuration.inbound.hashOptOuts, openingBalance: configuration.credits.openingBalance, logger: logger))
+                hashOptOuts: configuration.inbound.hashOptOuts, openingBalance: configuration.credits.openingBalance,
+                permissions: .matching(dataDirectory: configuration.dataDirectory), logger: logger))
         } catch {
             throw AgentStartError.dataDirectory(path: configuration.dataDirectory, underlying: "\(error)")
         }
@@ -314,6 +319,7 @@ public final class AgentRuntime: Service, Sendable {
             // Written when something changed, and at least once a minute as a heartbeat: an idle
             // agent does not touch the disk every few seconds.
             let snapshot = await makeStatus(dataDirectory: dataDirectory, pool: pool, dispatcher: dispatcher, startedAt: startedAt, state: "running")
+            await onStatus?(snapshot)
             var comparable = snapshot
             comparable.updatedAt = lastWritten?.updatedAt ?? snapshot.updatedAt
             if comparable != lastWritten || snapshot.updatedAt.timeIntervalSince(lastWritten?.updatedAt ?? .distantPast) >= 60 {

@@ -456,7 +456,10 @@ public final class FileOutbox: Outbox, Sendable {
         }
         var message: OutboxMessage
         do {
-            message = try RecordCoding.decoder().decode(OutboxMessage.self, from: Data(file.bytes))
+            message = try SmstoolsRequest.looksLike(file.bytes) ? OutboxMessage(smstools: file.bytes)
+                : RecordCoding.decoder().decode(OutboxMessage.self, from: Data(file.bytes))
+        } catch let error as SmstoolsRequestError {
+            throw SpoolProblem(reason: error.description)
         } catch let error as DecodingError {
             throw SpoolProblem(reason: Self.describe(error))
         } catch {

@@ -16,4 +16,17 @@ public struct RecordPermissions: Sendable, Equatable {
 
     public static let owner = RecordPermissions(file: 0o600, directory: 0o700)
     public static let group = RecordPermissions(file: 0o640, directory: 0o750)
+    /// For a data directory shared with operators (group `smsagent`): files 0660, directories
+    /// setgid 2770, so what the CLI of any member creates stays readable and writable by the
+    /// service and the other members.
+    public static let sharedWithGroup = RecordPermissions(file: 0o660, directory: 0o2770)
+
+    /// `.sharedWithGroup` when `path` is a setgid directory (as the package's tmpfiles.d entry
+    /// creates /var/lib/smsagent), else `.owner`: the installation decides, once, by the mode of
+    /// the data directory itself.
+    public static func matching(dataDirectory path: String) -> RecordPermissions {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, (info.st_mode & S_ISGID) != 0 else { return .owner }
+        return .sharedWithGroup
+    }
 }
