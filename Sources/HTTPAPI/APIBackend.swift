@@ -114,7 +114,7 @@ public struct APIBackend: Sendable {
         if let campaign = message.campaign { object["campaign"] = campaign }
         if let kind = message.kind { object["kind"] = kind }
         switch folder {
-        case .new, .tmp:
+        case .new, .queued, .tmp:
             if let notBefore = message.notBefore, notBefore > clock.now() {
                 object["state"] = "held"
                 object["not_before"] = iso(notBefore)
