@@ -129,7 +129,7 @@ import Testing
 
     @Test func showsTheCostOfTheFooterAndTheCharactersThatForceUCS2() throws {
         let text = String(repeating: "a", count: 150)
-        let preview = try MessagePreview.compute(messages: [(nil, "0612345678", text), (nil, "0612345678", "Croissants frais 🥐")],
+        let preview = try MessagePreview.compute(messages: [(nil, "0612345678", text), (nil, "0612345679", "Croissants frais 🥐")],
                                                  messageClass: .marketing, configuration: configuration(), now: Date()) { _ in false }
         #expect(preview.recipients[0].segmentsWithoutFooter == 1)
         #expect(preview.recipients[0].segments == 2, "the footer costs a segment")
