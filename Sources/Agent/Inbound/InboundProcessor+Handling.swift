@@ -150,7 +150,8 @@ extension InboundProcessor {
     func handle(_ inbound: CompleteInbound, modemID: String, now: Date, report: inout InboundReport) -> Bool {
         let fingerprint = inbound.fingerprint
         let number = try? PhoneNumber.parse(inbound.originator, defaultCountry: configuration.compliance.defaultCountry)
-        var match = matcher.classify(inbound.text)
+        // The sender's region decides the wording rule (US: any reasonable wording opts out).
+        var match = matcher.classify(inbound.text, region: number?.region)
         if inbound.status != "complete" {
             // Part of a message: only a STOP in its first words counts; other keywords need a person.
             if case .optOut = match, inbound.hasFirstPart {} else if let keyword = match.keyword {
@@ -196,6 +197,7 @@ extension InboundProcessor {
                                                 source: Self.smsSourcePrefix + fingerprint, at: now) {
                         report.optIns += 1
                         logger.info("opt-in recorded", metadata: ["modem": "\(modemID)", "keyword": "\(keyword)"])
+                        try queueOptInAcknowledgement(match, to: number, fingerprint: fingerprint, now: now)
                     }
                 }
             case .help(let keyword):
@@ -268,6 +270,19 @@ extension InboundProcessor {
                                                 createdAt: now, kind: "confirmation"))
         _ = try stores.confirmations.claim(for: number, messageID: id, now: now)
         report.confirmationsQueued += 1
+    }
+
+    /// One acknowledgement of a START/UNSTOP where the region's practice expects it
+    /// (`compliance.optin_ack_regions`, default US), queued like a confirmation (counted in credits).
+    /// Processing the same SMS again re-enqueues under the same id, which the outbox ignores.
+    func queueOptInAcknowledgement(_ match: KeywordMatch, to number: PhoneNumber, fingerprint: String, now: Date) throws {
+        let rule = OptInAcknowledgement(regions: configuration.compliance.optInAcknowledgementRegions)
+        guard let text = rule.decide(match, from: number, wasOptedOut: true, locale: locale(for: number),
+                                     brand: configuration.sender.brand ?? "", number: configuration.sender.stopNumber) else { return }
+        let id = Self.replyID(kind: "optin_ack", fingerprint: fingerprint)
+        guard try stores.outbox.find(id) == nil else { return }
+        try stores.outbox.enqueue(OutboxMessage(id: id, to: number.e164, text: text, messageClass: .notification,
+                                                createdAt: now, kind: "optin_ack"))
     }
 
     func queueHelp(_ number: PhoneNumber, fingerprint: String, keyword: String, now: Date, report: inout InboundReport) throws {

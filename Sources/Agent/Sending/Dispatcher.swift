@@ -81,7 +81,8 @@ public actor Dispatcher {
 
     private func decide(_ message: OutboxMessage, modemID: String, policy: SendPolicy) -> SendJob? {
         let now = clock.now()
-        let isReply = message.kind == "confirmation" || message.kind == "help"
+        // The agent's own replies: notifications, never held, no footer (an opt-in acknowledgement too).
+        let isReply = message.kind == "confirmation" || message.kind == "help" || message.kind == "optin_ack"
         let messageClass = message.messageClass ?? (isReply ? .notification : configuration.compliance.effectiveDefaultClass)
         let optOuts = self.optOuts
         let decision: SendDecision
@@ -115,7 +116,8 @@ public actor Dispatcher {
         case .send(let text, let plan, let footerAdded):
             let recipient: PhoneNumber
             do {
-                recipient = try PhoneNumber.parse(message.to, defaultCountry: configuration.compliance.defaultCountry)
+                // The policy's parser (libphonenumber when installed): the one the decision used.
+                recipient = try policy.parse(message.to, defaultCountry: configuration.compliance.defaultCountry).get()
             } catch {
                 settle(message, SendResult(status: .failed, reason: "invalid number: \(error)", finishedAt: now))
                 return nil
@@ -238,7 +240,8 @@ public actor Dispatcher {
         try settleOrThrow(job.message, SendResult(status: .sent, refs: references, modem: modem, segments: job.partCount,
                                                   credits: references.count * job.creditsPerSegment,
                                                   reason: assumed ? "a part had no answer; assumed sent (policy assume-sent)" : nil,
-                                                  finishedAt: clock.now()))
+                                                  finishedAt: clock.now()),
+                          sentText: job.plan.text)
     }
 
     /// The message cannot be sent: `failed/` with the reason.
@@ -283,8 +286,8 @@ public actor Dispatcher {
         }
     }
 
-    private func settleOrThrow(_ message: OutboxMessage, _ result: SendResult) throws {
-        try outbox.complete(message.id, result: result)
+    private func settleOrThrow(_ message: OutboxMessage, _ result: SendResult, sentText: String? = nil) throws {
+        try outbox.complete(message.id, result: result, sentText: sentText)
         guard let hooks else { return }
         var fields: [(name: String, value: String)] = [
             ("id", message.id), ("to", message.to), ("status", result.status.rawValue), ("modem", result.modem ?? ""),

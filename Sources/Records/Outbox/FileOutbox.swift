@@ -169,9 +169,14 @@ public final class FileOutbox: Outbox, Sendable {
     }
 
     public func complete(_ id: String, result: SendResult) throws {
+        try complete(id, result: result, sentText: nil)
+    }
+
+    public func complete(_ id: String, result: SendResult, sentText: String?) throws {
         try gate.withLock { _ in
             var message = try loadSending(id)
             message.result = result
+            if let sentText { message.sentText = sentText }
             try FileSystem.writeAtomically(try encode(message), to: path(.sending, id: id), temporaryDirectory: path(.tmp), mode: fileMode)
             try move(id, from: .sending, to: result.status == .sent ? .sent : .failed)
         }

@@ -29,6 +29,9 @@ public protocol Outbox: Sendable {
     func recordPartOutcome(_ id: String, part: Int, status: SendAttempt.Status, reason: String, at: Date) throws
     /// Writes the result and moves the message to `sent` (status `.sent`) or `failed`.
     func complete(_ id: String, result: SendResult) throws
+    /// `complete`, also keeping `sentText` — the text that went on the air, footer and smart
+    /// encoding included — beside the request's text (the proof that the footer went out).
+    func complete(_ id: String, result: SendResult, sentText: String?) throws
     /// Moves a claimed message back to `new`, optionally not to be claimed before `notBefore`.
     func requeue(_ id: String, notBefore: Date?) throws
     /// Settles the files left in `sending` by a crash (call once at start, before claiming).
@@ -39,6 +42,10 @@ public protocol Outbox: Sendable {
 }
 
 extension Outbox {
+    public func complete(_ id: String, result: SendResult, sentText: String?) throws {
+        try complete(id, result: result)
+    }
+
     public func claimNext() throws -> ClaimedMessage? { try claimNext(now: Date()) }
     public func recordPartAccepted(_ id: String, part: Int, reference: Int, at: Date = Date()) throws {
         try recordPartAccepted(id, part: part, reference: reference, at: at, next: nil)
