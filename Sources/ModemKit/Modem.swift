@@ -67,6 +67,16 @@ public actor Modem {
         timer = ATSessionTimer(label: "modem timer \(transport.name)") { controlContinuation.yield(.timerFired($0)) }
     }
 
+    /// A modem dropped without `close()`: stop its tasks. Cancelling the reader ends the transport's
+    /// stream, which releases the port (its thread, descriptor and wake pipe) instead of leaking it.
+    deinit {
+        if case .running(let tasks) = lifecycle {
+            for task in tasks { task.cancel() }
+        }
+        writeContinuation.finish()
+        controlContinuation.finish()
+    }
+
     /// Starts reading the transport (idempotent). Every operation calls it; call it yourself to
     /// receive URCs before sending the first command.
     public func start() {

@@ -29,6 +29,9 @@ public struct SerialTransport: ByteTransport {
         incoming = stream
         channel = try Channel(port: port)
         let channel = channel
+        // Nobody reads the port any more (the stream was dropped or its reader cancelled): release
+        // it, so its thread, descriptor and wake pipe do not outlive their use.
+        continuation.onTermination = { [weak channel] _ in channel?.close() }
         let thread = Thread { channel.run(continuation) }
         thread.name = "serial \(port.path)"
         thread.start()
