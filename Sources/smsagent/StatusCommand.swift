@@ -27,8 +27,13 @@ struct StatusCommand: AsyncParsableCommand {
         do {
             try AgentConfigOptions.requireExistingDataDirectory(path)
         } catch {
-            if json { Self.printJSON(["running": false, "error": "\(error)", "data_directory": path]) }
-            throw error
+            // Not running (exit 3, for monitoring), and nothing created.
+            if json {
+                Self.printJSON(["running": false, "state": "no_data_directory", "error": "\(error)", "data_directory": path])
+            } else {
+                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            }
+            throw ExitCode(Self.notRunning)
         }
         let snapshot: StatusSnapshot
         do {

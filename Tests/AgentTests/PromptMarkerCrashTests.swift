@@ -41,7 +41,7 @@ final class PromptSwallowingTransport: ByteTransport, Sendable {
 /// record is durable when written, so the copy is what `kill -9` leaves); a new agent starts on
 /// it. No part may count as sent that never left, and the message may have no hole.
 @Suite struct PromptMarkerCrashTests {
-    static let text = String(repeating: "Bonjour, votre commande est prête. ", count: 11)   // 3 GSM parts
+    static let text = String(repeating: "Bonjour, votre commande est arrivée. ", count: 11)   // 3 GSM parts (é is GSM; ê is not)
 
     func pool(_ dispatcher: Dispatcher, _ configuration: AgentConfiguration, _ log: CapturedLog, options: ModemOptions) -> ModemPool {
         ModemPool(logger: log.logger) { endpoint in

@@ -58,7 +58,8 @@ import TestSupport
             .write(toFile: installation.configPath, atomically: true, encoding: .utf8)
         agent.signal(SIGHUP)
         let reload = try socket.receive(until: { $0.contains("READY=1") }, timeout: .seconds(30))
-        #expect(reload.first?.contains("RELOADING=1") == true)
+        // RELOADING=1 before the new READY=1 (a STATUS= line of the status loop may come first).
+        #expect(reload.contains { $0.contains("RELOADING=1") }, "\(reload)")
         try await agent.waitForOutput(containing: "changed=modems.throttle", timeout: .seconds(5))
         #expect(agent.stderr.contains("key=data_directory") || agent.stdout.contains("key=data_directory"))
 

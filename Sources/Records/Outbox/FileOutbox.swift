@@ -453,6 +453,18 @@ public final class FileOutbox: Outbox, Sendable {
     private func decodeSpoolFile(_ file: SpoolFile, id: String, in folder: OutboxFolder = .sending) throws -> OutboxMessage {
         if folder == .new {
             guard (try? Self.validateID(id)) != nil else { throw SpoolProblem(reason: "file name is not a usable message id") }
+            // smstools3's outgoing format (headers, blank line, text) is a request too: it carries
+            // no agent state, only a recipient, a text and a class.
+            if SmstoolsRequest.looksLike(file.bytes) {
+                do {
+                    var message = try OutboxMessage(smstools: file.bytes)
+                    message.id = id
+                    message.createdAt = file.modified
+                    return message
+                } catch {
+                    throw SpoolProblem(reason: error.description)
+                }
+            }
             do {
                 return try OutboxRequest.decode(file.bytes).message(id: id, fileModified: file.modified)
             } catch {
