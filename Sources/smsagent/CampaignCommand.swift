@@ -171,7 +171,7 @@ struct CampaignStatusCommand: AsyncParsableCommand {
                       + "  " + ProgressBar.bar(done: t.done, total: t.total, width: 20))
             }
             // Issue 14: when what is still queued will have left (SIMs, throttles, caps, quiet hours).
-            let pending = try [OutboxFolder.new, .sending].flatMap { try outbox.messages(in: $0) }
+            let pending = try [OutboxFolder.new, .queued, .sending].flatMap { try outbox.messages(in: $0) }
                 .filter { message in message.campaign.map { name == nil || $0 == name } ?? false }
             let clock = (try? AgentClocks.fromEnvironment()) ?? SystemClock()
             if !pending.isEmpty, let preview = try? MessagePreview.compute(

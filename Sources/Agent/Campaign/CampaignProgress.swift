@@ -26,12 +26,12 @@ public struct CampaignProgress: Sendable, Equatable {
     public static func tally(_ outbox: FileOutbox, deliveries: [String: [Int: DeliveryReportLog.Outcome]],
                              only name: String? = nil, now: Date = Date()) throws -> [String: CampaignProgress] {
         var result: [String: CampaignProgress] = [:]
-        for folder in [OutboxFolder.new, .sending, .sent, .failed] {
+        for folder in [OutboxFolder.new, .queued, .sending, .sent, .failed] {
             for message in try outbox.messages(in: folder) {
                 guard let campaign = message.campaign, name == nil || campaign == name else { continue }
                 var t = result[campaign] ?? CampaignProgress(name: campaign)
                 switch folder {
-                case .new:
+                case .new, .queued:
                     if let notBefore = message.notBefore, notBefore > now { t.held += 1 } else { t.queued += 1 }
                 case .sending: t.sending += 1
                 case .sent:
