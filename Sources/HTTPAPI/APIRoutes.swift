@@ -251,8 +251,11 @@ struct APIRoutes {
                                                           campaign: name, notBefore: notBefore))
             queued += 1
         }
-        let object: [String: Any] = ["name": name, "queued": queued, "invalid": invalid.count, "skipped": invalid,
-                                     "eta_seconds": backend.eta(messages: queued)]
+        let now = backend.clock.now()
+        let pending = try backend.campaigns(only: name)[name]?.pending ?? []
+        let estimate = MessagePreview.estimate(pending: pending, configuration: backend.configuration, dataDirectory: backend.data, now: now)
+        let object: [String: Any] = ["name": name, "queued": queued, "invalid": invalid.count, "skipped": invalid]
+            .merging(backend.etaFields(estimate?.eta, now: now)) { $1 }
         return SendableBox(object)
     }
 
@@ -486,8 +489,10 @@ struct APIRoutes {
     // MARK: Events (SSE) and metrics
 
     var events: Handler {
-        { _, _ in
-            let stream = feed.subscribe()
+        { request, _ in
+            // A reconnecting EventSource names the last event it saw: it catches up on what it missed.
+            let lastEventID = HTTPField.Name("Last-Event-ID").flatMap { request.headers[$0] }
+            let stream = feed.subscribe(lastEventID: lastEventID)
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-store"

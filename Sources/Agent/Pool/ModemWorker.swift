@@ -40,6 +40,8 @@ public actor ModemWorker {
     /// they are kept and tried again at every drain until they are on disk.
     private var routedPending: [String] = []
     private var setUps = 0
+    /// When the modem last went from ready to sending (for `status.busySeconds`).
+    private var busySince: Date?
 
     /// The message in hand.
     private var job: SendJob?
@@ -88,7 +90,13 @@ public actor ModemWorker {
     /// Something may be waiting (outbox event, credits back, a held message due).
     public func wake() async { doorbell.ring() }
 
-    public func currentStatus() -> ModemStatus { status }
+    public func currentStatus() -> ModemStatus {
+        var current = status
+        if let since = busySince {
+            current.busySeconds = (status.busySeconds ?? 0) + max(0, clock.now().timeIntervalSince(since))
+        }
+        return current
+    }
 
     // MARK: - Main loop
 
@@ -545,6 +553,17 @@ public actor ModemWorker {
         }
     }
 
+    /// Adds the time spent in "sending" to `status.busySeconds` when the modem leaves it.
+    private func noteBusy(sending: Bool) {
+        let now = clock.now()
+        if sending {
+            if busySince == nil { busySince = now }
+        } else if let since = busySince {
+            status.busySeconds = (status.busySeconds ?? 0) + max(0, now.timeIntervalSince(since))
+            busySince = nil
+        }
+    }
+
     private func publishStatus() {
         let state = machine.statusText
         // ready <-> sending flips with every message: not worth a status.json rewrite each time.
@@ -562,6 +581,7 @@ public actor ModemWorker {
                 break
             }
         }
+        noteBusy(sending: state == "sending")
         status.state = state
         if case .parked(let reason) = machine.state {
             status.lastError = reason

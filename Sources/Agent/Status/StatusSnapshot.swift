@@ -49,6 +49,9 @@ public struct ModemStatus: Codable, Sendable, Equatable {
     public var sent: Int
     public var failed: Int
     public var lastError: String?
+    /// Seconds this modem spent sending (from `AT+CMGS` of a message's first part to the result
+    /// of its last) since the agent started: with `started_at`, the modem's busy ratio.
+    public var busySeconds: Double?
 
     public init(id: String, port: String, state: String) {
         self.id = id
@@ -65,6 +68,7 @@ public struct ModemStatus: Codable, Sendable, Equatable {
         case signalDBm = "signal_dbm", simStorageUsed = "sim_storage_used", simStorageTotal = "sim_storage_total"
         case throttle, sent, failed
         case lastError = "last_error"
+        case busySeconds = "busy_seconds"
     }
 }
 
