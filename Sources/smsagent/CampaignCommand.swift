@@ -145,7 +145,8 @@ struct CampaignStatusCommand: AsyncParsableCommand {
         var bar: ProgressBar?
         while true {
             let deliveries = (try? DeliveryReportLog(path: dataDirectory.path + "/" + DeliveryReportLog.fileName).outcomes()) ?? [:]
-            let tallies = try tally(outbox, deliveries: deliveries)
+            let progress = try tally(outbox, deliveries: deliveries, keepPending: !follow)
+            let tallies = progress.mapValues(\.tally)
             if follow {
                 let all = tallies.values.reduce(Tally()) { Tally(queued: $0.queued + $1.queued, sending: $0.sending + $1.sending, sent: $0.sent + $1.sent, suppressed: $0.suppressed + $1.suppressed, failed: $0.failed + $1.failed) }
                 if bar == nil { bar = ProgressBar(total: all.total, label: name ?? "all campaigns") }
@@ -171,53 +172,27 @@ struct CampaignStatusCommand: AsyncParsableCommand {
                       + "  " + ProgressBar.bar(done: t.done, total: t.total, width: 20))
             }
             // Issue 14: when what is still queued will have left (SIMs, throttles, caps, quiet hours).
-            let pending = try [OutboxFolder.new, .queued, .sending].flatMap { try outbox.messages(in: $0) }
-                .filter { message in message.campaign.map { name == nil || $0 == name } ?? false }
-            let clock = (try? AgentClocks.fromEnvironment()) ?? SystemClock()
-            if !pending.isEmpty, let preview = try? MessagePreview.compute(
-                messages: pending.map { (nil, $0.to, $0.text) }, messageClass: pending.first?.messageClass,
-                configuration: configuration, now: clock.now(), isOptedOut: { _ in false }), let eta = preview.summary.eta {
-                print("ETA: " + PreviewPrinter.describe(eta, sims: preview.summary.etaSIMs, timeZone: preview.summary.etaTimeZone))
+            let pending = progress.values.flatMap(\.pending)
+            let now = ((try? AgentClocks.fromEnvironment()) ?? SystemClock()).now()
+            if let (eta, sims) = MessagePreview.estimate(pending: pending, configuration: configuration,
+                                                         dataDirectory: dataDirectory, now: now) {
+                print("ETA: " + PreviewPrinter.describe(eta, sims: sims, timeZone: configuration.compliance.timeZone))
             }
             return
         }
-        if let t = try tally(outbox).values.first, name != nil {
+        if let t = try tally(outbox).values.first?.tally, name != nil {
             print("sent \(t.sent), suppressed \(t.suppressed), failed \(t.failed)")
         }
     }
 
-    func tally(_ outbox: FileOutbox, deliveries: [String: [Int: DeliveryReportLog.Outcome]] = [:]) throws -> [String: Tally] {
-        var result: [String: Tally] = [:]
-        for folder in [OutboxFolder.new, .queued, .sending, .sent, .failed] {
-            for message in try outbox.messages(in: folder) {
-                guard let campaign = message.campaign, name == nil || campaign == name else { continue }
-                switch folder {
-                case .new, .queued: result[campaign, default: Tally()].queued += 1
-                case .sending: result[campaign, default: Tally()].sending += 1
-                case .sent:
-                    var t = result[campaign, default: Tally()]
-                    t.sent += 1
-                    if let parts = deliveries[message.id] {
-                        let segments = max(1, message.result?.segments ?? 1)
-                        var delivered = t.delivered ?? 0, undelivered = t.undelivered ?? 0
-                        if parts.values.contains(.failed) {
-                            undelivered += 1
-                        } else if (1...segments).allSatisfy({ parts[$0] == .delivered }) {
-                            delivered += 1
-                        }
-                        (t.delivered, t.undelivered) = (delivered, undelivered)
-                    }
-                    result[campaign] = t
-                default:
-                    if message.result?.status == .suppressed {
-                        result[campaign, default: Tally()].suppressed += 1
-                    } else {
-                        result[campaign, default: Tally()].failed += 1
-                    }
-                }
-            }
+    /// The tally of every campaign (or of `name`): `CampaignProgress`, the fold the HTTP API serves
+    /// too, with held messages counted as queued (they are, until their time).
+    func tally(_ outbox: FileOutbox, deliveries: [String: [Int: DeliveryReportLog.Outcome]] = [:],
+               keepPending: Bool = false) throws -> [String: (tally: Tally, pending: [OutboxMessage])] {
+        try CampaignProgress.tally(outbox, deliveries: deliveries, only: name, keepPending: keepPending).mapValues { p in
+            (Tally(queued: p.queued + p.held, sending: p.sending, sent: p.sent, suppressed: p.suppressed, failed: p.failed,
+                   delivered: p.delivered, undelivered: p.undelivered), p.pending)
         }
-        return result
     }
 }
 

@@ -277,15 +277,7 @@ public final class AgentRuntime: Service, Sendable {
 
     /// SMS (segments) each modem sent today, from the ledger, so a restart keeps the daily cap.
     static func sentToday(ledger: any CreditLedger, clock: any AgentClock, timeZone: TimeZone) -> [String: Int] {
-        guard let rows = try? ledger.rows() else { return [:] }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let today = calendar.startOfDay(for: clock.now())
-        var segments: [String: Int] = [:]
-        for row in rows where row.part != nil && row.time >= today {
-            segments[row.modem, default: 0] += row.segments
-        }
-        return segments
+        SentToday.segmentsPerModem(ledger: ledger, now: clock.now(), timeZone: timeZone)
     }
 
     // MARK: - Retention
