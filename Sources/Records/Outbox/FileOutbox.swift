@@ -455,6 +455,17 @@ public final class FileOutbox: Outbox, Sendable {
             guard (try? Self.validateID(id)) != nil else { throw SpoolProblem(reason: "file name is not a usable message id") }
             // smstools3's outgoing format (headers, blank line, text) is a request too: it carries
             // no agent state, only a recipient, a text and a class.
+            // gammu-smsd's outbox files (OUT<recipient>.txt): the name says who, the file is the text.
+            if GammuRequest.matches(fileName: id), file.bytes.first != UInt8(ascii: "{") {
+                do {
+                    var message = try OutboxMessage(gammuFileName: id, bytes: file.bytes)
+                    message.id = id
+                    message.createdAt = file.modified
+                    return message
+                } catch {
+                    throw SpoolProblem(reason: error.description)
+                }
+            }
             if SmstoolsRequest.looksLike(file.bytes) {
                 do {
                     var message = try OutboxMessage(smstools: file.bytes)
@@ -473,8 +484,14 @@ public final class FileOutbox: Outbox, Sendable {
         }
         var message: OutboxMessage
         do {
-            message = try SmstoolsRequest.looksLike(file.bytes) ? OutboxMessage(smstools: file.bytes)
-                : RecordCoding.decoder().decode(OutboxMessage.self, from: Data(file.bytes))
+            if GammuRequest.matches(fileName: id), file.bytes.first != UInt8(ascii: "{") {
+                message = try OutboxMessage(gammuFileName: id, bytes: file.bytes)
+            } else {
+                message = try SmstoolsRequest.looksLike(file.bytes) ? OutboxMessage(smstools: file.bytes)
+                    : RecordCoding.decoder().decode(OutboxMessage.self, from: Data(file.bytes))
+            }
+        } catch let error as GammuRequestError {
+            throw SpoolProblem(reason: error.description)
         } catch let error as SmstoolsRequestError {
             throw SpoolProblem(reason: error.description)
         } catch let error as DecodingError {
