@@ -141,12 +141,12 @@ public final class EventFeed: Service, Sendable {
                 snapshot.messages[String(name.dropLast(5))] = folder
             }
         }
-        snapshot.inboxCount = try backend.data.inbox.all().count
-        snapshot.optOutEventCount = try backend.data.optOuts.events().count
+        snapshot.inboxCount = try backend.data.records.inbox.all().count
+        snapshot.optOutEventCount = try backend.data.records.optOuts.events().count
         if let status = try? StatusSnapshot.read(dataDirectory: backend.data.path) {
             snapshot.modems = Dictionary(status.modems.map { ($0.id, $0.state) }, uniquingKeysWith: { a, _ in a })
         }
-        snapshot.creditsLow = try backend.data.ledger.balance() < backend.configuration.credits.lowBalanceWarning
+        snapshot.creditsLow = try backend.data.records.ledger.balance() < backend.configuration.credits.lowBalanceWarning
         return snapshot
     }
 
@@ -156,13 +156,13 @@ public final class EventFeed: Service, Sendable {
             guard let state = try? backend.messageState(id: id), let name = state["state"] as? String else { continue }
             events.append(("message." + name, state))
         }
-        if new.inboxCount > old.inboxCount, let records = try? backend.data.inbox.all() {
+        if new.inboxCount > old.inboxCount, let records = try? backend.data.records.inbox.all() {
             for r in records.suffix(new.inboxCount - old.inboxCount) {
                 events.append(("inbound.received", ["id": r.fingerprint, "from": r.from, "text": r.text, "modem": r.modem,
                                                     "keyword_result": r.keywordResult, "needs_review": r.needsReview]))
             }
         }
-        if new.optOutEventCount > old.optOutEventCount, let all = try? backend.data.optOuts.events() {
+        if new.optOutEventCount > old.optOutEventCount, let all = try? backend.data.records.optOuts.events() {
             for e in all.suffix(new.optOutEventCount - old.optOutEventCount) {
                 events.append((e.event == .optout ? "optout.recorded" : "optin.recorded",
                                ["number": e.number, "keyword": e.keyword, "modem": e.modem, "source": e.source]))
@@ -172,7 +172,7 @@ public final class EventFeed: Service, Sendable {
             events.append(("modem.state", ["modem": id, "state": state, "previous": old.modems[id] ?? "absent"]))
         }
         if new.creditsLow && !old.creditsLow {
-            events.append(("credits.low", ["balance": (try? backend.data.ledger.balance()) ?? 0,
+            events.append(("credits.low", ["balance": (try? backend.data.records.ledger.balance()) ?? 0,
                                            "low_balance_warning": backend.configuration.credits.lowBalanceWarning]))
         }
         return events

@@ -82,7 +82,7 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
                 firstLine[number.e164] = .some(message.line)
             }
             do {
-                try dataDirectory.outbox.enqueue(OutboxMessage(to: message.to, text: message.text, messageClass: messageClass,
+                try dataDirectory.records.outbox.enqueue(OutboxMessage(to: message.to, text: message.text, messageClass: messageClass,
                                                                campaign: campaign, notBefore: notBefore))
             } catch {
                 progress.finish()
@@ -141,11 +141,11 @@ struct CampaignStatusCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.load()
         let dataDirectory = try options.openDataDirectory(configuration)
-        let outbox = dataDirectory.outbox
+        let messagesIn = dataDirectory.records.messagesIn
         var bar: ProgressBar?
         while true {
             let deliveries = (try? DeliveryReportLog(path: dataDirectory.path + "/" + DeliveryReportLog.fileName).outcomes()) ?? [:]
-            let tallies = try tally(outbox, deliveries: deliveries)
+            let tallies = try tally(messagesIn, deliveries: deliveries)
             if follow {
                 let all = tallies.values.reduce(Tally()) { Tally(queued: $0.queued + $1.queued, sending: $0.sending + $1.sending, sent: $0.sent + $1.sent, suppressed: $0.suppressed + $1.suppressed, failed: $0.failed + $1.failed) }
                 if bar == nil { bar = ProgressBar(total: all.total, label: name ?? "all campaigns") }
@@ -171,7 +171,7 @@ struct CampaignStatusCommand: AsyncParsableCommand {
                       + "  " + ProgressBar.bar(done: t.done, total: t.total, width: 20))
             }
             // Issue 14: when what is still queued will have left (SIMs, throttles, caps, quiet hours).
-            let pending = try [OutboxFolder.new, .queued, .sending].flatMap { try outbox.messages(in: $0) }
+            let pending = try [OutboxFolder.new, .queued, .sending].flatMap { try messagesIn($0) }
                 .filter { message in message.campaign.map { name == nil || $0 == name } ?? false }
             let clock = (try? AgentClocks.fromEnvironment()) ?? SystemClock()
             if !pending.isEmpty, let preview = try? MessagePreview.compute(
@@ -181,15 +181,15 @@ struct CampaignStatusCommand: AsyncParsableCommand {
             }
             return
         }
-        if let t = try tally(outbox).values.first, name != nil {
+        if let t = try tally(messagesIn).values.first, name != nil {
             print("sent \(t.sent), suppressed \(t.suppressed), failed \(t.failed)")
         }
     }
 
-    func tally(_ outbox: FileOutbox, deliveries: [String: [Int: DeliveryReportLog.Outcome]] = [:]) throws -> [String: Tally] {
+    func tally(_ messagesIn: (OutboxFolder) throws -> [OutboxMessage], deliveries: [String: [Int: DeliveryReportLog.Outcome]] = [:]) throws -> [String: Tally] {
         var result: [String: Tally] = [:]
         for folder in [OutboxFolder.new, .queued, .sending, .sent, .failed] {
-            for message in try outbox.messages(in: folder) {
+            for message in try messagesIn(folder) {
                 guard let campaign = message.campaign, name == nil || campaign == name else { continue }
                 switch folder {
                 case .new, .queued: result[campaign, default: Tally()].queued += 1

@@ -84,7 +84,7 @@ enum CampaignInput {
                         allowDuplicates: Bool = false) throws -> MessagePreview {
         // Only an existing data directory: a preview must not create one.
         let registry = FileManager.default.fileExists(atPath: configuration.dataDirectory)
-            ? try? options.openDataDirectory(configuration).optOuts : nil
+            ? try? options.openDataDirectory(configuration).records.optOuts : nil
         let clock = (try? AgentClocks.fromEnvironment()) ?? SystemClock()
         do {
             return try MessagePreview.compute(messages: messages, messageClass: messageClass, configuration: configuration,

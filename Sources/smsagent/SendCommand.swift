@@ -34,7 +34,7 @@ struct SendCommand: AsyncParsableCommand {
         let notBefore = try schedule.notBefore(configuration)
         let message = OutboxMessage(to: to, text: text, messageClass: messageClass, campaign: campaign, notBefore: notBefore)
         do {
-            try dataDirectory.outbox.enqueue(message)
+            try dataDirectory.records.outbox.enqueue(message)
         } catch {
             throw CLIError("cannot queue the message: \(error)")
         }

@@ -39,7 +39,7 @@ struct StatusCommand: AsyncParsableCommand {
         do {
             snapshot = try StatusSnapshot.read(dataDirectory: path)
         } catch {
-            let counts = (try? options.openDataDirectory(configuration)).flatMap { try? $0.outbox.counts() }
+            let counts = (try? options.openDataDirectory(configuration)).flatMap { try? $0.records.outbox.counts() }
             if json {
                 var object: [String: Any] = ["running": false, "state": "never_run", "data_directory": path]
                 if let counts {

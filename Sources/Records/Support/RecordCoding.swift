@@ -1,8 +1,8 @@
 import Foundation
 
 /// JSON and date formats of the record files.
-enum RecordCoding {
-    static func encoder() -> JSONEncoder {
+package enum RecordCoding {
+    package static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -12,7 +12,7 @@ enum RecordCoding {
         return encoder
     }
 
-    static func decoder() -> JSONDecoder {
+    package static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let c = try decoder.singleValueContainer()
@@ -26,12 +26,12 @@ enum RecordCoding {
     }
 
     /// `2026-11-29T10:40:30.123Z` (UTC, milliseconds).
-    static func timestamp(_ date: Date) -> String {
+    package static func timestamp(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     /// ISO 8601 with or without fractional seconds, `Z` or a numeric offset.
-    static func parseTimestamp(_ raw: String) -> Date? {
+    package static func parseTimestamp(_ raw: String) -> Date? {
         let trimmed = raw.trimmingCharacters(in: .whitespaces)
         if let date = try? Date(trimmed, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
             return date
