@@ -92,7 +92,7 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
             progress.advance()
         }
         progress.finish()
-        print("campaign \(campaign): \(queued) message\(queued == 1 ? "" : "s") queued in \(dataDirectory.path)/outbox/new/"
+        print("campaign \(campaign): \(queued) message\(queued == 1 ? "" : "s") queued in " + (dataDirectory.records.isShared ? dataDirectory.records.location : "\(dataDirectory.path)/outbox/new/")
               + ScheduleOption.suffix(notBefore, configuration))
         for (line, raw, reason) in invalid.prefix(20) {
             print("  skipped line \(line.map(String.init) ?? "?"): \(raw.isEmpty ? "(empty)" : raw): \(reason)")

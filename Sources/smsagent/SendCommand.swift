@@ -38,7 +38,7 @@ struct SendCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("cannot queue the message: \(error)")
         }
-        print("queued \(message.id) → \(dataDirectory.path)/outbox/new/\(message.id).json"
+        print("queued \(message.id) → " + (dataDirectory.records.isShared ? dataDirectory.records.location : "\(dataDirectory.path)/outbox/new/\(message.id).json")
               + ScheduleOption.suffix(notBefore, configuration))
     }
 }

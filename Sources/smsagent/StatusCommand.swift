@@ -71,6 +71,10 @@ struct StatusCommand: AsyncParsableCommand {
               + (snapshot.queue.waitingForCredits ? " — WAITING FOR CREDITS" : ""))
         print("credits: \(snapshot.credits.balance) left\(snapshot.credits.reserved > 0 ? " (\(snapshot.credits.reserved) reserved)" : "")\(snapshot.credits.low ? " — LOW" : "")")
         print("opt-outs: \(snapshot.optOuts)")
+        if let records = snapshot.records {
+            print(records.reachable ? "records: \(records.location)"
+                  : "records: \(records.location) UNREACHABLE — messages wait until it answers (\(records.error ?? "no answer"))")
+        }
         print("modems:")
         if snapshot.modems.isEmpty { print("  none") }
         for m in snapshot.modems {

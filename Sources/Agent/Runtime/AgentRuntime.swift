@@ -361,7 +361,14 @@ public final class AgentRuntime: Service, Sendable {
 
     func makeStatus(dataDirectory: DataDirectory, pool: ModemPool, dispatcher: Dispatcher, startedAt: Date, state: String) async -> StatusSnapshot {
         let records = dataDirectory.records
-        let counts = (try? records.outbox.counts()) ?? OutboxCounts()
+        var counts = OutboxCounts()
+        var recordsStatus: RecordsStatus?
+        do {
+            counts = try records.outbox.counts()
+            if records.isShared { recordsStatus = RecordsStatus(location: records.location, reachable: true) }
+        } catch {
+            if records.isShared { recordsStatus = RecordsStatus(location: records.location, reachable: false, error: "\(error)") }
+        }
         let balance = (try? records.ledger.balance()) ?? 0
         let available = (try? records.ledger.available()) ?? balance
         let waiting = await dispatcher.waitingForCredits
@@ -372,7 +379,7 @@ public final class AgentRuntime: Service, Sendable {
             queue: QueueStatus(new: counts.new, sending: counts.sending, sent: counts.sent, failed: counts.failed, waitingForCredits: waiting),
             credits: CreditStatus(balance: balance, reserved: balance - available, low: balance < configuration.credits.lowBalanceWarning,
                                   exhausted: waiting),
-            optOuts: optOutCount)
+            optOuts: optOutCount, records: recordsStatus)
         return snapshot
     }
 }
