@@ -80,7 +80,7 @@ public struct APIBackend: Sendable {
         }
         guard let key = idempotencyKey else {
             let queued = message(id: OutboxMessage.makeID())
-            try data.outbox.enqueue(queued)
+            try data.records.outbox.enqueue(queued)
             return (queued.id, true)
         }
         guard (1...255).contains(key.utf8.count), key.allSatisfy({ $0.isASCII && !$0.isNewline }) else {
@@ -94,9 +94,9 @@ public struct APIBackend: Sendable {
         }
         // Recorded but not queued (a crash between the two, or this is the first call): queue it
         // now under the recorded id. The outbox refuses an id it already holds in any folder.
-        if try data.outbox.find(entry.messageID) == nil {
+        if try data.records.outbox.find(entry.messageID) == nil {
             do {
-                try data.outbox.enqueue(message(id: entry.messageID))
+                try data.records.outbox.enqueue(message(id: entry.messageID))
             } catch RecordsError.duplicateMessageID {
                 // Claimed meanwhile by the agent: it exists, which is what the caller needs.
             }
@@ -108,7 +108,7 @@ public struct APIBackend: Sendable {
     /// `queued`, `held`, `sending`, `sent`, `failed` or `suppressed`, with what is known.
     func messageState(id: String) throws -> [String: Any]? {
         guard id.count <= 128, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }),
-              let (folder, message) = try data.outbox.find(id) else { return nil }
+              let (folder, message) = try data.records.outbox.find(id) else { return nil }
         var object: [String: Any] = ["id": message.id, "to": message.to, "created_at": iso(message.createdAt)]
         if let messageClass = message.messageClass { object["class"] = messageClass.rawValue }
         if let campaign = message.campaign { object["campaign"] = campaign }
@@ -251,8 +251,8 @@ public struct APIBackend: Sendable {
     }
 
     func campaigns(only name: String? = nil) throws -> [String: CampaignProgress] {
-        try CampaignProgress.tally(data.outbox, deliveries: (try? deliveries.outcomes()) ?? [:], only: name, now: clock.now(),
-                                   keepPending: true)
+        try CampaignProgress.tally(messagesIn: data.records.messagesIn, deliveries: (try? deliveries.outcomes()) ?? [:], only: name,
+                                   now: clock.now(), keepPending: true)
     }
 
     // MARK: Formatting

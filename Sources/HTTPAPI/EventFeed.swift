@@ -236,24 +236,24 @@ public final class EventFeed: Service, Sendable {
 
     static func snapshot(_ backend: APIBackend) throws -> Snapshot {
         var snapshot = Snapshot()
-        snapshot.inboxCount = try backend.data.inbox.all().count
-        snapshot.optOutEventCount = try backend.data.optOuts.events().count
+        snapshot.inboxCount = try backend.data.records.inbox.all().count
+        snapshot.optOutEventCount = try backend.data.records.optOuts.events().count
         if let status = try? StatusSnapshot.read(dataDirectory: backend.data.path) {
             snapshot.modems = Dictionary(status.modems.map { ($0.id, $0.state) }, uniquingKeysWith: { a, _ in a })
         }
-        snapshot.creditsLow = try backend.data.ledger.balance() < backend.configuration.credits.lowBalanceWarning
+        snapshot.creditsLow = try backend.data.records.ledger.balance() < backend.configuration.credits.lowBalanceWarning
         return snapshot
     }
 
     static func diff(_ old: Snapshot, _ new: Snapshot, backend: APIBackend) -> [(String, [String: Any])] {
         var events: [(String, [String: Any])] = []
-        if new.inboxCount > old.inboxCount, let records = try? backend.data.inbox.all() {
+        if new.inboxCount > old.inboxCount, let records = try? backend.data.records.inbox.all() {
             for r in records.suffix(new.inboxCount - old.inboxCount) {
                 events.append(("inbound.received", ["id": r.fingerprint, "from": r.from, "text": r.text, "modem": r.modem,
                                                     "keyword_result": r.keywordResult, "needs_review": r.needsReview]))
             }
         }
-        if new.optOutEventCount > old.optOutEventCount, let all = try? backend.data.optOuts.events() {
+        if new.optOutEventCount > old.optOutEventCount, let all = try? backend.data.records.optOuts.events() {
             for e in all.suffix(new.optOutEventCount - old.optOutEventCount) {
                 events.append((e.event == .optout ? "optout.recorded" : "optin.recorded",
                                ["number": e.number, "keyword": e.keyword, "modem": e.modem, "source": e.source]))
@@ -263,7 +263,7 @@ public final class EventFeed: Service, Sendable {
             events.append(("modem.state", ["modem": id, "state": state, "previous": old.modems[id] ?? "absent"]))
         }
         if new.creditsLow && !old.creditsLow {
-            events.append(("credits.low", ["balance": (try? backend.data.ledger.balance()) ?? 0,
+            events.append(("credits.low", ["balance": (try? backend.data.records.ledger.balance()) ?? 0,
                                            "low_balance_warning": backend.configuration.credits.lowBalanceWarning]))
         }
         return events

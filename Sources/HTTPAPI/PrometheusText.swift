@@ -22,9 +22,9 @@ enum PrometheusText {
             value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
         }
         let data = backend.data
-        let counts = try data.outbox.counts()
+        let counts = try data.records.outbox.counts()
         var suppressed = 0, failed = 0
-        for message in try data.outbox.messages(in: .failed) {
+        for message in try data.records.messagesIn(.failed) {
             if message.result?.status == .suppressed { suppressed += 1 } else { failed += 1 }
         }
         metric("smsagent_messages", "gauge", "Messages in the outbox by state.", [
@@ -32,12 +32,12 @@ enum PrometheusText {
             ("state=\"failed\"", failed), ("state=\"suppressed\"", suppressed),
         ])
         metric("smsagent_queue_depth", "gauge", "Messages waiting in outbox/new.", [("", counts.new)])
-        let rows = try data.ledger.rows().filter { $0.part != nil }
+        let rows = try data.records.ledger.rows().filter { $0.part != nil }
         metric("smsagent_parts_sent_total", "counter", "Segments the network accepted.", [("", rows.reduce(0) { $0 + $1.segments })])
         metric("smsagent_credits_spent_total", "counter", "Credits spent.", [("", rows.reduce(0) { $0 + $1.credits })])
-        metric("smsagent_credits_balance", "gauge", "Credits left.", [("", try data.ledger.balance())])
-        metric("smsagent_optouts", "gauge", "Numbers opted out now.", [("", try data.optOuts.optedOutCount())])
-        let inbox = try data.inbox.all()
+        metric("smsagent_credits_balance", "gauge", "Credits left.", [("", try data.records.ledger.balance())])
+        metric("smsagent_optouts", "gauge", "Numbers opted out now.", [("", try data.records.optOuts.optedOutCount())])
+        let inbox = try data.records.inbox.all()
         metric("smsagent_inbound_total", "counter", "Inbound SMS archived.", [("", inbox.count)])
         if let status = try? StatusSnapshot.read(dataDirectory: data.path) {
             metric("smsagent_modem_up", "gauge", "1 when the modem is ready or sending.",

@@ -82,7 +82,7 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
                 firstLine[number.e164] = .some(message.line)
             }
             do {
-                try dataDirectory.outbox.enqueue(OutboxMessage(to: message.to, text: message.text, messageClass: messageClass,
+                try dataDirectory.records.outbox.enqueue(OutboxMessage(to: message.to, text: message.text, messageClass: messageClass,
                                                                campaign: campaign, notBefore: notBefore))
             } catch {
                 progress.finish()
@@ -92,7 +92,7 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
             progress.advance()
         }
         progress.finish()
-        print("campaign \(campaign): \(queued) message\(queued == 1 ? "" : "s") queued in \(dataDirectory.path)/outbox/new/"
+        print("campaign \(campaign): \(queued) message\(queued == 1 ? "" : "s") queued in " + (dataDirectory.records.isShared ? dataDirectory.records.location : "\(dataDirectory.path)/outbox/new/")
               + ScheduleOption.suffix(notBefore, configuration))
         for (line, raw, reason) in invalid.prefix(20) {
             print("  skipped line \(line.map(String.init) ?? "?"): \(raw.isEmpty ? "(empty)" : raw): \(reason)")
@@ -141,11 +141,11 @@ struct CampaignStatusCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.load()
         let dataDirectory = try options.openDataDirectory(configuration)
-        let outbox = dataDirectory.outbox
+        let messagesIn = dataDirectory.records.messagesIn
         var bar: ProgressBar?
         while true {
             let deliveries = (try? DeliveryReportLog(path: dataDirectory.path + "/" + DeliveryReportLog.fileName).outcomes()) ?? [:]
-            let progress = try tally(outbox, deliveries: deliveries, keepPending: !follow)
+            let progress = try tally(messagesIn, deliveries: deliveries, keepPending: !follow)
             let tallies = progress.mapValues(\.tally)
             if follow {
                 let all = tallies.values.reduce(Tally()) { Tally(queued: $0.queued + $1.queued, sending: $0.sending + $1.sending, sent: $0.sent + $1.sent, suppressed: $0.suppressed + $1.suppressed, failed: $0.failed + $1.failed) }
@@ -180,16 +180,16 @@ struct CampaignStatusCommand: AsyncParsableCommand {
             }
             return
         }
-        if let t = try tally(outbox).values.first?.tally, name != nil {
+        if let t = try tally(messagesIn).values.first?.tally, name != nil {
             print("sent \(t.sent), suppressed \(t.suppressed), failed \(t.failed)")
         }
     }
 
     /// The tally of every campaign (or of `name`): `CampaignProgress`, the fold the HTTP API serves
     /// too, with held messages counted as queued (they are, until their time).
-    func tally(_ outbox: FileOutbox, deliveries: [String: [Int: DeliveryReportLog.Outcome]] = [:],
+    func tally(_ messagesIn: (OutboxFolder) throws -> [OutboxMessage], deliveries: [String: [Int: DeliveryReportLog.Outcome]] = [:],
                keepPending: Bool = false) throws -> [String: (tally: Tally, pending: [OutboxMessage])] {
-        try CampaignProgress.tally(outbox, deliveries: deliveries, only: name, keepPending: keepPending).mapValues { p in
+        try CampaignProgress.tally(messagesIn: messagesIn, deliveries: deliveries, only: name, keepPending: keepPending).mapValues { p in
             (Tally(queued: p.queued + p.held, sending: p.sending, sent: p.sent, suppressed: p.suppressed, failed: p.failed,
                    delivered: p.delivered, undelivered: p.undelivered), p.pending)
         }

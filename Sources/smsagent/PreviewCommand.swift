@@ -85,7 +85,7 @@ enum CampaignInput {
         // Only an existing data directory: a preview must not create one.
         let data = FileManager.default.fileExists(atPath: configuration.dataDirectory)
             ? try? options.openDataDirectory(configuration) : nil
-        let registry = data?.optOuts
+        let registry = data?.records.optOuts
         let clock = (try? AgentClocks.fromEnvironment()) ?? SystemClock()
         let now = clock.now()
         do {

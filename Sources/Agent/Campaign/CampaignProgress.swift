@@ -28,9 +28,15 @@ public struct CampaignProgress: Sendable, Equatable {
     /// Every campaign (or only `name`), keyed by name. Reads every message file once.
     public static func tally(_ outbox: FileOutbox, deliveries: [String: [Int: DeliveryReportLog.Outcome]],
                              only name: String? = nil, now: Date = Date(), keepPending: Bool = false) throws -> [String: CampaignProgress] {
+        try tally(messagesIn: { try outbox.messages(in: $0) }, deliveries: deliveries, only: name, now: now, keepPending: keepPending)
+    }
+
+    /// The same over any records (`RecordSet.messagesIn`: the files or the shared database).
+    public static func tally(messagesIn: (OutboxFolder) throws -> [OutboxMessage], deliveries: [String: [Int: DeliveryReportLog.Outcome]],
+                             only name: String? = nil, now: Date = Date(), keepPending: Bool = false) throws -> [String: CampaignProgress] {
         var result: [String: CampaignProgress] = [:]
         for folder in [OutboxFolder.new, .queued, .sending, .sent, .failed] {
-            for message in try outbox.messages(in: folder) {
+            for message in try messagesIn(folder) {
                 guard let campaign = message.campaign, name == nil || campaign == name else { continue }
                 var t = result[campaign] ?? CampaignProgress(name: campaign)
                 if keepPending, folder == .new || folder == .queued || folder == .sending { t.pending.append(message) }

@@ -259,7 +259,7 @@ public struct MessagePreview: Sendable {
     /// least any modem sent today. nil when there is nothing to go on (`compute` then assumes one
     /// SIM at the default throttle that sent nothing).
     public static func etaSIMs(_ configuration: AgentConfiguration, dataDirectory: DataDirectory, now: Date) -> [SendingETA.SIM]? {
-        let sentToday = SentToday.segmentsPerModem(ledger: dataDirectory.ledger, now: now, timeZone: configuration.compliance.zone)
+        let sentToday = SentToday.segmentsPerModem(ledger: dataDirectory.records.ledger, now: now, timeZone: configuration.compliance.zone)
         let configured = etaSIMs(configuration, sentToday: sentToday)
         if !configured.isEmpty { return configured }
         guard let status = try? StatusSnapshot.read(dataDirectory: dataDirectory.path), !status.modems.isEmpty else {

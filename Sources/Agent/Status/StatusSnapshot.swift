@@ -13,8 +13,12 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
     public var queue: QueueStatus
     public var credits: CreditStatus
     public var optOuts: Int
+    /// The shared records database (issue 15); nil on files.
+    public var records: RecordsStatus?
 
-    public init(updatedAt: Date, pid: Int32, startedAt: Date, state: String, modems: [ModemStatus], queue: QueueStatus, credits: CreditStatus, optOuts: Int) {
+    public init(updatedAt: Date, pid: Int32, startedAt: Date, state: String, modems: [ModemStatus], queue: QueueStatus, credits: CreditStatus, optOuts: Int,
+                records: RecordsStatus? = nil) {
+        self.records = records
         self.updatedAt = updatedAt
         self.pid = pid
         self.startedAt = startedAt
@@ -28,6 +32,22 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case updatedAt = "updated_at", pid, startedAt = "started_at", state, modems, queue, credits
         case optOuts = "opt_outs"
+        case records
+    }
+}
+
+/// The shared records database as the agent last saw it.
+public struct RecordsStatus: Codable, Sendable, Equatable {
+    /// The URL without its password.
+    public var location: String
+    public var reachable: Bool
+    /// Why it could not be read (the messages wait: nothing is sent without its checks).
+    public var error: String?
+
+    public init(location: String, reachable: Bool, error: String? = nil) {
+        self.location = location
+        self.reachable = reachable
+        self.error = error
     }
 }
 

@@ -81,7 +81,7 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
             if storeHashed, let key { stored.number = key.identifier(forE164: e164) }
         }
         stored.text = textLimit == 0 ? "" : String(event.text.prefix(textLimit))
-        stored.recordedAt = Date(timeIntervalSince1970: (event.recordedAt.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+        stored.recordedAt = Date(timeIntervalSince1970: (event.recordedAt.timeIntervalSince1970 * 1000).rounded() / 1000)
         let identity = try self.identity(of: event.number)
         let dedupKey = Self.dedupKey(identity: identity, event: stored)
         return try state.withLock { s in

@@ -226,74 +226,11 @@ public final class FileOutbox: Outbox, Sendable {
     }
 
     private func recover(_ message: inout OutboxMessage, policy: AmbiguousSendPolicy) throws -> RecoveryReport.Entry {
-        let id = message.id
-        let accepted = message.attempts.filter { $0.status == .accepted }
-        if let result = message.result {
-            try move(id, from: .sending, to: result.status == .sent ? .sent : .failed)
-            return .init(id: id, action: result.status == .sent ? .sent : .failed, ambiguousParts: [],
-                         acceptedParts: accepted, reason: "the result was written before the stop")
-        }
-        if message.attempts.isEmpty {
-            try move(id, from: .sending, to: .queued)
-            return .init(id: id, action: .requeued, ambiguousParts: [], acceptedParts: [], reason: "no attempt had started")
-        }
-        let total = message.attempts.map(\.parts).max() ?? 0
-        let acceptedParts = Set(accepted.map(\.part))
-        var ambiguous: [Int] = []
-        var failWhole = false
-        var done = message.partsDone
-        for index in message.attempts.indices where message.attempts[index].status == nil {
-            let part = message.attempts[index].part
-            if acceptedParts.contains(part) { continue }
-            let isLast = total > 0 && (1...total).allSatisfy { $0 == part || done.contains($0) }
-            switch AmbiguousWindow.resolve(policy: policy, pduMayHaveBeenWritten: message.attempts[index].pduMayHaveBeenWritten,
-                                           isLastOutstandingPart: isLast) {
-            case .notSent:
-                message.attempts[index].status = .rejected
-                message.attempts[index].reason = "not sent: the agent stopped before the PDU was written"
-            case .assumeSent:
-                ambiguous.append(part)
-                done.insert(part)
-                message.attempts[index].status = .assumedSent
-                message.attempts[index].reason = "no answer before the agent stopped; assumed sent (policy assume-sent)"
-            case .resend:
-                ambiguous.append(part)
-                message.attempts[index].status = .interrupted
-                message.attempts[index].reason = "no answer before the agent stopped; sent again with the same concatenation reference (policy \(policy.rawValue))"
-            case .failMessage:
-                ambiguous.append(part)
-                failWhole = true
-                message.attempts[index].status = .interrupted
-                message.attempts[index].reason = "no answer before the agent stopped (policy \(policy.rawValue))"
-            }
-        }
-        ambiguous = Array(Set(ambiguous)).sorted()
-        let lastModem = message.attempts.last?.modem
-        if failWhole {
-            let reason = "part(s) \(ambiguous.map(String.init).joined(separator: ",")) may have been sent: no answer before the agent stopped (policy fail)"
-            message.result = SendResult(status: .failed, refs: message.acceptedReferences, modem: lastModem,
-                                        segments: acceptedParts.count, credits: 0, reason: reason)
-            try rewriteSending(message)
-            try move(id, from: .sending, to: .failed)
-            return .init(id: id, action: .failed, ambiguousParts: ambiguous, acceptedParts: accepted, reason: reason)
-        }
-        if total > 0, (1...total).allSatisfy(done.contains) {
-            let reason = ambiguous.isEmpty
-                ? "every part was accepted before the agent stopped"
-                : "part(s) \(ambiguous.map(String.init).joined(separator: ",")) assumed sent after a stop with no answer (policy assume-sent)"
-            message.result = SendResult(status: .sent, refs: message.acceptedReferences, modem: lastModem,
-                                        segments: total, credits: 0, reason: reason)
-            try rewriteSending(message)
-            try move(id, from: .sending, to: .sent)
-            return .init(id: id, action: .sent, ambiguousParts: ambiguous, acceptedParts: accepted, reason: reason)
-        }
-        try rewriteSending(message)
-        try move(id, from: .sending, to: .queued)
-        let listed = ambiguous.map(String.init).joined(separator: ",")
-        let reason = ambiguous.isEmpty
-            ? "parts not yet accepted will be sent"
-            : "part(s) \(listed) will be sent again with the same concatenation reference (policy \(policy.rawValue))"
-        return .init(id: id, action: .requeued, ambiguousParts: ambiguous, acceptedParts: accepted, reason: reason)
+        let settlement = OutboxRecovery.settle(message, policy: policy)
+        message = settlement.message
+        if settlement.rewrite { try rewriteSending(message) }
+        try move(message.id, from: .sending, to: settlement.destination)
+        return settlement.entry
     }
 
     /// Our own temporary files (`.<name>.<random>.tmp`) left by a crash before their rename, once
@@ -377,7 +314,7 @@ public final class FileOutbox: Outbox, Sendable {
         name.hasSuffix(".json") ? String(name.dropLast(5)) : name
     }
 
-    static func validateID(_ id: String) throws {
+    package static func validateID(_ id: String) throws {
         if id.isEmpty || id.hasPrefix(".") || id.contains("/") || id.contains("\0") || id.utf8.count > 200 {
             throw RecordsError.invalidMessageID(id)
         }
