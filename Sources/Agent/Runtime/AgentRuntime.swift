@@ -177,35 +177,41 @@ public final class AgentRuntime: Service, Sendable {
     /// makes sure every part the modems accepted is in the ledger (commits are idempotent).
     func recover(_ dataDirectory: DataDirectory) throws {
         let records = dataDirectory.records
-        let report = try records.outbox.recoverAfterCrash(policy: configuration.sending.ambiguousWindow)
+        // Each message's charges reach the ledger before it leaves sending/ (the outbox calls
+        // back before the move): a kill between the two cannot lose a charge.
+        let report = try records.outbox.recoverAfterCrash(policy: configuration.sending.ambiguousWindow) { message in
+            try charge(message, ledger: records.ledger)
+        }
         guard !report.entries.isEmpty else { return }
         var actions: [String: Int] = [:]
         var ambiguous = 0
         for entry in report.entries {
             actions[entry.action.rawValue, default: 0] += 1
             ambiguous += entry.ambiguousParts.count
-            guard let found = try records.outbox.find(entry.id) else { continue }
-            let message = found.message
-            // Accepted parts, and parts written with no answer (empty refs: no network reference), each once
-            // (commits are idempotent per message and part). A failure here stops the start: a
-            // ledger that misses a part is not carried on with (invariant 3).
-            let charged = message.attempts.filter {
-                $0.status == .accepted || $0.status == .assumedSent || ($0.status == .interrupted && $0.pduMayHaveBeenWritten)
-            }
-            guard !charged.isEmpty else { continue }
-            let messageClass = message.messageClass ?? (message.kind != nil ? .notification : configuration.compliance.effectiveDefaultClass)
-            let recipient = (try? PhoneNumber.parse(message.to, defaultCountry: configuration.compliance.defaultCountry).e164) ?? message.to
-            for attempt in charged {
-                try records.ledger.commit(row: LedgerRow(
-                    time: attempt.answeredAt ?? attempt.startedAt, messageID: entry.id, recipient: recipient,
-                    messageClass: messageClass.rawValue, segments: 1, credits: configuration.credits.cost(perSegmentFor: messageClass),
-                    modem: attempt.modem, refs: attempt.status == .accepted ? attempt.reference.map { [$0] } ?? [] : [], part: attempt.part))
-            }
         }
         logger.notice("recovered messages left in outbox/sending/ by an interrupted run", metadata: [
             "requeued": "\(actions["requeued"] ?? 0)", "sent": "\(actions["sent"] ?? 0)", "failed": "\(actions["failed"] ?? 0)",
             "ambiguous_parts": "\(ambiguous)", "policy": "\(configuration.sending.ambiguousWindow.rawValue)",
         ])
+    }
+
+    /// Puts in the ledger every part of a recovered message the network took or may have taken:
+    /// accepted parts, and parts written with no answer (empty refs: no network reference), each
+    /// once (commits are idempotent per message and part). A failure stops the start: a ledger
+    /// that misses a part is not carried on with (invariant 3).
+    func charge(_ message: OutboxMessage, ledger: any CreditLedger) throws {
+        let charged = message.attempts.filter {
+            $0.status == .accepted || $0.status == .assumedSent || ($0.status == .interrupted && $0.pduMayHaveBeenWritten)
+        }
+        guard !charged.isEmpty else { return }
+        let messageClass = message.messageClass ?? (message.kind != nil ? .notification : configuration.compliance.effectiveDefaultClass)
+        let recipient = (try? PhoneNumber.parse(message.to, defaultCountry: configuration.compliance.defaultCountry).e164) ?? message.to
+        for attempt in charged {
+            try ledger.commit(row: LedgerRow(
+                time: attempt.answeredAt ?? attempt.startedAt, messageID: message.id, recipient: recipient,
+                messageClass: messageClass.rawValue, segments: 1, credits: configuration.credits.cost(perSegmentFor: messageClass),
+                modem: attempt.modem, refs: attempt.status == .accepted ? attempt.reference.map { [$0] } ?? [] : [], part: attempt.part))
+        }
     }
 
     func configuredEndpoints() -> [ModemEndpoint] {

@@ -195,6 +195,10 @@ public final class FileOutbox: Outbox, Sendable {
     // MARK: Recovery
 
     public func recoverAfterCrash(policy: AmbiguousSendPolicy) throws -> RecoveryReport {
+        try recoverAfterCrash(policy: policy) { _ in }
+    }
+
+    public func recoverAfterCrash(policy: AmbiguousSendPolicy, beforeSettling: (OutboxMessage) throws -> Void) throws -> RecoveryReport {
         try gate.withLock { _ in
             var report = RecoveryReport()
             removeStaleTemporaryFiles()
@@ -214,7 +218,7 @@ public final class FileOutbox: Outbox, Sendable {
                 if name != id + ".json" {
                     try FileSystem.rename(source, path(.sending, id: id))
                 }
-                let entry = try recover(&message, policy: policy)
+                let entry = try recover(&message, policy: policy, beforeSettling: beforeSettling)
                 report.entries.append(entry)
                 logger.notice("recovered message left in sending/", metadata: [
                     "message.id": "\(id)", "action": "\(entry.action.rawValue)",
@@ -225,9 +229,13 @@ public final class FileOutbox: Outbox, Sendable {
         }
     }
 
-    private func recover(_ message: inout OutboxMessage, policy: AmbiguousSendPolicy) throws -> RecoveryReport.Entry {
+    private func recover(_ message: inout OutboxMessage, policy: AmbiguousSendPolicy,
+                         beforeSettling: (OutboxMessage) throws -> Void) throws -> RecoveryReport.Entry {
         let settlement = OutboxRecovery.settle(message, policy: policy)
         message = settlement.message
+        // The ledger first: a crash after the move and before the charge would lose the charge
+        // for good (the message is no longer in sending/ for the next recovery to find).
+        try beforeSettling(message)
         if settlement.rewrite { try rewriteSending(message) }
         try move(message.id, from: .sending, to: settlement.destination)
         return settlement.entry
