@@ -120,8 +120,11 @@ struct HarnessTimeout: Error, CustomStringConvertible {
             for i in 0..<4 { try data.outbox.enqueue(OutboxMessage(to: "+3361234560\(i)", text: "Message \(i)", messageClass: .notification)) }
             try await eventually("all are sent") { try data.outbox.counts().sent == 4 }
             // Idle afterwards: the busy time must not grow with it.
+            // A status.json written after the last message settled (an earlier one may have been
+            // written while it was still on the air, its busy time counted up to then).
             try await eventually("status.json shows the busy time") {
-                (try? StatusSnapshot.read(dataDirectory: data.path))?.modems.first?.busySeconds.map { $0 >= 0.6 } == true
+                guard let status = try? StatusSnapshot.read(dataDirectory: data.path), status.queue.sent == 4 else { return false }
+                return status.modems.first?.busySeconds.map { $0 >= 0.6 } == true
             }
             let first = try #require(try StatusSnapshot.read(dataDirectory: data.path).modems.first?.busySeconds)
             #expect(first < Date().timeIntervalSince(started), "busy time is at most the time since the first message")
@@ -135,7 +138,7 @@ struct HarnessTimeout: Error, CustomStringConvertible {
                 try StatusSnapshot.read(dataDirectory: data.path).queue.new == 1
             }
             let later = try #require(try StatusSnapshot.read(dataDirectory: data.path).modems.first?.busySeconds)
-            #expect(abs(later - first) < 0.001, "an idle modem's busy time stays put (\(first) then \(later))")
+            #expect(abs(later - first) < 0.05, "half a second idle adds nothing: an idle modem's busy time stays put (\(first) then \(later))")
         }
     }
 
