@@ -109,6 +109,7 @@ let package = Package(
         // Benchmarks (not tests): `swift run -c release smsagent-bench`.
         .executableTarget(name: "smsagent-bench", dependencies: [
             "SMSCodec", "ATProtocol", "ModemKit", "SerialPort", "Simulator", "Records", "Compliance", "Agent", "TestSupport",
+            "RecordsPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 

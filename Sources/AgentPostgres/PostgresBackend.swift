@@ -39,7 +39,8 @@ public enum PostgresBackend {
         return settings
     }
 
-    /// Opens the database records of a configuration. `agent`: migrate, listen and renew leases.
+    /// Opens the database records of a configuration (applying missing migrations unless `migrate`
+    /// is false). `agent`: also listen for notifications and renew leases.
     public static func open(_ configuration: AgentConfiguration, agent: Bool, migrate: Bool? = nil, logger: Logger) throws -> PostgresRecords {
         let settings = try settings(configuration)
         let keyPath = configuration.dataDirectory + "/optout.key"
@@ -53,7 +54,7 @@ public enum PostgresBackend {
         }
         let options = PostgresRecords.Options(
             key: key, storeHashed: configuration.inbound.hashOptOuts, openingBalance: configuration.credits.openingBalance,
-            ambiguousWindow: configuration.sending.ambiguousWindow, charge: charge(configuration), migrate: migrate ?? agent, background: agent)
+            ambiguousWindow: configuration.sending.ambiguousWindow, charge: charge(configuration), migrate: migrate ?? true, background: agent)
         return try PostgresRecords(settings: settings, options: options, logger: logger)
     }
 

@@ -133,7 +133,7 @@ import Testing
         ("records: { backend: mysql }", "expected one of files, postgres"),
         ("records: { url: \"postgres://u:pw@h/d\" }", "keep the password out of the URL"),
         ("records: { url: \"http://h/d\" }", "expected postgres://"),
-        ("records: { lease: 1s }", "expected 5s to 1h"),
+        ("records: { lease: 1s }", "expected 2s to 1h"),
         ("records: { schema: \"Shops; DROP\" }", "lower-case letters"),
         ("records: { pool: 0 }", "≥ 1"),
         ("records: { colour: blue }", "colour"),

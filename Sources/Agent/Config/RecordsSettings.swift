@@ -87,7 +87,7 @@ extension ConfigurationReading {
                 r.agentID = id
             case "lease":
                 let lease = try value.duration()
-                guard lease >= .seconds(5), lease <= .seconds(3600) else { throw value.error("expected 5s to 1h") }
+                guard lease >= .seconds(2), lease <= .seconds(3600) else { throw value.error("expected 2s to 1h") }
                 r.lease = lease
             case "schema":
                 let schema = try value.nonEmptyString()
