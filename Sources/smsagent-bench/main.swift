@@ -23,6 +23,8 @@ let usage = """
                                               outbox/ledger/opt-out bookkeeping with real fsync
       agent   [-m 40] [--drops 50] [--idle 10] [--cmgs-ms 300] [--other-ms 20] [--modems 1]
                                               modem utilisation, intake latency, idle cost of the real agent
+      lists   [--optouts 100000] [--smsagent PATH]
+                                              opt-out list at scale: import, check, run start-up (real binary), registry load
       pty-modem --link PATH [--parts 10] [--linger 30] [--cmgs-ms 300] [--other-ms 20] [--trace FILE]
                                               a timed simulated modem on a pty for other daemons (Benchmarks/peers.sh)
     """
@@ -37,6 +39,8 @@ do {
         try RecordsBenchmark.run(options, command: reproduce)
     case "agent":
         try await AgentBenchmark.run(options, command: reproduce)
+    case "lists":
+        try ListsBenchmark.run(options, command: reproduce)
     case "pty-modem":
         try await PtyModemBenchmark.run(options, command: reproduce)
     case "-h", "--help", "help":
