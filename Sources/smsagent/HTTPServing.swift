@@ -17,8 +17,9 @@ enum HTTPServing {
         guard configuration.http.listen != nil else { return [] }
         let data: DataDirectory
         do {
-            data = try DataDirectory(path: configuration.dataDirectory, options: .init(
-                hashOptOuts: configuration.inbound.hashOptOuts, openingBalance: configuration.credits.openingBalance))
+            data = try DataDirectory.shared(path: configuration.dataDirectory, options: .init(
+                hashOptOuts: configuration.inbound.hashOptOuts, openingBalance: configuration.credits.openingBalance,
+                permissions: .matching(dataDirectory: configuration.dataDirectory), logger: logger))
         } catch {
             throw CLIError("cannot open the data directory \(configuration.dataDirectory): \(error)")
         }

@@ -66,7 +66,7 @@ public final class AgentRuntime: Service, Sendable {
         }
         let dataDirectory: DataDirectory
         do {
-            dataDirectory = try DataDirectory(path: configuration.dataDirectory, options: .init(
+            dataDirectory = try DataDirectory.shared(path: configuration.dataDirectory, options: .init(
                 hashOptOuts: configuration.inbound.hashOptOuts, openingBalance: configuration.credits.openingBalance,
                 permissions: .matching(dataDirectory: configuration.dataDirectory), logger: logger))
         } catch {

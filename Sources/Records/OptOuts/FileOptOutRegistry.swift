@@ -56,6 +56,11 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
         self.textLimit = storeHashed ? 0 : max(0, textLimit)
         let file = try AppendOnlyCSVFile(path: path, columns: Self.columns, mode: permissions.file, logger: logger)
         var initial = State(file: file)
+        // Room for the numbers at once (a row of the registry's own is about 70 bytes): no
+        // rehash of a growing dictionary, which costs time and, while it copies, twice the memory.
+        if let size = try? FileSystem.status(path).st_size.asInt, size > 4096 {
+            initial.index.plain.reserveCapacity(size / 70)
+        }
         var folder = Folder(path: path, hasKey: key != nil)
         let issues = try file.load { record, offset in folder.fold(record, offset: offset, into: &initial.index) }
         try folder.finish(issues)
