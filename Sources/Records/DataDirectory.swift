@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The agent's data directory and every durable record in it:
 ///
@@ -95,6 +96,30 @@ public struct DataDirectory: Sendable {
         return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted(by: >).prefix(limit)
             .compactMap { name in try? outbox.find(String(name.dropLast(5)))?.message }
     }
+
+    /// One `DataDirectory` per path and options in a process that asked for it
+    /// (`shareWithinProcess()`, as `smsagent run` does): the agent and its HTTP API then share
+    /// their indexes instead of loading the opt-out list twice. Otherwise (tests that open many
+    /// directories, each closed when dropped) a new one each call.
+    public static func shared(path: String, options: Options = Options()) throws -> DataDirectory {
+        let key = "\(path)|\(options.hashOptOuts)|\(options.openingBalance)|\(options.optOutTextLimit)|\(options.permissions)"
+        return try sharedDirectories.withLock { shared in
+            // Records on a database (options.shared) are the caller's connection: not cached.
+            guard options.shared == nil, var opened = shared else { return try DataDirectory(path: path, options: options) }
+            if let existing = opened[key] { return existing }
+            let directory = try DataDirectory(path: path, options: options)
+            opened[key] = directory
+            shared = opened
+            return directory
+        }
+    }
+
+    /// From now on `shared(path:options:)` keeps what it opens for the life of the process.
+    public static func shareWithinProcess() {
+        sharedDirectories.withLock { shared in if shared == nil { shared = [:] } }
+    }
+
+    private static let sharedDirectories = Mutex<[String: DataDirectory]?>(nil)
 
     /// Takes the data directory's lock (`flock` on `smsagent.lock`); throws
     /// `RecordsError.locked(path:holderPID:)` if another agent holds it. Keep the returned object

@@ -64,6 +64,23 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
         var invalid: [(Int?, String, String)] = []
         var duplicates: [(line: Int?, raw: String, first: Int?)] = []
         var firstLine: [String: Int?] = [:]
+        // Queued in batches: one flush of the file system per batch, not an fsync per file; a
+        // crash leaves whole messages or none (FileOutbox.enqueue(contentsOf:)).
+        var batch: [(line: Int?, message: OutboxMessage)] = []
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            do {
+                queued += try dataDirectory.records.outbox.enqueue(contentsOf: batch.map(\.message))
+            } catch {
+                progress.finish()
+                let done = (error as? OutboxBatchError)?.queued ?? 0
+                let cause = (error as? OutboxBatchError)?.underlying ?? error
+                let line = batch.indices.contains(done) ? batch[done].line : nil
+                throw CLIError("line \(line.map(String.init) ?? "?"): cannot queue: \(cause) (\(queued + done) queued before)")
+            }
+            for _ in batch { progress.advance() }
+            batch.removeAll(keepingCapacity: true)
+        }
         for message in messages {
             var number: PhoneNumber?
             do {
@@ -81,16 +98,11 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
                 }
                 firstLine[number.e164] = .some(message.line)
             }
-            do {
-                try dataDirectory.records.outbox.enqueue(OutboxMessage(to: message.to, text: message.text, messageClass: messageClass,
-                                                               campaign: campaign, notBefore: notBefore))
-            } catch {
-                progress.finish()
-                throw CLIError("line \(message.line.map(String.init) ?? "?"): cannot queue: \(error) (\(queued) queued before)")
-            }
-            queued += 1
-            progress.advance()
+            batch.append((message.line, OutboxMessage(to: message.to, text: message.text, messageClass: messageClass,
+                                                      campaign: campaign, notBefore: notBefore)))
+            if batch.count == Self.batchSize { try flush() }
         }
+        try flush()
         progress.finish()
         print("campaign \(campaign): \(queued) message\(queued == 1 ? "" : "s") queued in " + (dataDirectory.records.isShared ? dataDirectory.records.location : "\(dataDirectory.path)/outbox/new/")
               + ScheduleOption.suffix(notBefore, configuration))
@@ -108,6 +120,10 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
         }
         print("follow it with: smsagent campaign status \(campaign)")
     }
+
+    /// Messages per durable batch: large enough that the flush is amortised, small enough that
+    /// the progress bar moves and an interrupted run has queued most of what it read.
+    static let batchSize = 2000
 
     static func defaultName(file: String) -> String {
         let base = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent

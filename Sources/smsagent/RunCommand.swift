@@ -141,6 +141,8 @@ struct RunCommand: AsyncParsableCommand {
         hangup.setEventHandler { Task { await supervisor.reload() } }
         hangup.resume()
         defer { hangup.cancel() }
+        // The agent and its HTTP API share one DataDirectory (one load of the opt-out list).
+        DataDirectory.shareWithinProcess()
         let http = try HTTPServing.services(configuration, clock: clock, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup,

@@ -78,7 +78,8 @@ public final class AgentRuntime: Service, Sendable {
                 hashOptOuts: configuration.inbound.hashOptOuts, openingBalance: configuration.credits.openingBalance,
                 permissions: .matching(dataDirectory: configuration.dataDirectory), logger: logger)
             options.shared = shared?.records
-            dataDirectory = try DataDirectory(path: configuration.dataDirectory, options: options)
+            // The HTTP API opens the same directory: one set of indexes for both (opt-out list loaded once).
+            dataDirectory = try DataDirectory.shared(path: configuration.dataDirectory, options: options)
         } catch {
             throw AgentStartError.dataDirectory(path: configuration.dataDirectory, underlying: "\(error)")
         }

@@ -48,23 +48,94 @@ public final class FileOutbox: Outbox, Sendable {
     /// The agent's own messages — replies with a `kind` — go to `queued/`, which producers never
     /// write, so a file in `new/` can never pass for one of them (DESIGN.md invariant 8).
     public func enqueue(_ message: OutboxMessage) throws {
-        try Self.validateID(message.id)
-        let isAgentMessage = message.kind != nil || !message.attempts.isEmpty || message.result != nil
-        let folder: OutboxFolder = isAgentMessage ? .queued : .new
-        let bytes = isAgentMessage ? try encode(message) : try OutboxRequest(
-            to: message.to, text: message.text, messageClass: message.messageClass, campaign: message.campaign,
-            notBefore: message.notBefore, createdAt: message.createdAt).encoded()
+        let (folder, bytes) = try spoolForm(of: message)
         try gate.withLock { _ in
-            // An id names one message for ever: enqueueing it again must not send it twice.
-            for folder in Self.messageFolders where FileSystem.exists(path(folder, id: message.id)) {
-                throw RecordsError.duplicateMessageID(id: message.id, folder: path(folder))
-            }
+            try checkUnused(message.id)
             try FileSystem.writeAtomically(bytes, to: path(folder, id: message.id), temporaryDirectory: path(.tmp), mode: fileMode)
             held.withLock { cache in
                 if let notBefore = message.notBefore { cache[message.id + ".json"] = notBefore } else {
                     cache[message.id + ".json"] = nil
                 }
             }
+        }
+    }
+
+    /// Adds many messages with one flush of the file system instead of an fsync per file: every
+    /// message is written to its own temporary file in `tmp/`, the file system is synced once
+    /// (`syncfs`), then each file is renamed into `new/` (or `queued/`) and each folder is synced
+    /// once. A crash at any point leaves each message either whole in its folder or absent (its
+    /// temporary file is removed at a later start), never a partial file where it is claimed from.
+    ///
+    /// Nothing is written when an id is malformed, repeated in the batch or already used (the
+    /// same rule as `enqueue`). Returns how many messages were queued (all of them).
+    /// - Throws: `OutboxBatchError` when it failed after some messages were already renamed in
+    ///   (they are queued and durable; the others are not).
+    @discardableResult
+    public func enqueue(contentsOf messages: [OutboxMessage]) throws -> Int {
+        guard !messages.isEmpty else { return 0 }
+        let encoder = RecordCoding.encoder()
+        var forms: [(folder: OutboxFolder, bytes: [UInt8])] = []
+        forms.reserveCapacity(messages.count)
+        var ids = Set<String>()
+        for message in messages {
+            guard ids.insert(message.id).inserted else {
+                throw RecordsError.duplicateMessageID(id: message.id, folder: "the same batch")
+            }
+            forms.append(try spoolForm(of: message, encoder: encoder))
+        }
+        return try gate.withLock { _ in
+            for message in messages { try checkUnused(message.id) }
+            var temporaries: [String] = []
+            temporaries.reserveCapacity(messages.count)
+            var renamed = 0
+            var folders = Set<OutboxFolder>()
+            do {
+                for (message, form) in zip(messages, forms) {
+                    let temporary = path(.tmp) + "/." + message.id + ".json." + FileSystem.randomHex(6) + ".tmp"
+                    let fd = try FileSystem.open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: fileMode)
+                    temporaries.append(temporary)
+                    defer { FileSystem.close(fd) }
+                    try FileSystem.fchmod(fd, fileMode, path: temporary)
+                    try FileSystem.writeAll(fd, form.bytes, path: temporary)
+                }
+                try FileSystem.syncFileSystem(containing: path(.tmp))
+                for ((message, form), temporary) in zip(zip(messages, forms), temporaries) {
+                    try FileSystem.rename(temporary, path(form.folder, id: message.id))
+                    folders.insert(form.folder)
+                    renamed += 1
+                }
+                for folder in OutboxFolder.allCases where folders.contains(folder) { try FileSystem.fsyncDirectory(path(folder)) }
+            } catch {
+                for temporary in temporaries.dropFirst(renamed) { _ = try? FileSystem.unlink(temporary) }
+                guard renamed > 0 else { throw error }
+                for folder in OutboxFolder.allCases where folders.contains(folder) { try? FileSystem.fsyncDirectory(path(folder)) }
+                throw OutboxBatchError(queued: renamed, underlying: error)
+            }
+            held.withLock { cache in
+                for message in messages { cache[message.id + ".json"] = message.notBefore }
+            }
+            return renamed
+        }
+    }
+
+    /// Where a message goes and its bytes there. An ordinary message (no `kind`, no attempts,
+    /// no result) is written to the drop box `new/` as a producer's request (`OutboxRequest`:
+    /// exactly what another program may write there). The agent's own messages — replies with a
+    /// `kind` — go to `queued/`, which producers never write, so a file in `new/` can never pass
+    /// for one of them (DESIGN.md invariant 8).
+    private func spoolForm(of message: OutboxMessage, encoder: JSONEncoder = RecordCoding.encoder()) throws -> (OutboxFolder, [UInt8]) {
+        try Self.validateID(message.id)
+        let isAgentMessage = message.kind != nil || !message.attempts.isEmpty || message.result != nil
+        if isAgentMessage { return (.queued, Array(try encoder.encode(message)) + [UInt8(ascii: "\n")]) }
+        return (.new, try OutboxRequest(to: message.to, text: message.text, messageClass: message.messageClass,
+                                        campaign: message.campaign, notBefore: message.notBefore,
+                                        createdAt: message.createdAt).encoded(with: encoder))
+    }
+
+    /// An id names one message for ever: enqueueing it again must not send it twice.
+    private func checkUnused(_ id: String) throws {
+        for folder in Self.messageFolders where FileSystem.exists(path(folder, id: id)) {
+            throw RecordsError.duplicateMessageID(id: id, folder: path(folder))
         }
     }
 

@@ -10,6 +10,10 @@ import Foundation
 public protocol Outbox: Sendable {
     /// Adds a message to `new` (temporary file + fsync + rename + fsync of the folder).
     func enqueue(_ message: OutboxMessage) throws
+    /// Adds many messages in one durable step where the store can (one flush for the batch, not
+    /// one per message); each message is either whole in the queue or absent after a crash.
+    /// Returns how many were queued.
+    @discardableResult func enqueue(contentsOf messages: [OutboxMessage]) throws -> Int
     /// Claims the oldest message of `new` whose `notBefore` has passed, moving it to `sending`.
     /// Unusable files met on the way go to `failed` with a reason, and the claim goes on.
     func claimNext(now: Date) throws -> ClaimedMessage?
@@ -47,6 +51,19 @@ public protocol Outbox: Sendable {
 }
 
 extension Outbox {
+    /// One `enqueue` after the other: a store without a batch form.
+    @discardableResult
+    public func enqueue(contentsOf messages: [OutboxMessage]) throws -> Int {
+        for (count, message) in messages.enumerated() {
+            do {
+                try enqueue(message)
+            } catch where count > 0 {
+                throw OutboxBatchError(queued: count, underlying: error)
+            }
+        }
+        return messages.count
+    }
+
     public func complete(_ id: String, result: SendResult, sentText: String?) throws {
         try complete(id, result: result)
     }
@@ -83,4 +100,13 @@ public enum OutboxFolder: String, Sendable, CaseIterable {
     case sending
     case sent
     case failed
+}
+
+/// A batch enqueue that failed part-way: the first `queued` messages of the batch are queued
+/// (and durable), the others are not.
+public struct OutboxBatchError: Error, CustomStringConvertible {
+    public var queued: Int
+    public var underlying: any Error
+
+    public var description: String { "\(underlying) (\(queued) of the batch queued before)" }
 }
