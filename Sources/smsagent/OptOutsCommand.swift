@@ -203,7 +203,7 @@ struct OptOutsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (configuration, data) = try options.open()
-            let report = try data.optOuts.importNumbers(fromCSV: file, defaultCountry: configuration.compliance.defaultCountry)
+            let report = try data.records.optOuts.importNumbers(fromCSV: file, defaultCountry: configuration.compliance.defaultCountry)
             print("imported \(file): \(report.recorded) opted out, \(report.unchanged) already opted out, \(report.issues.count) rejected")
             for issue in report.issues { print("  line \(issue.line): \(issue.reason)") }
         }
@@ -219,7 +219,7 @@ struct OptOutsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (_, data) = try options.openExisting()
-            let csv = try data.optOuts.exportCSV(includeOptedIn: all)
+            let csv = try data.records.optOuts.exportCSV(includeOptedIn: all)
             guard let output else {
                 print(csv, terminator: "")
                 return
