@@ -376,7 +376,7 @@ public actor SimulatedModem {
             sim: "\(engine.sim)", pinAttemptsLeft: engine.pinRemaining, pukAttemptsLeft: engine.pukRemaining,
             registration: engine.registrationStat,
             storage: engine.stores.mapValues { StorageStatus(used: $0.used, capacity: $0.capacity) },
-            heldAtSMSC: engine.heldAtSMSC.count, submittedMessages: engine.log.totalMessages,
+            heldAtSMSC: engine.heldAtSMSC.count, unreadableInbox: engine.phoneInbox.count, submittedMessages: engine.log.totalMessages,
             submittedParts: engine.log.totalParts, faults: engine.faults.map(\.fault.description) + (engine.hung ? ["hang"] : []))
     }
 
@@ -430,6 +430,8 @@ public struct SimulatorStatus: Sendable, Codable {
     public var registration: Int
     public var storage: [String: StorageStatus]
     public var heldAtSMSC: Int
+    /// Messages a phone profile received into its own inbox, out of reach of AT.
+    public var unreadableInbox: Int
     public var submittedMessages: Int
     public var submittedParts: Int
     public var faults: [String]
