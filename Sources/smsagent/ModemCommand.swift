@@ -130,9 +130,10 @@ struct ModemCommand: AsyncParsableCommand {
             switch error {
             case .timeout where !portAnswered:
                 return ModemCommandFailure(message: "\(port): no answer to AT — not a modem, or not its AT port (a stick has several: try the others, or `smsagent discover --probe`).", code: 4)
-            case .timeout(let command):
+            case .timeout(let command, let answered):
                 // The modem answered AT (else the set-up says so): this is its AT port, stuck on one command.
-                return ModemCommandFailure(message: "\(port): the modem answered AT but not \(command) in time. Run with -v to see the exchange; unplug and replug the modem if it stays stuck.", code: 1)
+                let said = answered.isEmpty ? "" : " (it answered \(answered.joined(separator: " | ").debugDescription) and then nothing)"
+                return ModemCommandFailure(message: "\(port): the modem answered AT but not \(command) in time\(said). Run with -v to see the exchange; unplug and replug the modem if it stays stuck.", code: 1)
             case .pinRequired:
                 return ModemCommandFailure(message: "\(port): SIM PIN required: set modems.pin (or --pin).", code: 6)
             case .pinRejected, .pinAlreadyAttempted, .pinAttemptsTooLow, .pukRequired, .simNotInserted, .simLocked:

@@ -174,7 +174,7 @@ struct DialectSetupTests {
             try await bench.modem.initialise()
             Issue.record("initialise should have failed")
         } catch let error as ModemError {
-            guard case .timeout(let command) = error else { Issue.record("\(error)"); return }
+            guard case .timeout(let command, _) = error else { Issue.record("\(error)"); return }
             #expect(command.contains("AT+CMGF=0"), "\(command)")
         }
     }
