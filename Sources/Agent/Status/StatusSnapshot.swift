@@ -13,6 +13,9 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
     public var queue: QueueStatus
     public var credits: CreditStatus
     public var optOuts: Int
+    /// What an operator must know about the agent as a whole and how to fix it (marketing held
+    /// because no modem can carry it …); absent when there is nothing to say.
+    public var warnings: [String]?
 
     public init(updatedAt: Date, pid: Int32, startedAt: Date, state: String, modems: [ModemStatus], queue: QueueStatus, credits: CreditStatus, optOuts: Int) {
         self.updatedAt = updatedAt
@@ -27,7 +30,7 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case updatedAt = "updated_at", pid, startedAt = "started_at", state, modems, queue, credits
-        case optOuts = "opt_outs"
+        case optOuts = "opt_outs", warnings
     }
 }
 
@@ -49,6 +52,13 @@ public struct ModemStatus: Codable, Sendable, Equatable {
     public var sent: Int
     public var failed: Int
     public var lastError: String?
+    /// How SMS sent to this modem's SIM reach the agent: `announced`, `polling-only`, or
+    /// `unreadable` (a phone without SMS storage over AT: STOP replies are never seen). Absent
+    /// until the modem is set up.
+    public var inbound: String?
+    /// What is wrong with this modem's set-up and how to fix it (no SMS centre, unreadable
+    /// replies …); absent when there is nothing to say.
+    public var warnings: [String]?
 
     public init(id: String, port: String, state: String) {
         self.id = id
@@ -64,7 +74,7 @@ public struct ModemStatus: Codable, Sendable, Equatable {
         case ownNumber = "own_number", operatorName = "operator", registration
         case signalDBm = "signal_dbm", simStorageUsed = "sim_storage_used", simStorageTotal = "sim_storage_total"
         case throttle, sent, failed
-        case lastError = "last_error"
+        case lastError = "last_error", inbound, warnings
     }
 }
 
