@@ -88,8 +88,13 @@ struct StatusCommand: AsyncParsableCommand {
             if m.throttle.capReached { throttle += " — daily cap reached" }
             throttle += "; sent \(m.sent), failed \(m.failed)"
             print(throttle)
+            if let inbound = m.inbound, inbound != "announced" {
+                print("    inbound: \(inbound == "unreadable" ? "unreadable — replies to this SIM (STOP included) cannot be read" : inbound)")
+            }
             if let error = m.lastError { print("    last error: \(error)") }
+            for warning in m.warnings ?? [] { print("    warning: \(warning)") }
         }
+        for warning in snapshot.warnings ?? [] { print("warning: \(warning)") }
         if !running { throw ExitCode(Self.notRunning) }
     }
 

@@ -100,7 +100,8 @@ public struct SimulatedModemSettings: Sendable, Equatable {
     public var name: String
     /// The simulated SIM's own number (what `AT+CNUM` answers).
     public var ownNumber: String?
-    /// Simulator dialect profile: generic, huawei, simcom (SIM800), sim7600, quectel.
+    /// Simulator dialect: a profile (generic, huawei, simcom (SIM800), sim7600, quectel, wavecom,
+    /// qualcomm-pin-first, nokia-phone) with optional quirks joined by `+` (`generic+no-smsc`).
     public var profile: String = "generic"
     public var enabled: Bool = true
     public var throttle: ThrottleSettings?

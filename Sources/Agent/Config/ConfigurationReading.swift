@@ -136,9 +136,12 @@ enum ConfigurationReading {
                 if let number, !isDialable(number) { throw value.error("expected a phone number such as +33612345678, got '\(number)'") }
                 s.ownNumber = number
             case "profile":
+                // A profile and its quirks, as `smsagent simulate --profile` takes them (`generic+no-smsc`).
                 let profile = try value.string()
-                let profiles = ModemProfile.allCases.map(\.rawValue)
-                guard profiles.contains(profile) else { throw value.error("expected one of \(profiles.joined(separator: ", ")), got '\(profile)'") }
+                guard SimulatedDialect(parsing: profile) != nil else {
+                    throw value.error("expected a profile (\(ModemProfile.allCases.map(\.rawValue).joined(separator: ", "))), optionally "
+                                      + "with quirks (\(SimulatorQuirk.allCases.map(\.rawValue).joined(separator: ", "))) joined by '+', got '\(profile)'")
+                }
                 s.profile = profile
             case "enabled": s.enabled = try value.bool()
             case "throttle": s.throttle = try throttle(value, base: .init())

@@ -42,6 +42,10 @@ public actor ModemWorker {
     private var setUps = 0
     /// When the modem last went from ready to sending (for `status.busySeconds`).
     private var busySince: Date?
+    /// What the last set-up learnt (nil before the first).
+    private var setup: ModemSetup?
+    /// Set-up warnings already logged in this start (`smsc`, `inbound`): logged once, kept in the status.
+    private var setUpWarned: Set<String> = []
 
     /// The message in hand.
     private var job: SendJob?
@@ -164,11 +168,21 @@ public actor ModemWorker {
         setUps += 1
         if setUps > 1 { logger.notice("re-initialising the modem", metadata: ["reason": "\(machine.lastError ?? "")"]) }
         var pinEntered = false
+        let setup: ModemSetup
         do {
-            try await modem.initialise()
+            var inbound = try await modem.initialise()
             if pin != nil, (try? await modem.simStatus()) == .pinRequired { pinEntered = true }
-            try await modem.unlockIfNeeded(pin: pin)
-            if let smsc = endpoint.smsc { try await modem.setServiceCentre(smsc) }
+            // A set-up the locked SIM stopped (PIN-first sticks) is finished here.
+            if let finished = try await modem.unlockIfNeeded(pin: pin) { inbound = finished }
+            guard let inbound else { throw ModemError.timeout(command: "SMS set-up (the SIM never became ready)") }
+            let centre: ServiceCentreState?
+            if let smsc = endpoint.smsc {
+                try await modem.setServiceCentre(smsc)
+                centre = .set(smsc)
+            } else {
+                centre = try? await modem.serviceCentreState()
+            }
+            setup = ModemSetup(inbound: inbound, serviceCentre: centre ?? .unknownSIMBusy)
         } catch let error as ModemError {
             switch error {
             case .pinRequired where machine.pinEntered:
@@ -186,6 +200,7 @@ public actor ModemWorker {
         } catch {
             return .setUpFailed(.modem("initialisation failed: \(error)"), pinEntered: pinEntered)
         }
+        note(setup)
         if let identity = try? await modem.identity() {
             status.manufacturer = identity.manufacturer
             status.model = identity.model
@@ -208,6 +223,26 @@ public actor ModemWorker {
                                               "operator": "\(status.operatorName ?? "?")", "signal_dbm": "\(status.signalDBm.map(String.init) ?? "?")",
                                               "registration": "\(status.registration ?? "?")"])
         return .setUpDone(registered: registered ?? true, pinEntered: pinEntered)
+    }
+
+    /// What the set-up learnt that an operator must act on: in the status for as long as it holds,
+    /// in the log once per start (not at every re-initialisation).
+    private func note(_ setup: ModemSetup) {
+        self.setup = setup
+        status.inbound = setup.inbound.rawValue
+        var warnings: [String] = []
+        if setup.serviceCentre == .unset {
+            // Only without modems.smsc / the device's smsc: with one, AT+CSCA= set it.
+            let warning = "the SIM has no SMS centre (AT+CSCA? is empty): sending fails with +CMS ERROR 330 until one is set; "
+                + "set modems.smsc (or this device's smsc) to your operator's SMS centre number"
+            warnings.append(warning)
+            if !setUpWarned.contains("smsc") {
+                setUpWarned.insert("smsc")
+                logger.warning("the SIM has no SMS centre; set modems.smsc (or this device's smsc) to your operator's SMS centre number",
+                               metadata: ["csca": "empty", "effect": "sending fails with +CMS ERROR 330"])
+            }
+        }
+        status.warnings = warnings.isEmpty ? nil : warnings
     }
 
     private func checkRegistration() async -> WorkerMachine.Event {

@@ -227,9 +227,10 @@ public final class AgentRuntime: Service, Sendable {
             var simulatorConfiguration = SimulatorConfiguration.fast
             simulatorConfiguration.name = simulated.name
             simulatorConfiguration.ownNumber = simulated.ownNumber
-            let profile = ModemProfile(rawValue: simulated.profile) ?? .generic
-            let modem = SimulatedModem(profile: profile, configuration: simulatorConfiguration, logger: logger)
-            endpoints.append(.simulated(modem, id: simulated.name, throttle: simulated.throttle ?? modems.throttle))
+            let dialect = SimulatedDialect(parsing: simulated.profile) ?? SimulatedDialect(profile: .generic)
+            let modem = SimulatedModem(profile: dialect.profile, configuration: dialect.configure(simulatorConfiguration), logger: logger)
+            endpoints.append(.simulated(modem, id: simulated.name, pin: modems.pin, smsc: modems.smsc,
+                                        throttle: simulated.throttle ?? modems.throttle))
         }
         return endpoints
     }

@@ -15,6 +15,9 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
     public var optOuts: Int
     /// The shared records database (issue 15); nil on files.
     public var records: RecordsStatus?
+    /// What an operator must know about the agent as a whole and how to fix it (marketing held
+    /// because no modem can carry it …); absent when there is nothing to say.
+    public var warnings: [String]?
 
     public init(updatedAt: Date, pid: Int32, startedAt: Date, state: String, modems: [ModemStatus], queue: QueueStatus, credits: CreditStatus, optOuts: Int,
                 records: RecordsStatus? = nil) {
@@ -31,7 +34,7 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case updatedAt = "updated_at", pid, startedAt = "started_at", state, modems, queue, credits
-        case optOuts = "opt_outs"
+        case optOuts = "opt_outs", warnings
         case records
     }
 }
@@ -72,6 +75,13 @@ public struct ModemStatus: Codable, Sendable, Equatable {
     /// Seconds this modem spent sending (from `AT+CMGS` of a message's first part to the result
     /// of its last) since the agent started: with `started_at`, the modem's busy ratio.
     public var busySeconds: Double?
+    /// How SMS sent to this modem's SIM reach the agent: `announced`, `polling-only`, or
+    /// `unreadable` (a phone without SMS storage over AT: STOP replies are never seen). Absent
+    /// until the modem is set up.
+    public var inbound: String?
+    /// What is wrong with this modem's set-up and how to fix it (no SMS centre, unreadable
+    /// replies …); absent when there is nothing to say.
+    public var warnings: [String]?
 
     public init(id: String, port: String, state: String) {
         self.id = id
@@ -87,7 +97,7 @@ public struct ModemStatus: Codable, Sendable, Equatable {
         case ownNumber = "own_number", operatorName = "operator", registration
         case signalDBm = "signal_dbm", simStorageUsed = "sim_storage_used", simStorageTotal = "sim_storage_total"
         case throttle, sent, failed
-        case lastError = "last_error"
+        case lastError = "last_error", inbound, warnings
         case busySeconds = "busy_seconds"
     }
 }
