@@ -20,11 +20,23 @@ public final class FileOutbox: Outbox, Sendable {
     public static let maximumFileSize = 1 << 20
     private let logger: Logger
     private let fileMode: mode_t
-    /// File names in `new/` known to be held (`not_before` in the future), so that a held
-    /// campaign is read once, not at every claim.
-    private let held = Mutex<[String: Date]>([:])
-    /// Serialises this process's changes of the spool (the data-directory lock keeps other agents out).
-    private let gate = Mutex<Void>(())
+    /// Serialises this process's changes of the spool (the data-directory lock keeps other agents
+    /// out), and holds what it knows of the claimable files.
+    private let gate = Mutex<Spool>(Spool())
+
+    /// The claimable files as this process knows them (`OutboxIndex`), built by one listing at
+    /// the first claim and kept current by inotify on `new/` and `queued/`, so a claim neither
+    /// lists nor sorts the folders. Commands that only enqueue never build it.
+    fileprivate struct Spool {
+        var index = OutboxIndex()
+        var built = false
+        /// inotify on `new/` and `queued/`; nil before the first claim, or when inotify is not
+        /// available (then every claim lists the folders, as without an index).
+        var watch: SpoolWatch?
+        var watchUnavailable = false
+        /// Hidden files seen in `new/` (a producer writing in place), checked at each claim.
+        var hidden: Set<String> = []
+    }
 
     public init(root: String, permissions: RecordPermissions = .owner,
                 logger: Logger = Logger(label: "smsagent.records.outbox")) throws {
@@ -49,14 +61,10 @@ public final class FileOutbox: Outbox, Sendable {
     /// write, so a file in `new/` can never pass for one of them (DESIGN.md invariant 8).
     public func enqueue(_ message: OutboxMessage) throws {
         let (folder, bytes) = try spoolForm(of: message)
-        try gate.withLock { _ in
+        try gate.withLock { spool in
             try checkUnused(message.id)
             try FileSystem.writeAtomically(bytes, to: path(folder, id: message.id), temporaryDirectory: path(.tmp), mode: fileMode)
-            held.withLock { cache in
-                if let notBefore = message.notBefore { cache[message.id + ".json"] = notBefore } else {
-                    cache[message.id + ".json"] = nil
-                }
-            }
+            spool.learn(message.id, in: folder, notBefore: message.notBefore)
         }
     }
 
@@ -83,7 +91,7 @@ public final class FileOutbox: Outbox, Sendable {
             }
             forms.append(try spoolForm(of: message, encoder: encoder))
         }
-        return try gate.withLock { _ in
+        return try gate.withLock { spool in
             for message in messages { try checkUnused(message.id) }
             var temporaries: [String] = []
             temporaries.reserveCapacity(messages.count)
@@ -111,9 +119,7 @@ public final class FileOutbox: Outbox, Sendable {
                 for folder in OutboxFolder.allCases where folders.contains(folder) { try? FileSystem.fsyncDirectory(path(folder)) }
                 throw OutboxBatchError(queued: renamed, underlying: error)
             }
-            held.withLock { cache in
-                for message in messages { cache[message.id + ".json"] = message.notBefore }
-            }
+            for (message, form) in zip(messages, forms) { spool.learn(message.id, in: form.folder, notBefore: message.notBefore) }
             return renamed
         }
     }
@@ -142,35 +148,34 @@ public final class FileOutbox: Outbox, Sendable {
     // MARK: Claim
 
     public func claimNext(now: Date) throws -> ClaimedMessage? {
-        try gate.withLock { _ -> ClaimedMessage? in
-            var rejected: [RejectedSpoolFile] = try rejectStaleHiddenFiles()
-            let entries = try claimableFiles()
-            let names = entries.map(\.name)
-            let present = Set(names)
-            let heldNow = held.withLock { cache in
-                cache = cache.filter { present.contains($0.key) }
-                return cache
-            }
-            for (name, folder) in entries {
-                if let until = heldNow[name], until > now { continue }
+        try gate.withLock { spool -> ClaimedMessage? in
+            try refreshIndex(&spool)
+            var rejected: [RejectedSpoolFile] = try rejectStaleHiddenFiles(&spool)
+            while let key = spool.index.next(now: now) {
+                let (name, folder) = (key.name, key.folder)
                 let source = path(folder) + "/" + name
                 let id = Self.id(fromFileName: name)
                 let message: OutboxMessage
                 do {
-                    guard let file = try readSpoolFile(source) else { continue }   // taken meanwhile
+                    guard let file = try readSpoolFile(source) else {   // taken meanwhile
+                        spool.index.remove(key)
+                        continue
+                    }
                     message = try decodeSpoolFile(file, id: id, in: folder)
                 } catch let problem as SpoolProblem {
+                    spool.index.remove(key)
                     if let moved = try reject(source, name: name, id: id, reason: problem.reason) {
                         rejected.append(moved)
                     }
                     continue
                 }
                 if let notBefore = message.notBefore, notBefore > now {
-                    held.withLock { $0[name] = notBefore }
+                    spool.index.hold(key, until: notBefore)
                     continue
                 }
                 if let folder = [OutboxFolder.sending, .sent].first(where: { FileSystem.exists(path($0, id: id)) }) {
                     // Renaming over it would lose that message's record, or send one twice.
+                    spool.index.remove(key)
                     if let moved = try reject(source, name: name, id: id,
                                               reason: "a message named \(id) is already in \(path(folder)); spool names must be unique") {
                         rejected.append(moved)
@@ -181,11 +186,12 @@ public final class FileOutbox: Outbox, Sendable {
                 do {
                     try FileSystem.rename(source, target)
                 } catch RecordsError.system(_, _, ENOENT) {
+                    spool.index.remove(key)
                     continue
                 }
+                spool.index.remove(key)
                 try FileSystem.fsyncDirectory(path(.sending))
                 try FileSystem.fsyncDirectory(path(folder))
-                held.withLock { $0[name] = nil }
                 return ClaimedMessage(message: message, rejected: rejected)
             }
             return nil   // rejections (if any) were logged by `reject`
@@ -193,8 +199,59 @@ public final class FileOutbox: Outbox, Sendable {
     }
 
     public func earliestHeldUntil() throws -> Date? {
-        let names = Set(try claimableFiles().map(\.name))
-        return held.withLock { cache in cache.filter { names.contains($0.key) }.values.min() }
+        try gate.withLock { spool in
+            try refreshIndex(&spool)
+            return spool.index.earliestHeldUntil()
+        }
+    }
+
+    /// Brings the index up to date: the first time (or without inotify) by listing `new/` and
+    /// `queued/`, afterwards from the inotify events since the last look (a full listing again
+    /// only if the kernel's event queue overflowed).
+    private func refreshIndex(_ spool: inout Spool) throws {
+        if spool.watch == nil && !spool.watchUnavailable {
+            do {
+                spool.watch = try SpoolWatch(folders: [(path(.new), .new), (path(.queued), .queued)])
+            } catch {
+                spool.watchUnavailable = true
+                logger.warning("no inotify on the outbox: every claim lists the folders", metadata: ["error": "\(error)"])
+            }
+        }
+        if let watch = spool.watch, spool.built {
+            var overflowed = false
+            watch.drain { event in
+                switch event {
+                case let .added(name, folder):
+                    if name.hasPrefix(".") {
+                        if folder == .new { spool.hidden.insert(name) }
+                    } else {
+                        spool.index.insert(OutboxIndex.Key(name: name, folder: folder))
+                    }
+                case .overflow, .stopped:
+                    overflowed = true
+                }
+            }
+            if watch.stopped {
+                spool.watch = nil
+                spool.watchUnavailable = true
+                logger.warning("the outbox folders stopped being watched: every claim lists them")
+            }
+            if !overflowed { return }
+        }
+        var keys: [OutboxIndex.Key] = []
+        var hidden: Set<String> = []
+        for folder in [OutboxFolder.queued, .new] {
+            for name in try FileSystem.listDirectory(path(folder)) {
+                if !name.hasPrefix(".") {
+                    keys.append(OutboxIndex.Key(name: name, folder: folder))
+                } else if folder == .new {
+                    hidden.insert(name)
+                }
+            }
+        }
+        spool.index.rebuild(keys)
+        spool.hidden = hidden
+        spool.built = true
     }
 
     // MARK: Progress of a claimed message
@@ -254,12 +311,12 @@ public final class FileOutbox: Outbox, Sendable {
     }
 
     public func requeue(_ id: String, notBefore: Date?) throws {
-        try gate.withLock { _ in
+        try gate.withLock { spool in
             var message = try loadSending(id)
             message.notBefore = notBefore
             try FileSystem.writeAtomically(try encode(message), to: path(.sending, id: id), temporaryDirectory: path(.tmp), mode: fileMode)
             try move(id, from: .sending, to: .queued)
-            held.withLock { $0[id + ".json"] = notBefore }
+            spool.learn(id, in: .queued, notBefore: notBefore)
         }
     }
 
@@ -410,22 +467,22 @@ public final class FileOutbox: Outbox, Sendable {
     /// place before its rename — before it is moved to `failed/` with a reason.
     public static let hiddenFileGrace: TimeInterval = 15 * 60
 
-    /// The files to claim from, oldest first by name: the agent's own queue and the drop box.
-    private func claimableFiles() throws -> [(name: String, folder: OutboxFolder)] {
-        let own = try FileSystem.listDirectory(path(.queued)).filter { !$0.hasPrefix(".") }.map { (name: $0, folder: OutboxFolder.queued) }
-        let dropped = try FileSystem.listDirectory(path(.new)).filter { !$0.hasPrefix(".") }.map { (name: $0, folder: OutboxFolder.new) }
-        return (own + dropped).sorted { $0.name < $1.name }
-    }
-
     /// Hidden files in `new/` are never claimed; once older than `hiddenFileGrace` (by their
     /// modification time, the wall clock) they go to `failed/` with a reason, so that a producer
-    /// that forgot its rename hears of it instead of waiting for ever.
-    private func rejectStaleHiddenFiles() throws -> [RejectedSpoolFile] {
+    /// that forgot its rename hears of it instead of waiting for ever. Only the hidden files the
+    /// index saw arrive are looked at (one `stat` each), not the whole folder.
+    private func rejectStaleHiddenFiles(_ spool: inout Spool) throws -> [RejectedSpoolFile] {
+        guard !spool.hidden.isEmpty else { return [] }
         let cutoff = Date().timeIntervalSince1970 - Self.hiddenFileGrace
         var rejected: [RejectedSpoolFile] = []
-        for name in try FileSystem.listDirectory(path(.new)) where name.hasPrefix(".") && name != "." && name != ".." {
+        for name in spool.hidden.sorted() {
             let source = path(.new) + "/" + name
-            guard let st = try? FileSystem.status(source), TimeInterval(st.st_mtim.tv_sec) < cutoff else { continue }
+            guard let st = try? FileSystem.status(source) else {
+                spool.hidden.remove(name)   // renamed or removed by its producer
+                continue
+            }
+            guard TimeInterval(st.st_mtim.tv_sec) < cutoff else { continue }
+            spool.hidden.remove(name)
             let reason = "hidden file (name starts with \".\") left in new/ for more than \(Int(Self.hiddenFileGrace / 60)) min: "
                 + "write the request elsewhere (outbox/tmp/) and rename it into new/ under a name without a leading dot"
             if let moved = try reject(source, name: name, id: Self.id(fromFileName: name), reason: reason) {
@@ -603,5 +660,19 @@ public final class FileOutbox: Outbox, Sendable {
         try FileSystem.rename(path(from, id: id), path(to, id: id))
         try FileSystem.fsyncDirectory(path(to))
         try FileSystem.fsyncDirectory(path(from))
+    }
+}
+
+extension FileOutbox.Spool {
+    /// A message this process put in `folder` (enqueue, requeue): known at once, with its time
+    /// if held (inotify tells of it too, but not of its `not_before`).
+    mutating func learn(_ id: String, in folder: OutboxFolder, notBefore: Date?) {
+        guard built else { return }   // the first listing will find it
+        let key = OutboxIndex.Key(name: id + ".json", folder: folder)
+        if let notBefore {
+            index.hold(key, until: notBefore)
+        } else {
+            index.insert(key, reread: true)
+        }
     }
 }
