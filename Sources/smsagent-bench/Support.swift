@@ -136,6 +136,11 @@ struct Arguments {
         return v
     }
 
+    func string(_ name: String) -> String? {
+        guard let i = values.firstIndex(of: name), i + 1 < values.count else { return nil }
+        return values[i + 1]
+    }
+
     func double(_ name: String, _ fallback: Double) -> Double {
         guard let i = values.firstIndex(of: name), i + 1 < values.count, let v = Double(values[i + 1]) else { return fallback }
         return v

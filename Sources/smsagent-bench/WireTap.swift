@@ -24,7 +24,15 @@ final class WireLog: @unchecked Sendable {
     private var transmitLine: [UInt8] = []
     private var receiveLine: [UInt8] = []
     private var lastStarts: [String: Double] = [:]
+    private var starts: [String: Int] = [:]
     private var promptAt: Double?
+
+    /// How many commands of that name were written so far (cheap: no copy of the log).
+    func started(_ name: String) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return starts[name] ?? 0
+    }
 
     /// When the most recent command of that name started (nil: none yet).
     func lastStart(of name: String) -> Double? {
@@ -61,6 +69,7 @@ final class WireLog: @unchecked Sendable {
                 promptAt = nil
                 commands.append(WireCommand(name: name, start: now))
                 lastStarts[name] = now
+                starts[name, default: 0] += 1
                 pending = commands.count - 1
             case 0x1A, 0x1B:  // end of a PDU (Ctrl-Z) or an abort (ESC)
                 transmitLine = []

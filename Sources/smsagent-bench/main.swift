@@ -21,8 +21,14 @@ let usage = """
       modem   [-n 2000]                       AT engine cost per AT+CMGS part (in memory, pty), zero latency
       records [-n 300] [--backlog 1000] [--optouts 100000]
                                               outbox/ledger/opt-out bookkeeping with real fsync
+      shared-records [-n 2000] [--optout-probes 200]   (SMSAGENT_TEST_POSTGRES_URL)
+                                              1, 2, 4 agents on one PostgreSQL database vs files; opt-out propagation
       agent   [-m 40] [--drops 50] [--idle 10] [--cmgs-ms 300] [--other-ms 20] [--modems 1]
                                               modem utilisation, intake latency, idle cost of the real agent
+      lists   [--optouts 100000] [--smsagent PATH]
+                                              opt-out list at scale: import, check, run start-up (real binary), registry load
+      enqueue [-n 10000] [--smsagent PATH]    smsagent campaign of n rows, and the batch enqueue API
+      deep-queue [--depth 100000] [-m 3000]   claims and agent dispatch rate with a deep outbox/new, modem at 0 ms
       pty-modem --link PATH [--parts 10] [--linger 30] [--cmgs-ms 300] [--other-ms 20] [--trace FILE]
                                               a timed simulated modem on a pty for other daemons (Benchmarks/peers.sh)
     """
@@ -37,6 +43,14 @@ do {
         try RecordsBenchmark.run(options, command: reproduce)
     case "agent":
         try await AgentBenchmark.run(options, command: reproduce)
+    case "shared-records":
+        try SharedRecordsBenchmark.run(options, command: reproduce)
+    case "lists":
+        try ListsBenchmark.run(options, command: reproduce)
+    case "enqueue":
+        try QueueBenchmark.enqueue(options, command: reproduce)
+    case "deep-queue":
+        try await QueueBenchmark.deepQueue(options, command: reproduce)
     case "pty-modem":
         try await PtyModemBenchmark.run(options, command: reproduce)
     case "-h", "--help", "help":

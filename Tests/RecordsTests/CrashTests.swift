@@ -14,12 +14,13 @@ import Testing
 
     /// Starts the writer, waits until it has acknowledged `count` steps, kills it with SIGKILL
     /// and returns the last step it acknowledged.
-    static func runWriterAndKill(directory: String, after count: Int) throws -> (acknowledged: Int, killed: Bool) {
+    static func runWriterAndKill(directory: String, after count: Int, filter: String = "crashWriter",
+                                 variable: String = writerVariable) throws -> (acknowledged: Int, killed: Bool) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["--testing-library", "swift-testing", "--filter", "crashWriter"]
+        process.arguments = ["--testing-library", "swift-testing", "--filter", filter]
         var environment = ProcessInfo.processInfo.environment
-        environment[Self.writerVariable] = directory
+        environment[variable] = directory
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output

@@ -21,6 +21,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var inbound: InboundSettings = .init()
     public var hooks: HookSettings = .init()
     public var http: HTTPSettings = .init()
+    /// Where the records live: the data directory's files, or a shared database (issue 15).
+    public var records: RecordsSettings = .init()
     /// How often `status.json` is rewritten while running (it is also rewritten on every change
     /// of a modem's state).
     public var statusInterval: Duration = .seconds(5)

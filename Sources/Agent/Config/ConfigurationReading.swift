@@ -8,7 +8,7 @@ import Simulator
 /// its keys once; anything else is rejected by `ConfigNode.mapping(allowed:)`.
 enum ConfigurationReading {
     static func read(_ root: ConfigNode, into c: inout AgentConfiguration) throws {
-        for (key, value) in try root.mapping(allowed: ["data_directory", "log_level", "modems", "sender", "compliance", "credits", "sending", "inbound", "hooks", "status_interval", "http"]) {
+        for (key, value) in try root.mapping(allowed: ["data_directory", "log_level", "modems", "sender", "compliance", "credits", "sending", "inbound", "hooks", "status_interval", "http", "records"]) {
             switch key {
             case "data_directory": c.dataDirectory = try value.nonEmptyString()
             case "log_level":
@@ -25,6 +25,7 @@ enum ConfigurationReading {
             case "hooks": try readHooks(value, into: &c.hooks)
             case "status_interval": c.statusInterval = try positive(value)
             case "http": try readHTTP(value, into: &c.http)
+            case "records": try readRecords(value, into: &c.records)
             default: break
             }
         }

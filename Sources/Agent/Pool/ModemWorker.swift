@@ -46,6 +46,8 @@ public actor ModemWorker {
     private var setUpWarned: Set<String> = []
     /// What the dispatcher was last told about this modem taking work.
     private var routeAvailable = false
+    /// When the modem last went from ready to sending (for `status.busySeconds`).
+    private var busySince: Date?
 
     /// The message in hand.
     private var job: SendJob?
@@ -94,7 +96,13 @@ public actor ModemWorker {
     /// Something may be waiting (outbox event, credits back, a held message due).
     public func wake() async { doorbell.ring() }
 
-    public func currentStatus() -> ModemStatus { status }
+    public func currentStatus() -> ModemStatus {
+        var current = status
+        if let since = busySince {
+            current.busySeconds = (status.busySeconds ?? 0) + max(0, clock.now().timeIntervalSince(since))
+        }
+        return current
+    }
 
     // MARK: - Main loop
 
@@ -606,6 +614,17 @@ public actor ModemWorker {
         }
     }
 
+    /// Adds the time spent in "sending" to `status.busySeconds` when the modem leaves it.
+    private func noteBusy(sending: Bool) {
+        let now = clock.now()
+        if sending {
+            if busySince == nil { busySince = now }
+        } else if let since = busySince {
+            status.busySeconds = (status.busySeconds ?? 0) + max(0, now.timeIntervalSince(since))
+            busySince = nil
+        }
+    }
+
     private func publishStatus() {
         let state = machine.statusText
         // ready <-> sending flips with every message: not worth a status.json rewrite each time.
@@ -623,6 +642,7 @@ public actor ModemWorker {
                 break
             }
         }
+        noteBusy(sending: state == "sending")
         status.state = state
         if case .parked(let reason) = machine.state {
             status.lastError = reason

@@ -16,8 +16,12 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
     /// What an operator must know about the agent as a whole and how to fix it (marketing held
     /// because no modem can carry it …); absent when there is nothing to say.
     public var warnings: [String]?
+    /// The shared records database (issue 15); nil on files.
+    public var records: RecordsStatus?
 
-    public init(updatedAt: Date, pid: Int32, startedAt: Date, state: String, modems: [ModemStatus], queue: QueueStatus, credits: CreditStatus, optOuts: Int) {
+    public init(updatedAt: Date, pid: Int32, startedAt: Date, state: String, modems: [ModemStatus], queue: QueueStatus, credits: CreditStatus, optOuts: Int,
+                records: RecordsStatus? = nil) {
+        self.records = records
         self.updatedAt = updatedAt
         self.pid = pid
         self.startedAt = startedAt
@@ -31,6 +35,22 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case updatedAt = "updated_at", pid, startedAt = "started_at", state, modems, queue, credits
         case optOuts = "opt_outs", warnings
+        case records
+    }
+}
+
+/// The shared records database as the agent last saw it.
+public struct RecordsStatus: Codable, Sendable, Equatable {
+    /// The URL without its password.
+    public var location: String
+    public var reachable: Bool
+    /// Why it could not be read (the messages wait: nothing is sent without its checks).
+    public var error: String?
+
+    public init(location: String, reachable: Bool, error: String? = nil) {
+        self.location = location
+        self.reachable = reachable
+        self.error = error
     }
 }
 
@@ -59,6 +79,9 @@ public struct ModemStatus: Codable, Sendable, Equatable {
     /// What is wrong with this modem's set-up and how to fix it (no SMS centre, unreadable
     /// replies …); absent when there is nothing to say.
     public var warnings: [String]?
+    /// Seconds this modem spent sending (from `AT+CMGS` of a message's first part to the result
+    /// of its last) since the agent started: with `started_at`, the modem's busy ratio.
+    public var busySeconds: Double?
 
     public init(id: String, port: String, state: String) {
         self.id = id
@@ -75,6 +98,7 @@ public struct ModemStatus: Codable, Sendable, Equatable {
         case signalDBm = "signal_dbm", simStorageUsed = "sim_storage_used", simStorageTotal = "sim_storage_total"
         case throttle, sent, failed
         case lastError = "last_error", inbound, warnings
+        case busySeconds = "busy_seconds"
     }
 }
 

@@ -6,10 +6,16 @@ import Synchronization
 /// `optouts.csv`: append-only events `recorded_at,number,event,keyword,text,modem,source`
 /// (RFC 4180), folded per number into an in-memory index kept in step with the file.
 ///
+/// The index is compact (`OptOutIndex`): per number its key (an E.164 number packed in 64 bits,
+/// or the 32 bytes of an `hmac:` identifier) and where its deciding row is in the file; the rows
+/// are read straight from the file's bytes without making strings. The file stays the source of
+/// truth: `state(of:)`, `current()` and `events()` read the rows they need again.
+///
 /// Hashed mode (`storeHashed`, needs `key`): the number column holds `hmac:<hex>` (HMAC-SHA-256 of
 /// the E.164 number) and `text` is never stored. Lookups, adds, removes and exports by number
 /// all work by hashing the number asked for. Rows of either form may coexist (a list that was
-/// switched to hashed mode): with a key, plain rows are indexed by their hash too.
+/// switched to hashed mode): with a key, a number's plain and hashed rows are one history (the
+/// latest event of both decides).
 ///
 /// A malformed row is never skipped: loading fails with `RecordsError.malformedFile` listing
 /// every bad line, so the agent stops rather than market to a number whose opt-out it could not
@@ -24,14 +30,14 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
     public let textLimit: Int
     private let key: HMACKey?
 
-    private struct State: FoldedCSVState {
+    private struct State {
         let file: AppendOnlyCSVFile
+        var index = OptOutIndex()
+        /// A malformed row appended while open: every later call fails with it.
         var failure: RecordsError?
-        func restarted() -> State { State(file: file) }
-        var events: [OptOutEvent] = []
-        /// identity (hash when a key is present, else E.164) -> index in `events` of the deciding event.
-        var index: [String: Int] = [:]
-        var seen: Set<String> = []
+        /// `optedOutCount` of a list with plain and hashed rows (which costs one HMAC per plain
+        /// number), valid while `eventCount` is unchanged.
+        var mergedCount: (events: Int, count: Int)?
     }
     private let state: Mutex<State>
 
@@ -50,8 +56,14 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
         self.textLimit = storeHashed ? 0 : max(0, textLimit)
         let file = try AppendOnlyCSVFile(path: path, columns: Self.columns, mode: permissions.file, logger: logger)
         var initial = State(file: file)
-        let loaded = try file.load()
-        try Self.fold(loaded.rows, issues: loaded.issues, into: &initial, key: key, path: path)
+        // Room for the numbers at once (a row of the registry's own is about 70 bytes): no
+        // rehash of a growing dictionary, which costs time and, while it copies, twice the memory.
+        if let size = try? FileSystem.status(path).st_size.asInt, size > 4096 {
+            initial.index.plain.reserveCapacity(size / 70)
+        }
+        var folder = Folder(path: path, hasKey: key != nil)
+        let issues = try file.load { record, offset in folder.fold(record, offset: offset, into: &initial.index) }
+        try folder.finish(issues)
         state = Mutex(initial)
     }
 
@@ -63,31 +75,21 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
 
     /// The same for a number already in E.164 form (or an `hmac:` identifier).
     public func isOptedOut(e164: String) throws -> Bool {
-        let identity = try self.identity(of: e164)
+        let keys = try lookupKeys(of: e164)
         return try state.withLock { s in
             try refresh(&s)
-            guard let at = s.index[identity] else { return false }
-            return s.events[at].event == .optout
+            return decidingEntry(keys, in: s.index)?.optedOut ?? false
         }
     }
 
     @discardableResult
     public func record(_ event: OptOutEvent) throws -> Bool {
-        var stored = event
-        if HMACKey.isIdentifier(event.number) {
-            guard key != nil else { throw RecordsError.invalidRecord("cannot record \(event.number): no HMAC key") }
-        } else {
-            let e164 = try E164.validated(event.number)
-            if storeHashed, let key { stored.number = key.identifier(forE164: e164) }
-        }
-        stored.text = textLimit == 0 ? "" : String(event.text.prefix(textLimit))
-        stored.recordedAt = Date(timeIntervalSince1970: (event.recordedAt.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
-        let identity = try self.identity(of: event.number)
-        let dedupKey = Self.dedupKey(identity: identity, event: stored)
+        let stored = try storable(event)
+        let keys = try lookupKeys(of: event.number)
         return try state.withLock { s in
             try s.file.withExclusiveLock {
                 try refresh(&s)
-                if let dedupKey, s.seen.contains(dedupKey) { return false }
+                if try alreadyRecorded(stored, keys: keys, in: &s) { return false }
                 try s.file.append(Self.fields(of: stored))
                 try refresh(&s)
                 return true
@@ -98,34 +100,71 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
     public func events() throws -> [OptOutEvent] {
         try state.withLock { s in
             try refresh(&s)
-            return s.events
+            var events: [OptOutEvent] = []
+            events.reserveCapacity(s.index.eventCount)
+            try s.file.scanConsumed { record, _ in
+                if case let .success(event) = Self.parse(record.materialized(), path: path) { events.append(event) }
+            }
+            return events
+        }
+    }
+
+    /// How many events the file holds (what `events().count` gives, without reading them).
+    public func eventCount() throws -> Int {
+        try state.withLock { s in
+            try refresh(&s)
+            return s.index.eventCount
         }
     }
 
     public func optedOutCount() throws -> Int {
         try state.withLock { s in
             try refresh(&s)
-            return s.index.values.reduce(0) { $0 + (s.events[$1].event == .optout ? 1 : 0) }
+            if let key, !s.index.plain.isEmpty, !s.index.hashed.isEmpty {
+                if let cached = s.mergedCount, cached.events == s.index.eventCount { return cached.count }
+                let count = Self.mergedEntries(s.index, key: key).reduce(0) { $0 + ($1.optedOut ? 1 : 0) }
+                s.mergedCount = (s.index.eventCount, count)
+                return count
+            }
+            return s.index.plain.values.reduce(0) { $0 + ($1.optedOut ? 1 : 0) }
+                + s.index.hashed.values.reduce(0) { $0 + ($1.optedOut ? 1 : 0) }
         }
     }
 
     public func current() throws -> [OptOutState] {
         try state.withLock { s in
             try refresh(&s)
-            return s.index.values.sorted().map { at in
-                let event = s.events[at]
-                return OptOutState(number: event.number, optedOut: event.event == .optout, lastEvent: event)
+            let entries: [OptOutIndex.Entry]
+            if let key, !s.index.plain.isEmpty, !s.index.hashed.isEmpty {
+                entries = Self.mergedEntries(s.index, key: key)
+            } else {
+                entries = Array(s.index.plain.values) + Array(s.index.hashed.values)
             }
+            let deciding = Set(entries.map(\.offset))
+            var states: [OptOutState] = []
+            states.reserveCapacity(deciding.count)
+            try s.file.scanConsumed { record, offset in
+                guard deciding.contains(offset), case let .success(event) = Self.parse(record.materialized(), path: path) else { return }
+                states.append(OptOutState(number: event.number, optedOut: event.event == .optout, lastEvent: event))
+            }
+            return states
         }
     }
 
     public func state(of number: PhoneNumber) throws -> OptOutState? {
-        let identity = try self.identity(of: number.e164)
+        let keys = try lookupKeys(of: number.e164)
         return try state.withLock { s in
             try refresh(&s)
-            guard let at = s.index[identity] else { return nil }
-            let event = s.events[at]
-            return OptOutState(number: event.number, optedOut: event.event == .optout, lastEvent: event)
+            guard let entry = decidingEntry(keys, in: s.index) else { return nil }
+            guard let row = try s.file.record(at: entry.offset) else {
+                throw RecordsError.invalidFile(path: path, reason: "the row at byte \(entry.offset) cannot be read again")
+            }
+            switch Self.parse(row, path: path) {
+            case let .success(event):
+                return OptOutState(number: event.number, optedOut: event.event == .optout, lastEvent: event)
+            case let .failure(issue):
+                throw RecordsError.malformedFile(path: path, issues: [issue])
+            }
         }
     }
 
@@ -149,7 +188,8 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
     /// Imports a CSV of numbers (`smsagent optouts import FILE`): the first column, or the
     /// column named `number`/`phone`/`msisdn`/`mobile` when the first line is a header. National
     /// numbers are read with `defaultCountry`; `hmac:` identifiers are accepted as they are.
-    /// Bad rows are reported by line; every good row is recorded.
+    /// Bad rows are reported by line; every good row is recorded. The events are appended as one
+    /// batch (one write, one fsync): the report is returned once all of them are durable.
     public func importNumbers(fromCSV csvPath: String, defaultCountry: String, event: OptOutEvent.Kind = .optout,
                               at date: Date = Date()) throws -> ImportReport {
         let bytes = try FileSystem.readFile(csvPath)
@@ -168,6 +208,9 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
                 rows.removeFirst()
             }
         }
+        let name = (csvPath as NSString).lastPathComponent
+        var candidates: [(event: OptOutEvent, keys: LookupKeys)] = []
+        candidates.reserveCapacity(rows.count)
         for row in rows {
             let raw = row.fields.indices.contains(column) ? row.fields[column].trimmingCharacters(in: .whitespaces) : ""
             if raw.isEmpty {
@@ -186,21 +229,29 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
                     continue
                 }
             }
-            let identity = try self.identity(of: number)
-            let already = try state.withLock { s -> Bool in
+            let candidate = OptOutEvent(recordedAt: date, number: number, event: event, source: "import:\(name):\(row.line)")
+            candidates.append((try storable(candidate), try lookupKeys(of: number)))
+        }
+        let wanted = event == .optout
+        try state.withLock { s in
+            try s.file.withExclusiveLock {
                 try refresh(&s)
-                guard let at = s.index[identity] else { return event == .optin }
-                return s.events[at].event == event
-            }
-            if already {
-                report.unchanged += 1
-                continue
-            }
-            let name = (csvPath as NSString).lastPathComponent
-            if try record(OptOutEvent(recordedAt: date, number: number, event: event, source: "import:\(name):\(row.line)")) {
-                report.recorded += 1
-            } else {
-                report.unchanged += 1
+                var batch: [[String]] = []
+                var decided = Set<StoredNumber>()
+                for (stored, keys) in candidates {
+                    let already = decided.contains(keys.primary)
+                        || (decidingEntry(keys, in: s.index)?.optedOut ?? false) == wanted
+                    if already {
+                        report.unchanged += 1
+                        continue
+                    }
+                    decided.insert(keys.primary)
+                    if let hashed = keys.hashed { decided.insert(.hashed(hashed)) }
+                    batch.append(Self.fields(of: stored))
+                }
+                try s.file.append(rows: batch)
+                report.recorded = batch.count
+                try refresh(&s)
             }
         }
         report.issues.sort { $0.line < $1.line }
@@ -220,58 +271,176 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
 
     // MARK: Internals
 
-    /// The index key of a number: its HMAC when a key exists (so plain and hashed rows meet),
-    /// else the E.164 string.
-    private func identity(of number: String) throws -> String {
-        try Self.identity(of: number, key: key, path: path)
+    /// The keys a number may be indexed under: its own form, and its HMAC when a key exists (a
+    /// list switched to hashed mode keeps its plain rows).
+    private struct LookupKeys {
+        var primary: StoredNumber
+        var hashed: HMACDigest?
     }
 
-    private static func identity(of number: String, key: HMACKey?, path: String) throws -> String {
+    private func lookupKeys(of number: String) throws -> LookupKeys {
         if HMACKey.isIdentifier(number) {
-            guard key != nil else {
+            guard key != nil, let stored = StoredNumber(number) else {
                 throw RecordsError.invalidFile(path: path, reason: "holds hashed numbers but the key file (optout.key) is missing")
             }
-            return number
+            return LookupKeys(primary: stored)
         }
         let e164 = try E164.validated(number)
-        return key?.identifier(forE164: e164) ?? e164
+        guard let stored = StoredNumber(e164) else { throw RecordsError.invalidNumber(number) }
+        return LookupKeys(primary: stored, hashed: key.map { $0.digest(forE164: e164) })
     }
 
-    private static func dedupKey(identity: String, event: OptOutEvent) -> String? {
-        event.source.hasPrefix("sms:") ? identity + "|" + event.event.rawValue + "|" + event.source : nil
+    private func decidingEntry(_ keys: LookupKeys, in index: OptOutIndex) -> OptOutIndex.Entry? {
+        var entry: OptOutIndex.Entry?
+        switch keys.primary {
+        case let .e164(packed): entry = index.plain[packed]
+        case let .hashed(digest): entry = index.hashed[digest]
+        }
+        if let hashed = keys.hashed, !index.hashed.isEmpty {
+            entry = OptOutIndex.Entry.latest(entry, index.hashed[hashed])
+        }
+        return entry
+    }
+
+    /// One entry per number for a list holding both plain and hashed rows.
+    private static func mergedEntries(_ index: OptOutIndex, key: HMACKey) -> [OptOutIndex.Entry] {
+        var merged = index.hashed
+        for (packed, entry) in index.plain {
+            let digest = key.digest(forE164: StoredNumber.unpackE164(packed))
+            merged[digest] = OptOutIndex.Entry.latest(merged[digest], entry)
+        }
+        return Array(merged.values)
+    }
+
+    /// The event as this registry writes it: number hashed in hashed mode, text cut, time to the ms.
+    private func storable(_ event: OptOutEvent) throws -> OptOutEvent {
+        var stored = event
+        if HMACKey.isIdentifier(event.number) {
+            guard key != nil else { throw RecordsError.invalidRecord("cannot record \(event.number): no HMAC key") }
+        } else {
+            let e164 = try E164.validated(event.number)
+            if storeHashed, let key { stored.number = key.identifier(forE164: e164) }
+        }
+        stored.text = textLimit == 0 ? "" : String(event.text.prefix(textLimit))
+        stored.recordedAt = Date(timeIntervalSince1970: (event.recordedAt.timeIntervalSince1970 * 1000).rounded() / 1000)
+        return stored
+    }
+
+    /// The same event from the same SMS (same number in either form, kind and `sms:` source) is
+    /// already in the file. The index keeps only hashes: a hit is confirmed by reading the file.
+    private func alreadyRecorded(_ event: OptOutEvent, keys: LookupKeys, in s: inout State) throws -> Bool {
+        guard event.source.hasPrefix(InboundSource.sms) else { return false }
+        let optedOut = event.event == .optout
+        var forms = [keys.primary]
+        if let hashed = keys.hashed { forms.append(.hashed(hashed)) }
+        guard forms.contains(where: { s.index.smsEvents.contains(OptOutIndex.smsEventHash($0, optedOut: optedOut, source: event.source)) })
+        else { return false }
+        var found = false
+        try s.file.scanConsumed { record, _ in
+            guard !found, record.count >= Self.columns.count, record.string(6) == event.source,
+                  let number = StoredNumber(record.string(1)), forms.contains(number),
+                  OptOutEvent.Kind(rawValue: record.string(2).trimmingCharacters(in: .whitespaces).lowercased()) == event.event
+            else { return }
+            found = true
+        }
+        return found
     }
 
     private func refresh(_ s: inout State) throws {
-        try s.refresh { rows, issues, s in try Self.fold(rows, issues: issues, into: &s, key: key, path: path) }
+        var folder = Folder(path: path, hasKey: key != nil)
+        var restarted = false
+        let file = s.file
+        let issues = try file.refresh(restart: {
+            restarted = true
+            s.index = OptOutIndex()
+        }) { record, offset in
+            folder.fold(record, offset: offset, into: &s.index)
+        }
+        if restarted {
+            s.failure = nil
+            s.mergedCount = nil
+        }
+        if let failure = s.failure { throw failure }
+        do {
+            try folder.finish(issues)
+        } catch let error as RecordsError {
+            s.failure = error
+            throw error
+        }
     }
 
-    private static func fold(_ rows: [CSV.Record], issues: [RecordIssue], into s: inout State, key: HMACKey?, path: String) throws {
-        var problems = issues
-        for row in rows {
-            switch parse(row, path: path) {
+    /// Folds rows into an index, collecting every malformed one.
+    private struct Folder {
+        let path: String
+        let hasKey: Bool
+        var problems: [RecordIssue] = []
+
+        init(path: String, hasKey: Bool) {
+            self.path = path
+            self.hasKey = hasKey
+        }
+
+        mutating func fold(_ record: CSV.RawRecord, offset: Int, into index: inout OptOutIndex) {
+            guard record.count >= FileOptOutRegistry.columns.count,
+                  let millis = record.rawBytes(0).flatMap(RecordCoding.canonicalTimestampMillis),
+                  let numberBytes = record.rawBytes(1), let number = StoredNumber(numberBytes),
+                  let optedOut = record.rawBytes(2).flatMap(Self.eventKind)
+            else {
+                return foldSlowly(record, offset: offset, into: &index)
+            }
+            add(number, millis: millis, optedOut: optedOut, record: record, offset: offset, into: &index)
+        }
+
+        /// A row not in the registry's own canonical form (a time with an offset, a quoted or
+        /// padded field, an upper-case event): parsed with the general rules, or reported.
+        private mutating func foldSlowly(_ record: CSV.RawRecord, offset: Int, into index: inout OptOutIndex) {
+            switch FileOptOutRegistry.parse(record.materialized(), path: path) {
             case let .failure(issue):
                 problems.append(issue)
             case let .success(event):
-                let identity: String
-                do {
-                    identity = try Self.identity(of: event.number, key: key, path: path)
-                } catch {
-                    problems.append(RecordIssue(path: path, line: row.line, reason: "hashed number but no key file (optout.key)"))
-                    continue
+                guard let number = StoredNumber(event.number) else {
+                    return problems.append(RecordIssue(path: path, line: record.line, reason: "number \(event.number) is unreadable"))
                 }
-                s.events.append(event)
-                let at = s.events.count - 1
-                if let previous = s.index[identity], s.events[previous].recordedAt > event.recordedAt {
-                    // an older event appended later (an import of history): it does not decide
-                } else {
-                    s.index[identity] = at
-                }
-                if let dedup = dedupKey(identity: identity, event: event) { s.seen.insert(dedup) }
+                let millis = Int64((event.recordedAt.timeIntervalSince1970 * 1000).rounded())
+                add(number, millis: millis, optedOut: event.event == .optout, record: record, offset: offset, into: &index)
             }
         }
-        if !problems.isEmpty {
-            throw RecordsError.malformedFile(path: path, issues: problems.sorted { $0.line < $1.line })
+
+        private mutating func add(_ number: StoredNumber, millis: Int64, optedOut: Bool, record: CSV.RawRecord, offset: Int,
+                                  into index: inout OptOutIndex) {
+            if case .hashed = number, !hasKey {
+                return problems.append(RecordIssue(path: path, line: record.line, reason: "hashed number but no key file (optout.key)"))
+            }
+            index.fold(number, millis: millis, offset: offset, optedOut: optedOut)
+            if let source = record.rawBytes(6) {
+                if source.starts(with: InboundSource.smsBytes) {
+                    index.smsEvents.insert(OptOutIndex.smsEventHash(number, optedOut: optedOut, source: UnsafeRawBufferPointer(source)))
+                }
+            } else {
+                let source = record.string(6)
+                if source.hasPrefix(InboundSource.sms) {
+                    index.smsEvents.insert(OptOutIndex.smsEventHash(number, optedOut: optedOut, source: source))
+                }
+            }
         }
+
+        func finish(_ issues: [RecordIssue]) throws {
+            let all = issues + problems
+            if !all.isEmpty {
+                throw RecordsError.malformedFile(path: path, issues: all.sorted { $0.line < $1.line })
+            }
+        }
+
+        static func eventKind(_ b: UnsafeBufferPointer<UInt8>) -> Bool? {
+            if b.elementsEqual("optout".utf8) { return true }
+            if b.elementsEqual("optin".utf8) { return false }
+            return nil
+        }
+    }
+
+    private enum InboundSource {
+        static let sms = "sms:"
+        static let smsBytes = Array("sms:".utf8)
     }
 
     private static func parse(_ row: CSV.Record, path: String) -> Result<OptOutEvent, RecordIssue> {

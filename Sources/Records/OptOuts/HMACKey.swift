@@ -21,6 +21,11 @@ public struct HMACKey: Sendable {
         return "hmac:" + mac.map(FileSystem.hex).joined()
     }
 
+    /// The same HMAC as 32 bytes (what the opt-out index keys hashed numbers by).
+    func digest(forE164 e164: String) -> HMACDigest {
+        HMACDigest(bytes: HMAC<SHA256>.authenticationCode(for: Data(e164.utf8), using: SymmetricKey(data: bytes)))
+    }
+
     /// Reads the key file; `nil` if it does not exist.
     public static func load(path: String) throws -> HMACKey? {
         guard FileSystem.exists(path) else { return nil }
@@ -73,7 +78,7 @@ public struct HMACKey: Sendable {
         return bytes
     }
 
-    static func isIdentifier(_ raw: String) -> Bool {
+    package static func isIdentifier(_ raw: String) -> Bool {
         raw.hasPrefix("hmac:") && raw.utf8.count == 69 && decodeHex(String(raw.dropFirst(5))) != nil
     }
 }

@@ -65,6 +65,8 @@ public protocol OptOutRegistry: Sendable {
     func state(of number: PhoneNumber) throws -> OptOutState?
     /// How many numbers are opted out now (for status lines: no list is built).
     func optedOutCount() throws -> Int
+    /// How many events there are (`events().count`, without reading them where the registry can).
+    func eventCount() throws -> Int
 }
 
 extension OptOutRegistry {
@@ -86,4 +88,6 @@ extension OptOutRegistry {
 
     /// Numbers currently opted out.
     public func optedOutCount() throws -> Int { try current().filter(\.optedOut).count }
+
+    public func eventCount() throws -> Int { try events().count }
 }

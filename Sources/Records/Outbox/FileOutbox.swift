@@ -48,23 +48,94 @@ public final class FileOutbox: Outbox, Sendable {
     /// The agent's own messages — replies with a `kind` — go to `queued/`, which producers never
     /// write, so a file in `new/` can never pass for one of them (DESIGN.md invariant 8).
     public func enqueue(_ message: OutboxMessage) throws {
-        try Self.validateID(message.id)
-        let isAgentMessage = message.kind != nil || !message.attempts.isEmpty || message.result != nil
-        let folder: OutboxFolder = isAgentMessage ? .queued : .new
-        let bytes = isAgentMessage ? try encode(message) : try OutboxRequest(
-            to: message.to, text: message.text, messageClass: message.messageClass, campaign: message.campaign,
-            notBefore: message.notBefore, createdAt: message.createdAt).encoded()
+        let (folder, bytes) = try spoolForm(of: message)
         try gate.withLock { _ in
-            // An id names one message for ever: enqueueing it again must not send it twice.
-            for folder in Self.messageFolders where FileSystem.exists(path(folder, id: message.id)) {
-                throw RecordsError.duplicateMessageID(id: message.id, folder: path(folder))
-            }
+            try checkUnused(message.id)
             try FileSystem.writeAtomically(bytes, to: path(folder, id: message.id), temporaryDirectory: path(.tmp), mode: fileMode)
             held.withLock { cache in
                 if let notBefore = message.notBefore { cache[message.id + ".json"] = notBefore } else {
                     cache[message.id + ".json"] = nil
                 }
             }
+        }
+    }
+
+    /// Adds many messages with one flush of the file system instead of an fsync per file: every
+    /// message is written to its own temporary file in `tmp/`, the file system is synced once
+    /// (`syncfs`), then each file is renamed into `new/` (or `queued/`) and each folder is synced
+    /// once. A crash at any point leaves each message either whole in its folder or absent (its
+    /// temporary file is removed at a later start), never a partial file where it is claimed from.
+    ///
+    /// Nothing is written when an id is malformed, repeated in the batch or already used (the
+    /// same rule as `enqueue`). Returns how many messages were queued (all of them).
+    /// - Throws: `OutboxBatchError` when it failed after some messages were already renamed in
+    ///   (they are queued and durable; the others are not).
+    @discardableResult
+    public func enqueue(contentsOf messages: [OutboxMessage]) throws -> Int {
+        guard !messages.isEmpty else { return 0 }
+        let encoder = RecordCoding.encoder()
+        var forms: [(folder: OutboxFolder, bytes: [UInt8])] = []
+        forms.reserveCapacity(messages.count)
+        var ids = Set<String>()
+        for message in messages {
+            guard ids.insert(message.id).inserted else {
+                throw RecordsError.duplicateMessageID(id: message.id, folder: "the same batch")
+            }
+            forms.append(try spoolForm(of: message, encoder: encoder))
+        }
+        return try gate.withLock { _ in
+            for message in messages { try checkUnused(message.id) }
+            var temporaries: [String] = []
+            temporaries.reserveCapacity(messages.count)
+            var renamed = 0
+            var folders = Set<OutboxFolder>()
+            do {
+                for (message, form) in zip(messages, forms) {
+                    let temporary = path(.tmp) + "/." + message.id + ".json." + FileSystem.randomHex(6) + ".tmp"
+                    let fd = try FileSystem.open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: fileMode)
+                    temporaries.append(temporary)
+                    defer { FileSystem.close(fd) }
+                    try FileSystem.fchmod(fd, fileMode, path: temporary)
+                    try FileSystem.writeAll(fd, form.bytes, path: temporary)
+                }
+                try FileSystem.syncFileSystem(containing: path(.tmp))
+                for ((message, form), temporary) in zip(zip(messages, forms), temporaries) {
+                    try FileSystem.rename(temporary, path(form.folder, id: message.id))
+                    folders.insert(form.folder)
+                    renamed += 1
+                }
+                for folder in OutboxFolder.allCases where folders.contains(folder) { try FileSystem.fsyncDirectory(path(folder)) }
+            } catch {
+                for temporary in temporaries.dropFirst(renamed) { _ = try? FileSystem.unlink(temporary) }
+                guard renamed > 0 else { throw error }
+                for folder in OutboxFolder.allCases where folders.contains(folder) { try? FileSystem.fsyncDirectory(path(folder)) }
+                throw OutboxBatchError(queued: renamed, underlying: error)
+            }
+            held.withLock { cache in
+                for message in messages { cache[message.id + ".json"] = message.notBefore }
+            }
+            return renamed
+        }
+    }
+
+    /// Where a message goes and its bytes there. An ordinary message (no `kind`, no attempts,
+    /// no result) is written to the drop box `new/` as a producer's request (`OutboxRequest`:
+    /// exactly what another program may write there). The agent's own messages — replies with a
+    /// `kind` — go to `queued/`, which producers never write, so a file in `new/` can never pass
+    /// for one of them (DESIGN.md invariant 8).
+    private func spoolForm(of message: OutboxMessage, encoder: JSONEncoder = RecordCoding.encoder()) throws -> (OutboxFolder, [UInt8]) {
+        try Self.validateID(message.id)
+        let isAgentMessage = message.kind != nil || !message.attempts.isEmpty || message.result != nil
+        if isAgentMessage { return (.queued, Array(try encoder.encode(message)) + [UInt8(ascii: "\n")]) }
+        return (.new, try OutboxRequest(to: message.to, text: message.text, messageClass: message.messageClass,
+                                        campaign: message.campaign, notBefore: message.notBefore,
+                                        createdAt: message.createdAt).encoded(with: encoder))
+    }
+
+    /// An id names one message for ever: enqueueing it again must not send it twice.
+    private func checkUnused(_ id: String) throws {
+        for folder in Self.messageFolders where FileSystem.exists(path(folder, id: id)) {
+            throw RecordsError.duplicateMessageID(id: id, folder: path(folder))
         }
     }
 
@@ -195,6 +266,10 @@ public final class FileOutbox: Outbox, Sendable {
     // MARK: Recovery
 
     public func recoverAfterCrash(policy: AmbiguousSendPolicy) throws -> RecoveryReport {
+        try recoverAfterCrash(policy: policy) { _ in }
+    }
+
+    public func recoverAfterCrash(policy: AmbiguousSendPolicy, beforeSettling: (OutboxMessage) throws -> Void) throws -> RecoveryReport {
         try gate.withLock { _ in
             var report = RecoveryReport()
             removeStaleTemporaryFiles()
@@ -214,7 +289,7 @@ public final class FileOutbox: Outbox, Sendable {
                 if name != id + ".json" {
                     try FileSystem.rename(source, path(.sending, id: id))
                 }
-                let entry = try recover(&message, policy: policy)
+                let entry = try recover(&message, policy: policy, beforeSettling: beforeSettling)
                 report.entries.append(entry)
                 logger.notice("recovered message left in sending/", metadata: [
                     "message.id": "\(id)", "action": "\(entry.action.rawValue)",
@@ -225,75 +300,16 @@ public final class FileOutbox: Outbox, Sendable {
         }
     }
 
-    private func recover(_ message: inout OutboxMessage, policy: AmbiguousSendPolicy) throws -> RecoveryReport.Entry {
-        let id = message.id
-        let accepted = message.attempts.filter { $0.status == .accepted }
-        if let result = message.result {
-            try move(id, from: .sending, to: result.status == .sent ? .sent : .failed)
-            return .init(id: id, action: result.status == .sent ? .sent : .failed, ambiguousParts: [],
-                         acceptedParts: accepted, reason: "the result was written before the stop")
-        }
-        if message.attempts.isEmpty {
-            try move(id, from: .sending, to: .queued)
-            return .init(id: id, action: .requeued, ambiguousParts: [], acceptedParts: [], reason: "no attempt had started")
-        }
-        let total = message.attempts.map(\.parts).max() ?? 0
-        let acceptedParts = Set(accepted.map(\.part))
-        var ambiguous: [Int] = []
-        var failWhole = false
-        var done = message.partsDone
-        for index in message.attempts.indices where message.attempts[index].status == nil {
-            let part = message.attempts[index].part
-            if acceptedParts.contains(part) { continue }
-            let isLast = total > 0 && (1...total).allSatisfy { $0 == part || done.contains($0) }
-            switch AmbiguousWindow.resolve(policy: policy, pduMayHaveBeenWritten: message.attempts[index].pduMayHaveBeenWritten,
-                                           isLastOutstandingPart: isLast) {
-            case .notSent:
-                message.attempts[index].status = .rejected
-                message.attempts[index].reason = "not sent: the agent stopped before the PDU was written"
-            case .assumeSent:
-                ambiguous.append(part)
-                done.insert(part)
-                message.attempts[index].status = .assumedSent
-                message.attempts[index].reason = "no answer before the agent stopped; assumed sent (policy assume-sent)"
-            case .resend:
-                ambiguous.append(part)
-                message.attempts[index].status = .interrupted
-                message.attempts[index].reason = "no answer before the agent stopped; sent again with the same concatenation reference (policy \(policy.rawValue))"
-            case .failMessage:
-                ambiguous.append(part)
-                failWhole = true
-                message.attempts[index].status = .interrupted
-                message.attempts[index].reason = "no answer before the agent stopped (policy \(policy.rawValue))"
-            }
-        }
-        ambiguous = Array(Set(ambiguous)).sorted()
-        let lastModem = message.attempts.last?.modem
-        if failWhole {
-            let reason = "part(s) \(ambiguous.map(String.init).joined(separator: ",")) may have been sent: no answer before the agent stopped (policy fail)"
-            message.result = SendResult(status: .failed, refs: message.acceptedReferences, modem: lastModem,
-                                        segments: acceptedParts.count, credits: 0, reason: reason)
-            try rewriteSending(message)
-            try move(id, from: .sending, to: .failed)
-            return .init(id: id, action: .failed, ambiguousParts: ambiguous, acceptedParts: accepted, reason: reason)
-        }
-        if total > 0, (1...total).allSatisfy(done.contains) {
-            let reason = ambiguous.isEmpty
-                ? "every part was accepted before the agent stopped"
-                : "part(s) \(ambiguous.map(String.init).joined(separator: ",")) assumed sent after a stop with no answer (policy assume-sent)"
-            message.result = SendResult(status: .sent, refs: message.acceptedReferences, modem: lastModem,
-                                        segments: total, credits: 0, reason: reason)
-            try rewriteSending(message)
-            try move(id, from: .sending, to: .sent)
-            return .init(id: id, action: .sent, ambiguousParts: ambiguous, acceptedParts: accepted, reason: reason)
-        }
-        try rewriteSending(message)
-        try move(id, from: .sending, to: .queued)
-        let listed = ambiguous.map(String.init).joined(separator: ",")
-        let reason = ambiguous.isEmpty
-            ? "parts not yet accepted will be sent"
-            : "part(s) \(listed) will be sent again with the same concatenation reference (policy \(policy.rawValue))"
-        return .init(id: id, action: .requeued, ambiguousParts: ambiguous, acceptedParts: accepted, reason: reason)
+    private func recover(_ message: inout OutboxMessage, policy: AmbiguousSendPolicy,
+                         beforeSettling: (OutboxMessage) throws -> Void) throws -> RecoveryReport.Entry {
+        let settlement = OutboxRecovery.settle(message, policy: policy)
+        message = settlement.message
+        // The ledger first: a crash after the move and before the charge would lose the charge
+        // for good (the message is no longer in sending/ for the next recovery to find).
+        try beforeSettling(message)
+        if settlement.rewrite { try rewriteSending(message) }
+        try move(message.id, from: .sending, to: settlement.destination)
+        return settlement.entry
     }
 
     /// Our own temporary files (`.<name>.<random>.tmp`) left by a crash before their rename, once
@@ -377,7 +393,7 @@ public final class FileOutbox: Outbox, Sendable {
         name.hasSuffix(".json") ? String(name.dropLast(5)) : name
     }
 
-    static func validateID(_ id: String) throws {
+    package static func validateID(_ id: String) throws {
         if id.isEmpty || id.hasPrefix(".") || id.contains("/") || id.contains("\0") || id.utf8.count > 200 {
             throw RecordsError.invalidMessageID(id)
         }
@@ -455,6 +471,17 @@ public final class FileOutbox: Outbox, Sendable {
             guard (try? Self.validateID(id)) != nil else { throw SpoolProblem(reason: "file name is not a usable message id") }
             // smstools3's outgoing format (headers, blank line, text) is a request too: it carries
             // no agent state, only a recipient, a text and a class.
+            // gammu-smsd's outbox files (OUT<recipient>.txt): the name says who, the file is the text.
+            if GammuRequest.matches(fileName: id), file.bytes.first != UInt8(ascii: "{") {
+                do {
+                    var message = try OutboxMessage(gammuFileName: id, bytes: file.bytes)
+                    message.id = id
+                    message.createdAt = file.modified
+                    return message
+                } catch {
+                    throw SpoolProblem(reason: error.description)
+                }
+            }
             if SmstoolsRequest.looksLike(file.bytes) {
                 do {
                     var message = try OutboxMessage(smstools: file.bytes)
@@ -473,8 +500,14 @@ public final class FileOutbox: Outbox, Sendable {
         }
         var message: OutboxMessage
         do {
-            message = try SmstoolsRequest.looksLike(file.bytes) ? OutboxMessage(smstools: file.bytes)
-                : RecordCoding.decoder().decode(OutboxMessage.self, from: Data(file.bytes))
+            if GammuRequest.matches(fileName: id), file.bytes.first != UInt8(ascii: "{") {
+                message = try OutboxMessage(gammuFileName: id, bytes: file.bytes)
+            } else {
+                message = try SmstoolsRequest.looksLike(file.bytes) ? OutboxMessage(smstools: file.bytes)
+                    : RecordCoding.decoder().decode(OutboxMessage.self, from: Data(file.bytes))
+            }
+        } catch let error as GammuRequestError {
+            throw SpoolProblem(reason: error.description)
         } catch let error as SmstoolsRequestError {
             throw SpoolProblem(reason: error.description)
         } catch let error as DecodingError {

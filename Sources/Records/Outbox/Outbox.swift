@@ -10,6 +10,10 @@ import Foundation
 public protocol Outbox: Sendable {
     /// Adds a message to `new` (temporary file + fsync + rename + fsync of the folder).
     func enqueue(_ message: OutboxMessage) throws
+    /// Adds many messages in one durable step where the store can (one flush for the batch, not
+    /// one per message); each message is either whole in the queue or absent after a crash.
+    /// Returns how many were queued.
+    @discardableResult func enqueue(contentsOf messages: [OutboxMessage]) throws -> Int
     /// Claims the oldest message of `new` whose `notBefore` has passed, moving it to `sending`.
     /// Unusable files met on the way go to `failed` with a reason, and the claim goes on.
     func claimNext(now: Date) throws -> ClaimedMessage?
@@ -36,12 +40,30 @@ public protocol Outbox: Sendable {
     func requeue(_ id: String, notBefore: Date?) throws
     /// Settles the files left in `sending` by a crash (call once at start, before claiming).
     func recoverAfterCrash(policy: AmbiguousSendPolicy) throws -> RecoveryReport
+    /// `recoverAfterCrash(policy:)`, calling `beforeSettling` with each message as it will be
+    /// settled (attempts resolved) before it leaves `sending` — so that what it charges reaches
+    /// the ledger before the message is gone from where a later recovery would find it. A throw
+    /// leaves that message in `sending` (the next start tries again).
+    func recoverAfterCrash(policy: AmbiguousSendPolicy, beforeSettling: (OutboxMessage) throws -> Void) throws -> RecoveryReport
     func counts() throws -> OutboxCounts
     /// A message in any folder, by id (for status reports and status-report correlation).
     func find(_ id: String) throws -> (folder: OutboxFolder, message: OutboxMessage)?
 }
 
 extension Outbox {
+    /// One `enqueue` after the other: a store without a batch form.
+    @discardableResult
+    public func enqueue(contentsOf messages: [OutboxMessage]) throws -> Int {
+        for (count, message) in messages.enumerated() {
+            do {
+                try enqueue(message)
+            } catch where count > 0 {
+                throw OutboxBatchError(queued: count, underlying: error)
+            }
+        }
+        return messages.count
+    }
+
     public func complete(_ id: String, result: SendResult, sentText: String?) throws {
         try complete(id, result: result)
     }
@@ -54,6 +76,16 @@ extension Outbox {
         try recordPartRejected(id, part: part, reason: reason, at: Date())
     }
     public func recoverAfterCrash() throws -> RecoveryReport { try recoverAfterCrash(policy: .assumeSent) }
+
+    /// The default: settle, then hand each settled message over. A kill between the two loses
+    /// that charge; `FileOutbox` overrides it to charge first, and so should any backend that can.
+    public func recoverAfterCrash(policy: AmbiguousSendPolicy, beforeSettling: (OutboxMessage) throws -> Void) throws -> RecoveryReport {
+        let report = try recoverAfterCrash(policy: policy)
+        for entry in report.entries {
+            if let found = try find(entry.id) { try beforeSettling(found.message) }
+        }
+        return report
+    }
 }
 
 /// The spool folders under `outbox/`.
@@ -68,4 +100,13 @@ public enum OutboxFolder: String, Sendable, CaseIterable {
     case sending
     case sent
     case failed
+}
+
+/// A batch enqueue that failed part-way: the first `queued` messages of the batch are queued
+/// (and durable), the others are not.
+public struct OutboxBatchError: Error, CustomStringConvertible {
+    public var queued: Int
+    public var underlying: any Error
+
+    public var description: String { "\(underlying) (\(queued) of the batch queued before)" }
 }

@@ -62,7 +62,12 @@ public struct OutboxRequest: Sendable, Equatable {
 
     /// The JSON a producer would write (`smsagent send` and `campaign` write exactly this).
     public func encoded() throws -> [UInt8] {
-        Array(try RecordCoding.encoder().encode(Wire(request: self))) + [UInt8(ascii: "\n")]
+        try encoded(with: RecordCoding.encoder())
+    }
+
+    /// The same with an encoder made once for many requests (a batch).
+    func encoded(with encoder: JSONEncoder) throws -> [UInt8] {
+        Array(try encoder.encode(Wire(request: self))) + [UInt8(ascii: "\n")]
     }
 
     /// The message the agent stores once it claims the request.

@@ -55,50 +55,84 @@ final class AppendOnlyCSVFile {
     /// Reads the whole file (under the lock: settles an unterminated last row, writes the header
     /// of a new file).
     func load() throws -> Update {
+        var rows: [CSV.Record] = []
+        let issues = try load { record, _ in rows.append(record.materialized()) }
+        return Update(rows: rows, issues: issues)
+    }
+
+    /// `load()` without making strings: hands every well-formed row after the header to `row`,
+    /// with the file offset of its first byte, and returns the malformed rows by line.
+    func load(rows row: (_ record: CSV.RawRecord, _ fileOffset: Int) throws -> Void) throws -> [RecordIssue] {
         try withExclusiveLock {
             inode = try FileSystem.status(fd: fd, path: path).st_ino
-            var bytes = try FileSystem.readToEnd(fd, path: path)
-            let firstPass = CSV.parse(bytes[...])
-            if firstPass.completeLength < bytes.count {
-                let tail = Array(bytes[firstPass.completeLength...])
-                let asRow = CSV.parse((tail + [0x0A])[...])
-                if asRow.issues.isEmpty, asRow.records.count == 1, asRow.records[0].fields.count >= requiredColumns {
-                    try FileSystem.writeAll(fd, [0x0A], path: path)   // a row typed without its newline
-                    bytes.append(0x0A)
-                } else {
-                    try setAside(tail)
-                    try FileSystem.ftruncate(fd, firstPass.completeLength, path: path)
-                    bytes.removeSubrange(firstPass.completeLength...)
-                }
-                try FileSystem.fsync(fd, path: path)
-            }
+            let bytes = try FileSystem.readToEnd(fd, path: path)
             if bytes.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 }) {
-                if !bytes.isEmpty { try FileSystem.ftruncate(fd, 0, path: path) }
+                if !bytes.isEmpty {
+                    // A blank unterminated tail cannot be a row: set aside like any torn one.
+                    let tail = bytes[((bytes.lastIndex(of: 0x0A) ?? -1) + 1)...]
+                    if !tail.isEmpty && requiredColumns > 1 { try setAside(Array(tail)) }
+                    try FileSystem.ftruncate(fd, 0, path: path)
+                }
                 try append(columns)
                 consumed = try FileSystem.status(fd: fd, path: path).st_size.asInt
                 nextLine = 2
-                return Update(rows: [], issues: [])
+                return []
             }
-            let parsed = CSV.parse(bytes[...])
-            consumed = parsed.completeLength
-            nextLine = 1 + parsed.linesConsumed
-            var rows = parsed.records
-            let issues = parsed.issues.map { RecordIssue(path: path, line: $0.line, reason: $0.reason) }
-            guard let header = rows.first, header.line == 1 else {
+            var sawHeader = false
+            func visit(_ record: CSV.RawRecord, base: Int) throws {
+                if sawHeader { return try row(record, base + record.start) }
+                guard record.line == 1 else {
+                    throw RecordsError.invalidFile(path: path, reason: "line 1 is not the header \(columns.joined(separator: ","))")
+                }
+                let header = (0..<record.count).map { record.string($0) }
+                if Array(header.prefix(requiredColumns)) != Array(columns.prefix(requiredColumns)) {
+                    throw RecordsError.invalidFile(
+                        path: path,
+                        reason: "header is \(header.joined(separator: ",")); expected \(columns.joined(separator: ","))")
+                }
+                sawHeader = true
+            }
+            var summary = try bytes.withUnsafeBufferPointer { buffer in
+                try CSV.scan(buffer) { record in try visit(record, base: 0) }
+            }
+            if summary.completeLength < bytes.count {
+                let tail = Array(bytes[summary.completeLength...])
+                let asRow = CSV.parse((tail + [0x0A])[...])
+                if asRow.issues.isEmpty, asRow.records.count == 1, asRow.records[0].fields.count >= requiredColumns {
+                    try FileSystem.writeAll(fd, [0x0A], path: path)   // a row typed without its newline
+                    let base = summary.completeLength
+                    let tailSummary = try (tail + [0x0A]).withUnsafeBufferPointer { buffer in
+                        try CSV.scan(buffer, firstLine: 1 + summary.linesConsumed) { record in try visit(record, base: base) }
+                    }
+                    summary.completeLength += tailSummary.completeLength
+                    summary.linesConsumed += tailSummary.linesConsumed
+                    summary.issues += tailSummary.issues
+                } else {
+                    try setAside(tail)
+                    try FileSystem.ftruncate(fd, summary.completeLength, path: path)
+                }
+                try FileSystem.fsync(fd, path: path)
+            }
+            guard sawHeader else {
                 throw RecordsError.invalidFile(path: path, reason: "line 1 is not the header \(columns.joined(separator: ","))")
             }
-            rows.removeFirst()
-            if Array(header.fields.prefix(requiredColumns)) != Array(columns.prefix(requiredColumns)) {
-                throw RecordsError.invalidFile(
-                    path: path,
-                    reason: "header is \(header.fields.joined(separator: ",")); expected \(columns.joined(separator: ","))")
-            }
-            return Update(rows: rows, issues: issues.sorted { $0.line < $1.line })
+            consumed = summary.completeLength
+            nextLine = 1 + summary.linesConsumed
+            return summary.issues.map { RecordIssue(path: path, line: $0.line, reason: $0.reason) }.sorted { $0.line < $1.line }
         }
     }
 
     /// Rows appended (by any process) since the last look; everything if the file was replaced.
     func refresh() throws -> Update {
+        var rows: [CSV.Record] = []
+        var replaced = false
+        let issues = try refresh(restart: { replaced = true }) { record, _ in rows.append(record.materialized()) }
+        return Update(rows: rows, issues: issues, replaced: replaced)
+    }
+
+    /// `refresh()` without making strings. When the file was replaced, `restart` is called first
+    /// and then every row of the new file comes to `row`.
+    func refresh(restart: () -> Void, rows row: (_ record: CSV.RawRecord, _ fileOffset: Int) throws -> Void) throws -> [RecordIssue] {
         let current: Glibc.stat
         do {
             current = try FileSystem.status(path)
@@ -106,21 +140,52 @@ final class AppendOnlyCSVFile {
             throw RecordsError.invalidFile(path: path, reason: "the file was removed while in use; restore it (the agent keeps no other copy)")
         }
         let size = current.st_size.asInt
-        if current.st_ino == inode && size == consumed { return Update(rows: [], issues: []) }
+        if current.st_ino == inode && size == consumed { return [] }
         if current.st_ino != inode || size < consumed {
             logger.notice("record file replaced while open: reading it again", metadata: ["file": "\(path)"])
             let fresh = try FileSystem.open(path, O_RDWR | O_APPEND)
             FileSystem.close(fd)
             fd = fresh
-            var update = try load()
-            update.replaced = true
-            return update
+            restart()
+            return try load(rows: row)
         }
         let bytes = try FileSystem.readToEnd(fd, path: path, from: consumed)
-        let parsed = CSV.parse(bytes[...], firstLine: nextLine)
-        consumed += parsed.completeLength
-        nextLine += parsed.linesConsumed
-        return Update(rows: parsed.records, issues: parsed.issues.map { RecordIssue(path: path, line: $0.line, reason: $0.reason) })
+        let base = consumed
+        let summary = try bytes.withUnsafeBufferPointer { buffer in
+            try CSV.scan(buffer, firstLine: nextLine) { record in try row(record, base + record.start) }
+        }
+        consumed += summary.completeLength
+        nextLine += summary.linesConsumed
+        return summary.issues.map { RecordIssue(path: path, line: $0.line, reason: $0.reason) }
+    }
+
+    /// Every row already folded in (up to what `load`/`refresh` consumed), header excluded, read
+    /// again from the file without changing it: for listings that need the whole history.
+    func scanConsumed(rows row: (_ record: CSV.RawRecord, _ fileOffset: Int) throws -> Void) throws {
+        var bytes = try FileSystem.readToEnd(fd, path: path)
+        if bytes.count > consumed { bytes.removeSubrange(consumed...) }
+        var sawHeader = false
+        _ = try bytes.withUnsafeBufferPointer { buffer in
+            try CSV.scan(buffer) { record in
+                if sawHeader { try row(record, record.start) } else { sawHeader = true }
+            }
+        }
+    }
+
+    /// The record that starts at `offset` (a row `load`/`refresh` handed over), read again.
+    func record(at offset: Int) throws -> CSV.Record? {
+        var length = 4096
+        while true {
+            let bytes = try FileSystem.read(fd, path: path, from: offset, count: length)
+            var found: CSV.Record?
+            let summary = bytes.withUnsafeBufferPointer { buffer in
+                CSV.scan(buffer, firstLine: 2) { record in
+                    if found == nil { found = record.materialized() }
+                }
+            }
+            if found != nil || summary.completeLength > 0 || bytes.count < length { return found }
+            length *= 4
+        }
     }
 
     /// Appends one row durably (write + fsync). The caller folds it in through `refresh`, like
@@ -128,6 +193,18 @@ final class AppendOnlyCSVFile {
     /// append depends on the current content (idempotence).
     func append(_ fields: [String]) throws {
         try FileSystem.writeAll(fd, Array(CSV.record(fields).utf8), path: path)
+        try FileSystem.fsync(fd, path: path)
+    }
+
+    /// Appends many rows with one `write` and one `fsync` (an import): none is acknowledged
+    /// before all are durable. A crash in the middle leaves whole rows and at most one torn last
+    /// row, which the next `load` sets aside.
+    func append(rows: [[String]]) throws {
+        guard !rows.isEmpty else { return }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(rows.count * 96)
+        for fields in rows { bytes.append(contentsOf: CSV.record(fields).utf8) }
+        try FileSystem.writeAll(fd, bytes, path: path)
         try FileSystem.fsync(fd, path: path)
     }
 

@@ -61,82 +61,182 @@ enum CSV {
     /// terminating newline is present; an unterminated tail is left out of `completeLength`.
     static func parse(_ bytes: ArraySlice<UInt8>, firstLine: Int = 1) -> ParseResult {
         var records: [Record] = []
-        var issues: [(Int, String)] = []
-        var fields: [String] = []
-        var field: [UInt8] = []
-        var inQuotes = false
-        var afterQuote = false        // the field was quoted and its closing quote seen
+        let summary = bytes.withUnsafeBufferPointer { buffer in
+            scan(buffer, firstLine: firstLine) { record in
+                records.append(record.materialized())
+            }
+        }
+        return ParseResult(records: records, issues: summary.issues, completeLength: summary.completeLength,
+                           linesConsumed: summary.linesConsumed)
+    }
+
+    // MARK: Scanning without copying
+
+    /// Where one field lies in the scanned bytes. An unquoted field is `bytes[start..<end]` as it
+    /// is; a quoted one is the text between its quotes, with every `""` standing for one `"`.
+    struct FieldRange {
+        var start: Int
+        var end: Int
+        var quoted: Bool
+    }
+
+    /// One well-formed record seen by `scan`, valid only during the call that hands it over: its
+    /// fields point into the scanned bytes (no string is made unless asked for).
+    struct RawRecord {
+        /// 1-based line of the record's first line.
+        let line: Int
+        /// Offset of the record's first byte in the scanned buffer.
+        let start: Int
+        /// Offset just past its terminating newline.
+        let end: Int
+        let bytes: UnsafeBufferPointer<UInt8>
+        let fields: UnsafeBufferPointer<FieldRange>
+
+        var count: Int { fields.count }
+
+        /// The bytes of field `i` when it needs no unescaping (unquoted, or quoted without `""`).
+        func rawBytes(_ i: Int) -> UnsafeBufferPointer<UInt8>? {
+            let f = fields[i]
+            let slice = UnsafeBufferPointer(rebasing: bytes[f.start..<f.end])
+            if f.quoted && slice.contains(UInt8(ascii: "\"")) { return nil }
+            return slice
+        }
+
+        /// Field `i` as a string (quotes undoubled).
+        func string(_ i: Int) -> String {
+            let f = fields[i]
+            let slice = UnsafeBufferPointer(rebasing: bytes[f.start..<f.end])
+            guard f.quoted, slice.contains(UInt8(ascii: "\"")) else { return String(decoding: slice, as: UTF8.self) }
+            var out: [UInt8] = []
+            out.reserveCapacity(slice.count)
+            var previousWasQuote = false
+            for byte in slice {
+                if byte == UInt8(ascii: "\"") && previousWasQuote {
+                    previousWasQuote = false
+                    continue
+                }
+                previousWasQuote = byte == UInt8(ascii: "\"")
+                out.append(byte)
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+
+        /// The record with its fields as strings.
+        func materialized() -> Record {
+            Record(line: line, fields: (0..<count).map { string($0) })
+        }
+
+        /// Whether field `i` holds no byte.
+        func isEmpty(_ i: Int) -> Bool { fields[i].start == fields[i].end }
+    }
+
+    struct ScanSummary {
+        var issues: [(line: Int, reason: String)] = []
+        /// Offset just past the last complete record (bad ones included).
+        var completeLength = 0
+        /// Lines up to `completeLength`.
+        var linesConsumed = 0
+    }
+
+    /// The tokenizer behind `parse`: hands every well-formed, non-blank, complete record to
+    /// `body` without making strings, and returns the malformed ones by line. The same rules as
+    /// `parse` (which is built on it): a UTF-8 BOM at line 1 is skipped, a record is complete only
+    /// with its newline, a closing quote as the very last byte is not yet known to close.
+    static func scan(_ bytes: UnsafeBufferPointer<UInt8>, firstLine: Int = 1,
+                     _ body: (RawRecord) throws -> Void) rethrows -> ScanSummary {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        var summary = ScanSummary()
+        var fields: [FieldRange] = []
+        fields.reserveCapacity(16)
+        let count = bytes.count
+        var index = 0
+        if firstLine == 1, count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
         var line = firstLine
         var recordLine = firstLine
+        var recordStart = index
         var recordIsBad: String?
-        var completeLength = 0
-        var linesConsumed = 0
-        let start = bytes.startIndex
-        var index = start
-        // A UTF-8 byte-order mark (spreadsheets write one) is not part of the first field.
-        if firstLine == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = bytes.index(start, offsetBy: 3) }
+        // The field being read.
+        var fieldStart = index
+        var fieldEnd = index         // end of its content so far (unquoted: excludes a CR before LF)
+        var fieldHasContent = false  // a byte was taken into it (the old "field is not empty")
+        var inQuotes = false
+        var afterQuote = false
+        var quoted = false
         func finishField() {
-            fields.append(String(decoding: field, as: UTF8.self))
-            field.removeAll(keepingCapacity: true)
+            fields.append(FieldRange(start: fieldStart, end: fieldEnd, quoted: quoted))
             afterQuote = false
+            quoted = false
+            fieldHasContent = false
         }
-        while index < bytes.endIndex {
+        while index < count {
             let byte = bytes[index]
             if inQuotes {
-                if byte == UInt8(ascii: "\"") {
-                    let next = bytes.index(after: index)
-                    if next < bytes.endIndex, bytes[next] == UInt8(ascii: "\"") {
-                        field.append(byte)
-                        index = bytes.index(after: next)
+                if byte == quote {
+                    let next = index + 1
+                    if next < count, bytes[next] == quote {
+                        fieldEnd = next + 1
+                        fieldHasContent = true
+                        index = next + 1
                         continue
                     }
-                    if next == bytes.endIndex { break }   // cannot tell yet: treat as torn
+                    if next == count { break }   // cannot tell yet: treat as torn
                     inQuotes = false
                     afterQuote = true
                 } else {
-                    if byte == UInt8(ascii: "\n") { line += 1 }
-                    field.append(byte)
+                    if byte == lf { line += 1 }
+                    fieldEnd = index + 1
+                    fieldHasContent = true
                 }
-                index = bytes.index(after: index)
+                index += 1
                 continue
             }
             switch byte {
-            case UInt8(ascii: ","):
+            case comma:
                 finishField()
-            case UInt8(ascii: "\""):
-                if field.isEmpty && !afterQuote {
+                fieldStart = index + 1
+                fieldEnd = index + 1
+            case quote:
+                if !fieldHasContent && !afterQuote && !quoted {
                     inQuotes = true
+                    quoted = true
+                    fieldStart = index + 1
+                    fieldEnd = index + 1
                 } else if recordIsBad == nil {
                     recordIsBad = "stray quote inside an unquoted field"
                 }
-            case UInt8(ascii: "\r"):
-                let next = bytes.index(after: index)
-                if next < bytes.endIndex, bytes[next] == UInt8(ascii: "\n") { break }
-                if next == bytes.endIndex { break }
+            case cr:
+                let next = index + 1
+                if next < count, bytes[next] == lf { break }
+                if next == count { break }
                 if recordIsBad == nil { recordIsBad = "carriage return inside an unquoted field" }
-            case UInt8(ascii: "\n"):
+            case lf:
                 finishField()
                 if let reason = recordIsBad {
-                    issues.append((recordLine, reason))
-                } else if !(fields.count == 1 && fields[0].isEmpty) {
-                    records.append(Record(line: recordLine, fields: fields))
+                    summary.issues.append((recordLine, reason))
+                } else if !(fields.count == 1 && fields[0].start == fields[0].end) {
+                    try fields.withUnsafeBufferPointer { ranges in
+                        try body(RawRecord(line: recordLine, start: recordStart, end: index + 1, bytes: bytes, fields: ranges))
+                    }
                 }
                 fields.removeAll(keepingCapacity: true)
                 recordIsBad = nil
                 line += 1
                 recordLine = line
-                completeLength = bytes.distance(from: start, to: index) + 1
-                linesConsumed = line - firstLine
+                summary.completeLength = index + 1
+                summary.linesConsumed = line - firstLine
+                recordStart = index + 1
+                fieldStart = index + 1
+                fieldEnd = index + 1
             default:
                 if afterQuote {
                     if recordIsBad == nil { recordIsBad = "text after a closing quote" }
                 } else {
-                    field.append(byte)
+                    fieldEnd = index + 1
+                    fieldHasContent = true
                 }
             }
-            index = bytes.index(after: index)
+            index += 1
         }
-        return ParseResult(records: records, issues: issues, completeLength: completeLength,
-                           linesConsumed: linesConsumed)
+        return summary
     }
 }

@@ -49,6 +49,26 @@ enum FileSystem {
         try call("fsync", path) { Glibc.fsync(fd) }
     }
 
+    /// Flushes every file of the file system that holds `path` to stable storage in one call
+    /// (`syncfs(2)`, which reports write-back errors since Linux 5.8): one flush for a batch of
+    /// files instead of an fsync each. `syncfs` is looked up at run time (Swift's Glibc module
+    /// does not declare it); without it, `sync(2)`, which flushes every file system.
+    static func syncFileSystem(containing path: String) throws {
+        let fd = try open(path, O_RDONLY)
+        defer { close(fd) }
+        guard let syncfs = syncfsFunction else {
+            Glibc.sync()
+            return
+        }
+        try call("syncfs", path) { syncfs(fd) }
+    }
+
+    private typealias SyncFS = @convention(c) (Int32) -> Int32
+    private static let syncfsFunction: SyncFS? = {
+        guard let symbol = dlsym(nil, "syncfs") else { return nil }
+        return unsafeBitCast(symbol, to: SyncFS.self)
+    }()
+
     /// Makes a rename or a file creation inside `directory` durable.
     static func fsyncDirectory(_ directory: String) throws {
         let fd = try open(directory, O_RDONLY | O_DIRECTORY)
@@ -121,18 +141,41 @@ enum FileSystem {
         return try readToEnd(fd, path: path)
     }
 
+    /// Reads from `offset` to the end of the file (which may grow meanwhile: reads until `pread`
+    /// gives nothing), straight into the result, sized from `fstat` first.
     static func readToEnd(_ fd: Int32, path: String, from offset: Int = 0) throws -> [UInt8] {
-        var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        var position = offset
+        let size = (try? status(fd: fd, path: path).st_size.asInt) ?? 0
+        var result = [UInt8](repeating: 0, count: max(size - offset, 0) + 65536)
+        var filled = 0
         while true {
-            let n = try buffer.withUnsafeMutableBytes { raw in
-                try call("pread", path) { Glibc.pread(fd, raw.baseAddress!, raw.count, off_t(position)) }
+            if filled == result.count { result.append(contentsOf: repeatElement(0, count: max(result.count, 65536))) }
+            let n = try result.withUnsafeMutableBytes { raw in
+                try call("pread", path) {
+                    Glibc.pread(fd, raw.baseAddress! + filled, raw.count - filled, off_t(offset + filled))
+                }
             }
             if n == 0 { break }
-            result.append(contentsOf: buffer[0..<n])
-            position += n
+            filled += n
         }
+        result.removeSubrange(filled...)
+        return result
+    }
+
+    /// Up to `count` bytes at `offset` (fewer at the end of the file).
+    static func read(_ fd: Int32, path: String, from offset: Int, count: Int) throws -> [UInt8] {
+        guard count > 0 else { return [] }
+        var result = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let n = try result.withUnsafeMutableBytes { raw in
+                try call("pread", path) {
+                    Glibc.pread(fd, raw.baseAddress! + filled, raw.count - filled, off_t(offset + filled))
+                }
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        result.removeSubrange(filled...)
         return result
     }
 
