@@ -29,7 +29,7 @@ struct RuntimeFixture {
         self.configuration = configuration
     }
 
-    static func simulator(_ name: String, number: String, pin: String? = nil,
+    static func simulator(_ name: String, number: String, pin: String? = nil, profile: ModemProfile = .generic,
                           configure: (inout SimulatorConfiguration) -> Void = { _ in }) -> SimulatedModem {
         var configuration = SimulatorConfiguration.fast
         configuration.name = name
@@ -37,7 +37,7 @@ struct RuntimeFixture {
         configuration.pin = pin
         configuration.statusReports = false
         configure(&configuration)
-        return SimulatedModem(configuration: configuration)
+        return SimulatedModem(profile: profile, configuration: configuration)
     }
 
     /// Runs the agent around `body`, then stops it gracefully.

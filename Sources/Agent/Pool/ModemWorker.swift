@@ -40,12 +40,14 @@ public actor ModemWorker {
     /// they are kept and tried again at every drain until they are on disk.
     private var routedPending: [String] = []
     private var setUps = 0
-    /// When the modem last went from ready to sending (for `status.busySeconds`).
-    private var busySince: Date?
     /// What the last set-up learnt (nil before the first).
     private var setup: ModemSetup?
     /// Set-up warnings already logged in this start (`smsc`, `inbound`): logged once, kept in the status.
     private var setUpWarned: Set<String> = []
+    /// What the dispatcher was last told about this modem taking work.
+    private var routeAvailable = false
+    /// When the modem last went from ready to sending (for `status.busySeconds`).
+    private var busySince: Date?
 
     /// The message in hand.
     private var job: SendJob?
@@ -109,10 +111,12 @@ public actor ModemWorker {
         var action = machine.next(now: clock.now())
         while action != .finish {
             publishStatus()
+            await updateRoute()
             let event = await perform(action)
             action = machine.handle(event, now: clock.now())
         }
         publishStatus()
+        await dispatcher.leaveRoute(modemID: endpoint.id)
         logger.info("modem worker stopped")
     }
 
@@ -217,6 +221,9 @@ public actor ModemWorker {
                                 pinEntered: pinEntered)
         }
         sendPolicy = configuration.sendPolicy(stopNumber: stopNumber)
+        let ownE164 = ownNumber.flatMap { try? PhoneNumber.parse($0, defaultCountry: configuration.compliance.defaultCountry).e164 }
+        await dispatcher.joinRoute(modemID: endpoint.id, repliesReadable: setup.inbound.canReadReplies, ownNumber: ownE164,
+                                   doorbell: doorbell)
         inboundDue = true
         nextKeepalive = clock.now().addingTimeInterval(configuration.modems.keepaliveInterval.timeInterval)
         logger.info("modem ready", metadata: ["own_number": "\(ownNumber ?? "unknown")", "stop_number": "\(stopNumber.e164)",
@@ -242,7 +249,24 @@ public actor ModemWorker {
                                metadata: ["csca": "empty", "effect": "sending fails with +CMS ERROR 330"])
             }
         }
+        if !setup.inbound.canReadReplies {
+            warnings.append("replies to this SIM cannot be read (the modem offers no SMS storage over AT, as a phone does): "
+                            + "STOP replies sent to it are never seen; marketing goes only through modems whose STOP number the agent reads")
+            if !setUpWarned.contains("inbound") {
+                setUpWarned.insert("inbound")
+                logger.warning("replies to this SIM cannot be read: the modem offers no SMS storage over AT (a phone used as a modem); STOP replies sent to it are never seen",
+                               metadata: ["inbound": "\(setup.inbound.rawValue)"])
+            }
+        }
         status.warnings = warnings.isEmpty ? nil : warnings
+    }
+
+    /// Tells the dispatcher whether this modem takes work now, for the marketing hand-off.
+    private func updateRoute() async {
+        let available = setup != nil && (status.state == "ready" || status.state == "sending")
+        guard available != routeAvailable else { return }
+        routeAvailable = available
+        await dispatcher.setRouteAvailable(modemID: endpoint.id, available)
     }
 
     private func checkRegistration() async -> WorkerMachine.Event {
@@ -379,6 +403,8 @@ public actor ModemWorker {
     private func drainInbound(_ modem: Modem) async {
         inboundDue = false
         nextPoll = clock.now().addingTimeInterval(configuration.inbound.pollInterval.timeInterval)
+        // No SMS storage over AT: there is nothing to list (said once at set-up), and asking is air time.
+        if setup?.inbound.canReadReplies == false { return }
         guard let inbound else { return }
         do {
             _ = try await inbound.drain(modem: modem, modemID: endpoint.id)

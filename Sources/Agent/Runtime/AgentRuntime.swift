@@ -373,13 +373,15 @@ public final class AgentRuntime: Service, Sendable {
         let available = (try? records.ledger.available()) ?? balance
         let waiting = await dispatcher.waitingForCredits
         let optOutCount = (try? records.optOuts.optedOutCount()) ?? 0
-        let snapshot = StatusSnapshot(
+        var snapshot = StatusSnapshot(
             updatedAt: clock.now(), pid: getpid(), startedAt: startedAt, state: state,
             modems: await pool.statuses(),
             queue: QueueStatus(new: counts.new, sending: counts.sending, sent: counts.sent, failed: counts.failed, waitingForCredits: waiting),
             credits: CreditStatus(balance: balance, reserved: balance - available, low: balance < configuration.credits.lowBalanceWarning,
                                   exhausted: waiting),
             optOuts: optOutCount, records: recordsStatus)
+        let warnings = await dispatcher.marketingWarnings()   // issue 10: marketing withheld from unreadable SIMs
+        snapshot.warnings = warnings.isEmpty ? nil : warnings
         return snapshot
     }
 }

@@ -38,6 +38,15 @@ public actor Dispatcher {
     private var lastSummary: Date?
     /// Per-message failure counts (message id → modem attempts that failed), in memory.
     private var failures: [String: Int] = [:]
+    /// Which modems may carry marketing (`Dispatcher+Marketing.swift`).
+    var route: MarketingRoute
+    /// Marketing messages claimed by a modem that may not carry them, for one that may (they stay
+    /// in `sending/`; a crash puts them back in the queue, having no attempt).
+    var handoff: [OutboxMessage] = []
+    /// The workers' doorbells, to wake a carrier for a hand-off and the others once it is taken.
+    var doorbells: [String: Doorbell] = [:]
+    /// Why marketing is held now (no modem can carry it), nil while it goes out.
+    var marketingHeld: String?
 
     public init(outbox: any Outbox, ledger: any CreditLedger, optOuts: any OptOutRegistry,
                 configuration: AgentConfiguration, clock: any AgentClock, logger: Logger, hooks: HookRunner? = nil) {
@@ -48,6 +57,9 @@ public actor Dispatcher {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
+        self.route = MarketingRoute(stopNumber: configuration.sender.stopNumber.flatMap {
+            try? PhoneNumber.parse($0, defaultCountry: configuration.compliance.defaultCountry).e164
+        })
     }
 
     /// The next message `modemID` should send now under `policy`, or nil when nothing is ready.
@@ -56,7 +68,13 @@ public actor Dispatcher {
         if waitingForCredits {
             guard recheckCredits() else { return nil }
         }
+        let carriesMarketing = route.carries(modemID)
+        if carriesMarketing, let job = takeHandedOff(modemID: modemID, policy: policy) { return job }
+        if waitingForCredits { return nil }
         while true {
+            // A modem that may not carry marketing stops claiming while the hand-off is full: what
+            // it would claim next is as likely marketing again, and the carriers take the rest.
+            if !carriesMarketing, handoffIsFull { return nil }
             let claimed: ClaimedMessage?
             do {
                 claimed = try outbox.claimNext(now: clock.now())
@@ -72,6 +90,10 @@ public actor Dispatcher {
             for rejected in claimed.rejected {
                 logger.warning("unusable outbox file moved to failed/", metadata: ["file": "\(rejected.path)", "reason": "\(rejected.reason)"])
             }
+            if !carriesMarketing, messageClass(of: claimed.message) == .marketing {
+                routeMarketing(claimed.message, claimedBy: modemID)
+                continue
+            }
             if let job = decide(claimed.message, modemID: modemID, policy: policy) {
                 return job
             }
@@ -79,11 +101,21 @@ public actor Dispatcher {
         }
     }
 
-    private func decide(_ message: OutboxMessage, modemID: String, policy: SendPolicy) -> SendJob? {
+    /// The class a message is sent as: its own, else the agent's replies are notifications, else
+    /// the installation's default.
+    func messageClass(of message: OutboxMessage) -> MessageClass {
+        message.messageClass ?? (Self.isReply(message) ? .notification : configuration.compliance.effectiveDefaultClass)
+    }
+
+    /// The agent's own replies: notifications, never held, no footer (an opt-in acknowledgement too).
+    static func isReply(_ message: OutboxMessage) -> Bool {
+        message.kind == "confirmation" || message.kind == "help" || message.kind == "optin_ack"
+    }
+
+    func decide(_ message: OutboxMessage, modemID: String, policy: SendPolicy) -> SendJob? {
         let now = clock.now()
-        // The agent's own replies: notifications, never held, no footer (an opt-in acknowledgement too).
-        let isReply = message.kind == "confirmation" || message.kind == "help" || message.kind == "optin_ack"
-        let messageClass = message.messageClass ?? (isReply ? .notification : configuration.compliance.effectiveDefaultClass)
+        let isReply = Self.isReply(message)
+        let messageClass = messageClass(of: message)
         let optOuts = self.optOuts
         let decision: SendDecision
         do {
@@ -311,7 +343,7 @@ public actor Dispatcher {
         hooks.post(HookEvent(kind: result.status == .sent ? .sent : .failed, fields: fields))
     }
 
-    private func requeue(_ id: String, notBefore: Date?) {
+    func requeue(_ id: String, notBefore: Date?) {
         do {
             try outbox.requeue(id, notBefore: notBefore)
         } catch {
@@ -350,7 +382,7 @@ public actor Dispatcher {
         lastSummary = now
     }
 
-    private func record(_ outcome: DispatchOutcome) {
+    func record(_ outcome: DispatchOutcome) {
         recentOutcomes.append(outcome)
         if recentOutcomes.count > 1000 { recentOutcomes.removeFirst(recentOutcomes.count - 1000) }
     }

@@ -13,11 +13,11 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
     public var queue: QueueStatus
     public var credits: CreditStatus
     public var optOuts: Int
-    /// The shared records database (issue 15); nil on files.
-    public var records: RecordsStatus?
     /// What an operator must know about the agent as a whole and how to fix it (marketing held
     /// because no modem can carry it …); absent when there is nothing to say.
     public var warnings: [String]?
+    /// The shared records database (issue 15); nil on files.
+    public var records: RecordsStatus?
 
     public init(updatedAt: Date, pid: Int32, startedAt: Date, state: String, modems: [ModemStatus], queue: QueueStatus, credits: CreditStatus, optOuts: Int,
                 records: RecordsStatus? = nil) {
@@ -72,9 +72,6 @@ public struct ModemStatus: Codable, Sendable, Equatable {
     public var sent: Int
     public var failed: Int
     public var lastError: String?
-    /// Seconds this modem spent sending (from `AT+CMGS` of a message's first part to the result
-    /// of its last) since the agent started: with `started_at`, the modem's busy ratio.
-    public var busySeconds: Double?
     /// How SMS sent to this modem's SIM reach the agent: `announced`, `polling-only`, or
     /// `unreadable` (a phone without SMS storage over AT: STOP replies are never seen). Absent
     /// until the modem is set up.
@@ -82,6 +79,9 @@ public struct ModemStatus: Codable, Sendable, Equatable {
     /// What is wrong with this modem's set-up and how to fix it (no SMS centre, unreadable
     /// replies …); absent when there is nothing to say.
     public var warnings: [String]?
+    /// Seconds this modem spent sending (from `AT+CMGS` of a message's first part to the result
+    /// of its last) since the agent started: with `started_at`, the modem's busy ratio.
+    public var busySeconds: Double?
 
     public init(id: String, port: String, state: String) {
         self.id = id
