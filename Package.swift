@@ -21,7 +21,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // TLS for the HTTP API and for PostgreSQL.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        // The shared records backend (issue 15): PostgreSQL, TLS through swift-nio-ssl.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C shims (system libraries found with pkg-config).
@@ -55,6 +59,16 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Records on PostgreSQL (issue 15): the same protocols, shared by several agents.
+        .target(name: "RecordsPostgres", dependencies: [
+            "Records", "Compliance",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Simulator", dependencies: [
             "SMSCodec", "ATProtocol", "ModemKit",
             .product(name: "Logging", package: "swift-log"),
@@ -67,11 +81,19 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Wiring of the PostgreSQL records into the agent (`records:` section, migrations, export/import).
+        .target(name: "AgentPostgres", dependencies: [
+            "Agent", "Records", "RecordsPostgres", "Compliance",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // HTTP API and web dashboard: a thin front end over the same Agent/Records operations as the CLI.
         .target(name: "HTTPAPI", dependencies: [
             "Agent", "Compliance", "Records", "SMSCodec",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -79,7 +101,7 @@ let package = Package(
         ], resources: [.copy("Resources")]),
         .executableTarget(name: "smsagent", dependencies: [
             "Agent", "HTTPAPI", "SMSCodec", "ATProtocol", "SerialPort", "ModemKit", "Discovery", "Compliance", "Records", "Simulator",
-            "PhoneNumbers",
+            "PhoneNumbers", "AgentPostgres", "RecordsPostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -87,6 +109,7 @@ let package = Package(
         // Benchmarks (not tests): `swift run -c release smsagent-bench`.
         .executableTarget(name: "smsagent-bench", dependencies: [
             "SMSCodec", "ATProtocol", "ModemKit", "SerialPort", "Simulator", "Records", "Compliance", "Agent", "TestSupport",
+            "RecordsPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -107,8 +130,8 @@ let package = Package(
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "SMSCodec", "ModemKit", "TestSupport"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "TestSupport"]),
         .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "PhoneNumbers", "TestSupport"]),
-        .testTarget(name: "RecordsTests", dependencies: ["Records", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport"]),
+        .testTarget(name: "RecordsTests", dependencies: ["Records", "RecordsPostgres", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "AgentPostgres", "RecordsPostgres", "TestSupport"]),
         .testTarget(name: "HTTPAPITests", dependencies: [
             "HTTPAPI", "Agent", "Records", "Compliance", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),

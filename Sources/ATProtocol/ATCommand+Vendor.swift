@@ -13,11 +13,13 @@ extension ATCommand {
     public static let pinRetriesQuectel = vendor("AT+QPINC=\"SC\"")
     /// SIMCom `AT+SPIC`: remaining PIN/PUK attempts.
     public static let pinRetriesSIMCom = vendor("AT+SPIC")
+    /// Wavecom `AT+CPINC`: remaining PIN/PUK attempts.
+    public static let pinRetriesWavecom = vendor("AT+CPINC")
 
     /// The ICCID commands tried in order when `AT+CCID` fails.
     public static let iccidCommands: [ATCommand] = [.iccid, .iccidHuawei, .iccidQuectel, .iccidSIMCom, .iccidFromSIMFile]
     /// The retry-counter commands tried in order (TS 27.007 §8.65 `+CPINR` first).
-    public static let pinRetryCommands: [ATCommand] = [.pinRetries, .pinRetriesHuawei, .pinRetriesQuectel, .pinRetriesSIMCom]
+    public static let pinRetryCommands: [ATCommand] = [.pinRetries, .pinRetriesHuawei, .pinRetriesQuectel, .pinRetriesSIMCom, .pinRetriesWavecom]
 
     private static func vendor(_ line: String) -> ATCommand {
         // Constant, printable lines: `raw` cannot reject them.

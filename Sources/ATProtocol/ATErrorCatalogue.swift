@@ -99,6 +99,8 @@ public enum ATErrorCatalogue {
         148: "unspecified GPRS error",
         149: "PDP authentication failure",
         150: "invalid mobile class",
+        // Vendor codes above the 27.007 range that modems in the field send.
+        515: "please wait, init or command processing in progress",
     ]
 
     static let cms: [Int: String] = [

@@ -56,6 +56,7 @@ public struct PINRetries: Sendable, Hashable, Codable {
     /// - `^CPIN: SIM PIN,3,10,3,10,3` (Huawei: code,[times],puk_times,pin_times,puk2_times,pin2_times)
     /// - `+QPINC: "SC",3,10` (Quectel: facility, PIN, PUK)
     /// - `+SPIC: 3,10,3,10` (SIMCom: PIN1, PUK1, PIN2, PUK2)
+    /// - `+CPINC: 3,3,10,10` (Wavecom: PIN1, PIN2, PUK1, PUK2)
     /// - `+CPNNUM`-style answers are not counters and give nil.
     public static func parse(_ lines: [String]) -> PINRetries? {
         var result = PINRetries(pin: nil, puk: nil)
@@ -83,6 +84,11 @@ public struct PINRetries: Sendable, Hashable, Codable {
                 guard fields.count >= 2 else { continue }
                 result.pin = fields[0].int
                 result.puk = fields[1].int
+                found = true
+            case "+CPINC":
+                guard fields.count >= 3 else { continue }
+                result.pin = fields[0].int
+                result.puk = fields[2].int
                 found = true
             default: continue
             }

@@ -80,7 +80,7 @@ public struct APIBackend: Sendable {
         }
         guard let key = idempotencyKey else {
             let queued = message(id: OutboxMessage.makeID())
-            try data.outbox.enqueue(queued)
+            try data.records.outbox.enqueue(queued)
             return (queued.id, true)
         }
         guard (1...255).contains(key.utf8.count), key.allSatisfy({ $0.isASCII && !$0.isNewline }) else {
@@ -94,9 +94,9 @@ public struct APIBackend: Sendable {
         }
         // Recorded but not queued (a crash between the two, or this is the first call): queue it
         // now under the recorded id. The outbox refuses an id it already holds in any folder.
-        if try data.outbox.find(entry.messageID) == nil {
+        if try data.records.outbox.find(entry.messageID) == nil {
             do {
-                try data.outbox.enqueue(message(id: entry.messageID))
+                try data.records.outbox.enqueue(message(id: entry.messageID))
             } catch RecordsError.duplicateMessageID {
                 // Claimed meanwhile by the agent: it exists, which is what the caller needs.
             }
@@ -108,7 +108,7 @@ public struct APIBackend: Sendable {
     /// `queued`, `held`, `sending`, `sent`, `failed` or `suppressed`, with what is known.
     func messageState(id: String) throws -> [String: Any]? {
         guard id.count <= 128, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }),
-              let (folder, message) = try data.outbox.find(id) else { return nil }
+              let (folder, message) = try data.records.outbox.find(id) else { return nil }
         var object: [String: Any] = ["id": message.id, "to": message.to, "created_at": iso(message.createdAt)]
         if let messageClass = message.messageClass { object["class"] = messageClass.rawValue }
         if let campaign = message.campaign { object["campaign"] = campaign }
@@ -197,8 +197,11 @@ public struct APIBackend: Sendable {
 
     func preview(_ messages: [(line: Int?, to: String, text: String)], messageClass: MessageClass?) throws -> [String: Any] {
         let registry = data.optOuts
+        let now = clock.now()
         let preview = try MessagePreview.compute(messages: messages, messageClass: messageClass, configuration: configuration,
-                                                 now: clock.now()) { number in (try? registry.isOptedOut(number)) ?? false }
+                                                 now: now, sims: MessagePreview.etaSIMs(configuration, dataDirectory: data, now: now)) {
+            number in (try? registry.isOptedOut(number)) ?? false
+        }
         let s = preview.summary
         let recipients: [[String: Any]] = preview.recipients.map { r in
             var entry: [String: Any] = ["raw": r.raw, "verdict": r.verdict, "encoding": r.encoding, "segments": r.segments,
@@ -216,36 +219,40 @@ public struct APIBackend: Sendable {
             "recipients": s.recipients, "send": s.willSend, "held": s.held, "opted_out": s.optedOut, "invalid": s.invalid,
             "rejected": s.rejected, "duplicates": s.duplicates, "segments": s.segments, "segments_without_footer": s.segmentsWithoutFooter,
             "credits": s.credits, "credits_without_footer": s.creditsWithoutFooter, "ucs2_messages": s.ucs2Messages,
-            "non_gsm": s.nonGSMCharacters, "eta_seconds": eta(messages: s.willSend + s.held),
-        ]
+            "non_gsm": s.nonGSMCharacters,
+        ].merging(etaFields(s.willSend + s.held > 0 ? s.eta : nil, now: now)) { $1 }
         return ["summary": summary, "stop_number": preview.stopNumber, "stop_number_is_placeholder": preview.stopNumberIsPlaceholder,
                 "recipients": recipients]
     }
 
-    /// Seconds to send `messages` with the modems the running agent reports and their throttle.
-    func eta(messages: Int) -> Int {
-        guard messages > 0 else { return 0 }
-        let modems = (try? StatusSnapshot.read(dataDirectory: data.path).modems) ?? []
-        let ready = modems.filter { $0.state == "ready" || $0.state == "sending" }
-        let count = max(1, ready.count)
-        let intervalMS = ready.map(\.throttle.minIntervalMilliseconds).max()
-            ?? Int64(configuration.modems.throttle.minInterval.components.seconds * 1000)
-        let rounds = (messages + count - 1) / count
-        let seconds = Int64(rounds) * max(intervalMS, 500) / 1000
-        return Int(clamping: seconds)
+    /// The estimate as JSON fields: `eta` (when the last message leaves), `eta_seconds` (from now),
+    /// or `eta_never` (why no SIM can send them); nothing when nothing is left to send.
+    func etaFields(_ estimate: SendingETA.Estimate?, now: Date) -> [String: Any] {
+        switch estimate {
+        case .finishes(let at)?:
+            let seconds = max(0, at.timeIntervalSince(now)).rounded(.up)
+            return ["eta": iso(at), "eta_seconds": Int(exactly: seconds) ?? Int.max]
+        case .never(let reason)?:
+            return ["eta_seconds": NSNull(), "eta_never": reason]
+        case nil:
+            return ["eta_seconds": 0]
+        }
     }
 
     func campaignJSON(_ t: CampaignProgress) -> [String: Any] {
         var object: [String: Any] = ["name": t.name, "queued": t.queued, "held": t.held, "sending": t.sending, "sent": t.sent,
-                                     "suppressed": t.suppressed, "failed": t.failed, "total": t.total, "done": t.done,
-                                     "eta_seconds": eta(messages: t.queued + t.sending)]
+                                     "suppressed": t.suppressed, "failed": t.failed, "total": t.total, "done": t.done]
+        let now = clock.now()
+        let estimate = MessagePreview.estimate(pending: t.pending, configuration: configuration, dataDirectory: data, now: now)
+        object.merge(etaFields(estimate?.eta, now: now)) { $1 }
         if let delivered = t.delivered { object["delivered"] = delivered }
         if let undelivered = t.undelivered { object["undelivered"] = undelivered }
         return object
     }
 
     func campaigns(only name: String? = nil) throws -> [String: CampaignProgress] {
-        try CampaignProgress.tally(data.outbox, deliveries: (try? deliveries.outcomes()) ?? [:], only: name, now: clock.now())
+        try CampaignProgress.tally(messagesIn: data.records.messagesIn, deliveries: (try? deliveries.outcomes()) ?? [:], only: name,
+                                   now: clock.now(), keepPending: true)
     }
 
     // MARK: Formatting

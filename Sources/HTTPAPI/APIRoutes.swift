@@ -104,12 +104,12 @@ struct APIRoutes {
         { _, _ in
             let backend = self.backend
             let object = try await offload { () -> SendableBox in
-                let counts = try backend.data.outbox.counts()
+                let counts = try backend.data.records.outbox.counts()
                 var object: [String: Any] = [
                     "queue": ["queued": counts.new, "sending": counts.sending, "sent": counts.sent, "failed": counts.failed],
-                    "credits": ["balance": try backend.data.ledger.balance(),
-                                "low": (try backend.data.ledger.balance()) < backend.configuration.credits.lowBalanceWarning],
-                    "optouts": try backend.data.optOuts.optedOutCount(),
+                    "credits": ["balance": try backend.data.records.ledger.balance(),
+                                "low": (try backend.data.records.ledger.balance()) < backend.configuration.credits.lowBalanceWarning],
+                    "optouts": try backend.data.records.optOuts.optedOutCount(),
                 ]
                 if let snapshot = try? StatusSnapshot.read(dataDirectory: backend.data.path) {
                     object["agent"] = ["state": snapshot.state, "pid": Int(snapshot.pid), "updated_at": backend.iso(snapshot.updatedAt),
@@ -247,12 +247,15 @@ struct APIRoutes {
                 invalid.append(entry)
                 continue
             }
-            try backend.data.outbox.enqueue(OutboxMessage(to: message.to, text: message.text, messageClass: messageClass,
+            try backend.data.records.outbox.enqueue(OutboxMessage(to: message.to, text: message.text, messageClass: messageClass,
                                                           campaign: name, notBefore: notBefore))
             queued += 1
         }
-        let object: [String: Any] = ["name": name, "queued": queued, "invalid": invalid.count, "skipped": invalid,
-                                     "eta_seconds": backend.eta(messages: queued)]
+        let now = backend.clock.now()
+        let pending = try backend.campaigns(only: name)[name]?.pending ?? []
+        let estimate = MessagePreview.estimate(pending: pending, configuration: backend.configuration, dataDirectory: backend.data, now: now)
+        let object: [String: Any] = ["name": name, "queued": queued, "invalid": invalid.count, "skipped": invalid]
+            .merging(backend.etaFields(estimate?.eta, now: now)) { $1 }
         return SendableBox(object)
     }
 
@@ -298,7 +301,7 @@ struct APIRoutes {
             let all = query.get("all") == "true"
             let backend = self.backend
             let states = try await offload { () -> [OptOutState] in
-                try backend.data.optOuts.current().filter { (all || $0.optedOut) && (search.isEmpty || $0.number.contains(search)) }
+                try backend.data.records.optOuts.current().filter { (all || $0.optedOut) && (search.isEmpty || $0.number.contains(search)) }
             }
             if query.get("format") == "csv" {
                 var csv = "number,opted_out,recorded_at,keyword,source\n"
@@ -324,8 +327,8 @@ struct APIRoutes {
             let backend = self.backend
             let source = context.source + (reason.isEmpty ? "" : " " + reason)
             let state = try await offload { () -> SendableBox in
-                try backend.data.optOuts.optOut(number, source: source, at: backend.clock.now())
-                return SendableBox(try backend.data.optOuts.state(of: number).map { Self.optOutJSON($0, backend: backend) } ?? [:])
+                try backend.data.records.optOuts.optOut(number, source: source, at: backend.clock.now())
+                return SendableBox(try backend.data.records.optOuts.state(of: number).map { Self.optOutJSON($0, backend: backend) } ?? [:])
             }
             return JSONBody.response(state.value, status: .created)
         }
@@ -335,7 +338,7 @@ struct APIRoutes {
         { _, context in
             let number = try number(context.parameters.get("number")?.removingPercentEncoding ?? "", field: "number")
             let backend = self.backend
-            guard let state = try await offload({ try backend.data.optOuts.state(of: number) }) else {
+            guard let state = try await offload({ try backend.data.records.optOuts.state(of: number) }) else {
                 return JSONBody.response(["number": number.e164, "opted_out": false])
             }
             return JSONBody.response(Self.optOutJSON(state, backend: backend))
@@ -351,11 +354,11 @@ struct APIRoutes {
             let backend = self.backend
             let source = context.source + " " + reason
             let state = try await offload { () -> SendableBox in
-                guard try backend.data.optOuts.isOptedOut(number) else {
+                guard try backend.data.records.optOuts.isOptedOut(number) else {
                     throw Problem(.notFound, "\(number.e164) is not on the opt-out list", field: "number")
                 }
-                try backend.data.optOuts.optIn(number, source: source, at: backend.clock.now())
-                return SendableBox(try backend.data.optOuts.state(of: number).map { Self.optOutJSON($0, backend: backend) } ?? [:])
+                try backend.data.records.optOuts.optIn(number, source: source, at: backend.clock.now())
+                return SendableBox(try backend.data.records.optOuts.state(of: number).map { Self.optOutJSON($0, backend: backend) } ?? [:])
             }
             return JSONBody.response(state.value)
         }
@@ -370,7 +373,7 @@ struct APIRoutes {
             let backend = self.backend
             let list = try await offload { () -> SendableBox in
                 let decisions = backend.reviews.decisions()
-                var records = try backend.data.inbox.all()
+                var records = try backend.data.records.inbox.all()
                 if reviewOnly { records = records.filter { $0.needsReview && decisions[$0.fingerprint] == nil } }
                 let total = records.count
                 records = Array(records.suffix(limit))
@@ -400,7 +403,7 @@ struct APIRoutes {
             let backend = self.backend
             let by = context.source
             let result = try await offload { () -> SendableBox in
-                guard let record = try backend.data.inbox.all().last(where: { $0.fingerprint == id }) else {
+                guard let record = try backend.data.records.inbox.all().last(where: { $0.fingerprint == id }) else {
                     throw Problem(.notFound, "no inbound message with id \(id)", field: "id")
                 }
                 guard record.needsReview else {
@@ -411,11 +414,11 @@ struct APIRoutes {
                     // The opt-out is on disk before the decision that refers to it.
                     let keyword = record.keywordResult.split(separator: ":").last.map(String.init) ?? ""
                     if let number = try? PhoneNumber.parse(record.from, defaultCountry: backend.configuration.compliance.defaultCountry) {
-                        try backend.data.optOuts.optOut(number, keyword: keyword, modem: record.modem, source: "review:\(id) \(by)",
+                        try backend.data.records.optOuts.optOut(number, keyword: keyword, modem: record.modem, source: "review:\(id) \(by)",
                                                         at: backend.clock.now())
                         object["number"] = number.e164
                     } else {
-                        try backend.data.optOuts.record(OptOutEvent(recordedAt: backend.clock.now(), number: record.from, event: .optout,
+                        try backend.data.records.optOuts.record(OptOutEvent(recordedAt: backend.clock.now(), number: record.from, event: .optout,
                                                                     keyword: keyword, modem: record.modem, source: "review:\(id) \(by)"))
                         object["number"] = record.from
                     }
@@ -476,8 +479,8 @@ struct APIRoutes {
             let note = (try fields.string("note") ?? "") + " (\(context.source))"
             let backend = self.backend
             let balance = try await offload { () -> Int in
-                try backend.data.ledger.topUp(credits: credits, note: note, at: backend.clock.now())
-                return try backend.data.ledger.balance()
+                try backend.data.records.ledger.addCredits(credits, note: note, at: backend.clock.now())
+                return try backend.data.records.ledger.balance()
             }
             return JSONBody.response(["balance": balance, "added": credits], status: .created)
         }
@@ -486,8 +489,10 @@ struct APIRoutes {
     // MARK: Events (SSE) and metrics
 
     var events: Handler {
-        { _, _ in
-            let stream = feed.subscribe()
+        { request, _ in
+            // A reconnecting EventSource names the last event it saw: it catches up on what it missed.
+            let lastEventID = HTTPField.Name("Last-Event-ID").flatMap { request.headers[$0] }
+            let stream = feed.subscribe(lastEventID: lastEventID)
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-store"

@@ -1,8 +1,11 @@
 import Agent
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 import Records
 import ServiceLifecycle
 
@@ -17,29 +20,58 @@ public enum HTTPAPIServer {
     /// in reverse order: the event feed ends the open event streams, then the server drains).
     /// `onListening` receives the bound port (useful with port 0).
     public static func services(configuration: AgentConfiguration, data: DataDirectory, clock: any AgentClock = SystemClock(),
-                                logger: Logger, feedInterval: Duration = .milliseconds(250),
+                                logger: Logger,
                                 webhookBackoff: [Duration]? = nil,
                                 onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) throws -> [any Service] {
         guard let listen = configuration.http.listen else { return [] }
         guard let address = ListenAddress(listen) else { throw StartError(description: "http.listen: cannot read '\(listen)' as host:port") }
-        if configuration.http.tlsCertificate != nil {
-            // The settings are read and validated; terminating TLS in-process is not built yet.
-            throw StartError(description: "http.tls_certificate: TLS is not built into this version; listen on loopback behind a TLS reverse proxy (insecure_public: true) instead")
-        }
-        if !address.isLoopback && !configuration.http.insecurePublic {
-            throw StartError(description: "http.listen \(listen) is not loopback: set http.insecure_public: true (behind a TLS proxy)")
+        let tls = try tlsConfiguration(configuration.http)
+        if !address.isLoopback && tls == nil && !configuration.http.insecurePublic {
+            throw StartError(description: "http.listen \(listen) is not loopback: configure http.tls_certificate and http.tls_key, or set http.insecure_public: true (behind a TLS proxy)")
         }
         let backend = APIBackend(configuration: configuration, data: data, clock: clock)
-        let feed = EventFeed(backend: backend, interval: feedInterval, logger: logger)
-        let router = makeRouter(backend: backend, feed: feed, secureCookie: false)
+        let feed = EventFeed(backend: backend, logger: logger)
+        let router = makeRouter(backend: backend, feed: feed, secureCookie: tls != nil)
+        let server: HTTPServerBuilder
+        do {
+            server = try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
+        } catch {
+            throw StartError(description: "http: cannot set up TLS: \(error)")
+        }
         let app = Application(
             router: router,
+            server: server,
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "smsagent"),
             onServerRunning: { channel in await onListening(address.host, channel.localAddress?.port ?? address.port) },
             logger: logger)
         let hooks = WebhookDispatcher(hooks: configuration.hooks.webhooks, feed: feed, logger: logger,
                                       backoff: webhookBackoff ?? [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16)])
         return [app, hooks, feed]
+    }
+
+    /// The server's TLS set-up from `http.tls_certificate` (PEM, the certificate first, then any
+    /// intermediates) and `http.tls_key` (PEM), or nil for plain HTTP. The files are read at start
+    /// (and on a restart); an error names the file and what is wrong with it.
+    static func tlsConfiguration(_ http: HTTPSettings) throws -> TLSConfiguration? {
+        guard let certificatePath = http.tlsCertificate, let keyPath = http.tlsKey else { return nil }
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
+        } catch {
+            throw StartError(description: "http.tls_certificate \(certificatePath): cannot read a PEM certificate (\(error))")
+        }
+        guard !chain.isEmpty else {
+            throw StartError(description: "http.tls_certificate \(certificatePath): no certificate in the file")
+        }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        } catch {
+            throw StartError(description: "http.tls_key \(keyPath): cannot read a PEM private key (\(error))")
+        }
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        tls.minimumTLSVersion = .tlsv12
+        return tls
     }
 
     static func makeRouter(backend: APIBackend, feed: EventFeed, secureCookie: Bool) -> Router<APIRequestContext> {
@@ -58,12 +90,13 @@ public enum HTTPAPIServer {
     /// The OpenAPI document as served.
     public static var openAPIDocument: String { String(decoding: Dashboard.files["openapi.yaml"]?.bytes ?? [], as: UTF8.self) }
 
-    /// `http://127.0.0.1:8025/login?token=…` for `token create --login-url` and `demo --serve`.
-    public static func loginURL(listen: String, token: String) -> String {
+    /// `http://127.0.0.1:8025/login?token=…` for `token create --login-url` and `demo --serve`
+    /// (`https://` when the server terminates TLS).
+    public static func loginURL(listen: String, token: String, tls: Bool = false) -> String {
         let address = ListenAddress(listen)
         var host = address?.host ?? "127.0.0.1"
         if host == "0.0.0.0" { host = "127.0.0.1" }
         if host.contains(":") { host = "[\(host)]" }
-        return "http://\(host):\(address?.port ?? 8025)/login?token=\(token)"
+        return "\(tls ? "https" : "http")://\(host):\(address?.port ?? 8025)/login?token=\(token)"
     }
 }

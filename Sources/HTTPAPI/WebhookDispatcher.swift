@@ -38,7 +38,7 @@ public final class WebhookDispatcher: Service, Sendable {
             try? await gracefulShutdown()
             return
         }
-        let stream = feed.subscribe()
+        let stream = feed.subscribe(lastEventID: feed.startID)
         await withTaskGroup(of: Void.self) { group in
             // One ordered queue per hook: deliveries to one endpoint keep the events' order.
             var queues: [AsyncStream<FeedEvent>.Continuation] = []

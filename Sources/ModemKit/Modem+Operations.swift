@@ -1,76 +1,207 @@
 extension Modem {
     // MARK: Set-up
 
+    /// Sets the modem up, unlocks its SIM and reads its SMS centre, in the order the dialects of real
+    /// modems need: `initialise()`, then `unlockIfNeeded(pin:)` (which resumes a set-up the locked SIM
+    /// stopped), then `AT+CSCA=` with `serviceCentre` when given, else `AT+CSCA?`.
+    /// Returns what the agent must know: whether replies to this SIM can be read, and the SMSC.
+    public func prepare(pin: String?, serviceCentre: String? = nil) async throws -> ModemSetup {
+        var inbound = try await initialise()
+        if let finished = try await unlockIfNeeded(pin: pin) { inbound = finished }
+        guard let inbound else {
+            // unlockIfNeeded finishes a pending set-up or throws: a nil here is a SIM that went away.
+            throw ModemError.timeout(command: "SMS set-up (the SIM never became ready)")
+        }
+        let centre: ServiceCentreState
+        if let serviceCentre {
+            try await setServiceCentre(serviceCentre)
+            centre = .set(serviceCentre)
+        } else {
+            centre = try await serviceCentreState()
+        }
+        return ModemSetup(inbound: inbound, serviceCentre: centre)
+    }
+
     /// Prepares the modem for PDU-mode SMS (TS 27.005): `AT` (until it answers), `ATE0`, `AT+CMEE=1`
-    /// (numeric errors), `AT+CMGF=0`, `AT+CPMS` (configured storage; the modem's own choice is kept
-    /// if it refuses), and the first `AT+CNMI` setting it accepts so that new SMS raise `+CMTI`.
-    /// Throws when the modem does not answer `AT` or refuses PDU mode.
-    public func initialise() async throws {
+    /// (numeric errors), `AT+CMGF=0`, `AT+CPMS` (configured storage, then its first two memories —
+    /// Wavecom refuses a third —, else the modem's own choice), `AT+CSMS=0`, and the first `AT+CNMI`
+    /// setting it accepts so that new SMS raise `+CMTI`.
+    ///
+    /// Any final result to `AT` (`OK`, `ERROR`, `+CME ERROR` …) proves an AT port. A step answered
+    /// "busy" (`+CME ERROR: 515`, `+CME ERROR: 14`, `+CMS ERROR: 314`) is repeated with a short
+    /// backoff, for up to `simReadyTimeout`. A step refused because the SIM is locked (`+CME ERROR:
+    /// 10…18`, `+CMS ERROR: 310…318`; PIN-first sticks answer so even to `AT`) ends the set-up here:
+    /// it is resumed by `unlockIfNeeded(pin:)` once the SIM is ready.
+    ///
+    /// Returns how replies to the SIM can be read, or nil while the set-up waits for the SIM.
+    /// Throws `ModemSetupError.noAnswer` when nothing answered `AT`, and a `ModemError` naming the
+    /// command for a later timeout or a refused `AT+CMGF=0`.
+    @discardableResult
+    public func initialise() async throws -> InboundCapability? {
         // An earlier agent may have died at the PDU prompt: leave it before anything else.
         try await leaveStalePrompt()
         // Boot noise or a half-typed line may swallow the first AT: one more try.
-        if try await attempt(.attention) != nil {
-            try await execute(.attention)
+        var first = try await setupStep(.attention)
+        if case .noAnswer = first { first = try await setupStep(.attention) }
+        switch first {
+        case .noAnswer: throw ModemSetupError.noAnswer(port: port)
+        case .simNotReady: return pendingUntilSIMReady(at: "AT")
+        case .done, .refused: break
         }
-        try await execute(.echoOff)
-        if let error = try await attempt(.verboseErrorsNumeric) {
-            logger.notice("modem refuses AT+CMEE=1; errors will be plain ERROR", metadata: ["error": "\(error)"])
+        switch try await setupStep(.echoOff) {
+        case .noAnswer(let error): throw error
+        case .simNotReady: return pendingUntilSIMReady(at: "ATE0")
+        case .refused(let error): logger.notice("modem refuses ATE0; its echo is recognised and skipped", metadata: ["error": "\(error)"])
+        case .done: break
         }
-        if let error = try await attempt(.pduMode) {
-            guard Self.isSIMNotReady(error) else { throw error }
-            smsSetupPending = true
+        switch try await setupStep(.verboseErrorsNumeric) {
+        case .noAnswer(let error): throw error
+        case .simNotReady: return pendingUntilSIMReady(at: "AT+CMEE=1")
+        case .refused(let error): logger.notice("modem refuses AT+CMEE=1; errors will be plain ERROR", metadata: ["error": "\(error)"])
+        case .done: break
         }
-        try await configureSMSStorage()
+        switch try await setupStep(.pduMode) {
+        case .noAnswer(let error), .refused(let error): throw error
+        case .simNotReady: return pendingUntilSIMReady(at: "AT+CMGF=0")
+        case .done: break
+        }
+        let storage = try await configureSMSStorage()
+        if case .simNotReady = storage { return pendingUntilSIMReady(at: "AT+CPMS") }
         // A modem left in (or defaulting to) phase 2+ service (`+CSMS: 1`) must get an `AT+CNMA`
         // for every message it routes to us (`+CMT`, `+CDS`), or it switches routing off — and
         // `+CMTI` with it — after the first one. Service 0 owes no acknowledgement.
-        if let error = try await attempt(.smsServicePhase2) {
-            logger.debug("AT+CSMS=0 refused", metadata: ["error": "\(error)"])
+        switch try await setupStep(.smsServicePhase2) {
+        case .noAnswer(let error): throw error
+        case .simNotReady: return pendingUntilSIMReady(at: "AT+CSMS=0")
+        case .refused(let error): logger.debug("AT+CSMS=0 refused", metadata: ["error": "\(error)"])
+        case .done: break
         }
         var indicationsSet = false
         for values in options.newMessageIndications where !indicationsSet {
-            if let error = try await attempt(try command { try ATCommand.newMessageIndications(values) }) {
-                logger.debug("AT+CNMI setting refused", metadata: ["cnmi": "\(values)", "error": "\(error)"])
-                if Self.isSIMNotReady(error) {
-                    smsSetupPending = true
-                    break
-                }
-            } else {
-                indicationsSet = true
+            switch try await setupStep(try command { try ATCommand.newMessageIndications(values) }) {
+            case .noAnswer(let error): throw error
+            case .simNotReady: return pendingUntilSIMReady(at: "AT+CNMI")
+            case .refused(let error): logger.debug("AT+CNMI setting refused", metadata: ["cnmi": "\(values)", "error": "\(error)"])
+            case .done: indicationsSet = true
             }
         }
-        if !indicationsSet && !smsSetupPending {
+        smsSetupPending = false
+        // A modem that takes no storage and no indication setting may have no SMS memory at all
+        // over AT (a phone used as a modem): ask what it has.
+        if storage != .selected || !indicationsSet, try await hasNoSMSMemory() {
+            logger.warning("the modem offers no SMS storage over AT: replies sent to this SIM cannot be read")
+            return .unreadable
+        }
+        if !indicationsSet {
             logger.warning("modem accepts no AT+CNMI setting: new messages are found by polling only")
+            return .pollingOnly
+        }
+        return .announced
+    }
+
+    private func pendingUntilSIMReady(at step: String) -> InboundCapability? {
+        logger.debug("set-up waits for the SIM", metadata: ["at.command": "\(step)"])
+        smsSetupPending = true
+        return nil
+    }
+
+    private enum StorageSelection: Equatable { case selected, refused, simNotReady }
+
+    /// `AT+CPMS` with the configured storage, then with its first two memories (Wavecom firmwares
+    /// refuse a third). A refusal of both keeps the modem's own choice.
+    private func configureSMSStorage() async throws -> StorageSelection {
+        guard !options.storage.isEmpty else { return .refused }
+        var candidates = [options.storage]
+        if options.storage.count > 2 { candidates.append(Array(options.storage.prefix(2))) }
+        for memories in candidates {
+            switch try await setupStep(try command { try ATCommand.selectStorage(memories) }) {
+            case .noAnswer(let error): throw error
+            case .simNotReady: return .simNotReady
+            case .done:
+                if memories.count < options.storage.count {
+                    logger.notice("modem takes only two SMS storages", metadata: ["storage": "\(memories)"])
+                }
+                return .selected
+            case .refused(let error):
+                logger.debug("AT+CPMS refused", metadata: ["storage": "\(memories)", "error": "\(error)"])
+            }
+        }
+        logger.notice("modem refuses the configured SMS storage; keeping its own", metadata: ["storage": "\(options.storage)"])
+        return .refused
+    }
+
+    /// True when `AT+CPMS?` answers without naming any memory (`+CPMS: ,,,,,,,,`) or refuses.
+    private func hasNoSMSMemory() async throws -> Bool {
+        switch try await setupStep(.storageQuery) {
+        case .noAnswer(let error): throw error
+        case .simNotReady, .refused: return false
+        case .done(let response):
+            guard let usage = response.lines.lazy.compactMap(StorageUsage.parse).first else { return true }
+            return usage.read.storage?.isEmpty ?? false
         }
     }
 
-    /// `AT+CPMS` with the configured storage. A SIM that is locked or busy leaves it pending (done
-    /// again once `unlockIfNeeded` has the SIM ready); a refusal keeps the modem's own choice.
-    private func configureSMSStorage() async throws {
-        guard !options.storage.isEmpty else { return }
-        guard let error = try await attempt(try command { try ATCommand.selectStorage(options.storage) }) else { return }
-        if Self.isSIMNotReady(error) {
-            smsSetupPending = true
-        } else {
-            logger.notice("modem refuses the configured SMS storage; keeping its own", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Finishes what `initialise` could not do while the SIM was locked or busy: PDU mode, storage,
-    /// new-message indications. The SIM answers "busy" (CMS 314 / CME 14) for a while after its PIN
-    /// on many modems; this waits that out (bounded by `simReadyTimeout`).
-    private func finishSMSSetup() async throws {
+    /// Finishes what `initialise` could not do while the SIM was locked or busy. The SIM answers
+    /// "busy" (CMS 314 / CME 14) for a while after its PIN on many modems; `initialise` waits that
+    /// out, and this repeats it while the SIM still says it is locked (bounded by `simReadyTimeout`).
+    private func finishSMSSetup() async throws -> InboundCapability {
         let deadline = ContinuousClock.now.advanced(by: options.simReadyTimeout)
         var delay = Duration.milliseconds(50)
         while true {
             smsSetupPending = false
-            try await initialise()
-            if !smsSetupPending { return }
+            if let capability = try await initialise() { return capability }
             guard ContinuousClock.now.advanced(by: delay) < deadline else {
                 throw ModemError.timeout(command: "SMS set-up (the SIM stayed busy)")
             }
             try await Task.sleep(for: delay)
             delay = min(delay * 2, .milliseconds(800))
+        }
+    }
+
+    /// What one set-up step came to.
+    private enum SetupStep {
+        case done(ATResponse)
+        /// The SIM is locked, absent or still busy after the backoff: the PIN step comes first.
+        case simNotReady(ModemError)
+        case refused(ModemError)
+        /// No final result in time (the port closed throws instead).
+        case noAnswer(ModemError)
+    }
+
+    private func setupStep(_ command: ATCommand) async throws -> SetupStep {
+        do {
+            let response = try await answer(command, busyFor: options.simReadyTimeout)
+            if response.final.isSuccess { return .done(response) }
+            let error = ModemError.from(response.final, command: Self.redacted(command.line))
+            return Self.isSIMNotReady(error) ? .simNotReady(error) : .refused(error)
+        } catch {
+            if case .transportClosed = error { throw error }
+            return .noAnswer(error)
+        }
+    }
+
+    /// Sends `command` and returns its answer, whatever its final result; an answer that says
+    /// "busy, try again" (`Modem.isBusy`) is repeated with a backoff from 100 ms to 800 ms for up to
+    /// `budget`, after which the busy answer is returned. Throws only timeouts and a closed port.
+    func answer(_ command: ATCommand, busyFor budget: Duration) async throws(ModemError) -> ATResponse {
+        let deadline = ContinuousClock.now.advanced(by: budget)
+        var delay = Duration.milliseconds(100)
+        while true {
+            let response = try await exchange(command, timeout: options.commandTimeout)
+            guard Self.isBusy(response.final), ContinuousClock.now.advanced(by: delay) < deadline else { return response }
+            logger.debug("modem busy; asking again", metadata: ["at.command": "\(Self.redacted(command.line))", "at.final": "\(response.final)"])
+            do { try await Task.sleep(for: delay) } catch { return response }
+            delay = min(delay * 2, .milliseconds(800))
+        }
+    }
+
+    /// "Try again shortly": `+CME ERROR: 515` (Wavecom: init or command processing in progress),
+    /// `+CME ERROR: 14` / `+CMS ERROR: 314` (SIM busy, TS 27.007 §9.2.1, TS 27.005 §3.2.5).
+    static func isBusy(_ final: ATFinalResult) -> Bool {
+        switch final {
+        case .cmeError(let detail): detail.code == 515 || detail.code == 14
+        case .cmsError(let detail): detail.code == 314
+        default: false
         }
     }
 
@@ -80,18 +211,6 @@ extension Modem {
         case .cme(let code?, _, _): (10...18).contains(code)
         case .cms(let code?, _, _): (310...318).contains(code)
         default: false
-        }
-    }
-
-    /// Runs a command; returns nil on OK, the error for an error final or a (first) timeout, and
-    /// throws only when the port closed.
-    private func attempt(_ command: ATCommand) async throws -> ModemError? {
-        do {
-            try await execute(command)
-            return nil
-        } catch {
-            if case .transportClosed = error { throw error }
-            return error
         }
     }
 
@@ -131,11 +250,14 @@ extension Modem {
     ///   repeated restarts with a wrong configured PIN would otherwise walk the SIM into PUK.
     /// - A rejected PIN throws `.pinRejected` and is never retried. After an accepted PIN, waits (by
     ///   asking `AT+CPIN?` with a short backoff, since not every modem announces it) for the SIM to be ready.
-    public func unlockIfNeeded(pin: String?) async throws {
+    /// - A set-up that `initialise` left for the SIM is then finished; its result is returned (nil
+    ///   when nothing was pending).
+    @discardableResult
+    public func unlockIfNeeded(pin: String?) async throws -> InboundCapability? {
         switch try await simStatus() {
         case .ready, .pin2Required, .puk2Required:
-            if smsSetupPending { try await finishSMSSetup() }
-            return
+            guard smsSetupPending else { return nil }
+            return try await finishSMSSetup()
         case .notInserted:
             throw ModemError.simNotInserted
         case .pukRequired:
@@ -163,7 +285,8 @@ extension Modem {
             throw ModemError.pinRejected(remainingAttempts: remaining)
         }
         try await waitForSIMReady()
-        if smsSetupPending { try await finishSMSSetup() }
+        guard smsSetupPending else { return nil }
+        return try await finishSMSSetup()
     }
 
     private func waitForSIMReady() async throws {
@@ -218,7 +341,7 @@ extension Modem {
 
     /// `AT+CSQ` (TS 27.007 §8.5).
     public func signal() async throws -> SignalQuality {
-        let response = try await execute(.signalQuality)
+        let response = try await executeWaitingOutBusy(.signalQuality)
         guard let quality = response.lines.lazy.compactMap(SignalQuality.parse).first else {
             throw ModemError.malformedResponse(command: "AT+CSQ", line: response.lines.joined(separator: " | "))
         }
@@ -231,10 +354,23 @@ extension Modem {
         return ModemInfoParsers.ownNumbers(response.lines).first
     }
 
-    /// `AT+CSCA?` (TS 27.005 §3.3.1): the SMS service centre, nil when unset.
+    /// `AT+CSCA?` (TS 27.005 §3.3.1): the SMS service centre, nil when unset. Throws `+CME ERROR: 14`
+    /// when the SIM stays busy (see `serviceCentreState()`).
     public func serviceCentre() async throws -> String? {
-        let response = try await execute(.serviceCentre)
-        return response.lines.lazy.compactMap(ModemInfoParsers.serviceCentre).first
+        switch try await serviceCentreState() {
+        case .set(let number): return number
+        case .unset: return nil
+        case .unknownSIMBusy: throw ModemError.cme(code: 14, meaning: ATErrorCatalogue.meaning(of: 14, in: .cme), command: "AT+CSCA?")
+        }
+    }
+
+    /// `AT+CSCA?` (TS 27.005 §3.3.1). Many sticks answer `+CME ERROR: 14` (SIM busy) for a while after
+    /// the PIN: asked again with a backoff for up to `commandTimeout`, then `.unknownSIMBusy`.
+    public func serviceCentreState() async throws -> ServiceCentreState {
+        let response = try await answer(.serviceCentre, busyFor: options.commandTimeout)
+        if Self.isBusy(response.final) { return .unknownSIMBusy }
+        guard response.final.isSuccess else { throw ModemError.from(response.final, command: "AT+CSCA?") }
+        return response.lines.lazy.compactMap(ModemInfoParsers.serviceCentre).first.map { .set($0) } ?? .unset
     }
 
     /// `AT+CSCA="<number>",<type>`: `+` and digits, or national digits.
@@ -244,7 +380,7 @@ extension Modem {
 
     /// `AT+CPMS?` (TS 27.005 §3.2.2).
     public func storageUsage() async throws -> StorageUsage {
-        let response = try await execute(.storageQuery)
+        let response = try await executeWaitingOutBusy(.storageQuery)
         guard let usage = response.lines.lazy.compactMap(StorageUsage.parse).first else {
             throw ModemError.malformedResponse(command: "AT+CPMS?", line: response.lines.joined(separator: " | "))
         }
@@ -304,9 +440,17 @@ extension Modem {
     // MARK: Helpers
 
     /// The answer when the final result is OK, nil for an error final; timeouts and closed ports throw.
+    /// A busy modem (`isBusy`) is asked again for up to `commandTimeout`.
     private func optional(_ command: ATCommand) async throws -> ATResponse? {
-        let response = try await exchange(command, timeout: options.commandTimeout)
+        let response = try await answer(command, busyFor: options.commandTimeout)
         return response.final.isSuccess ? response : nil
+    }
+
+    /// `execute`, asking again while the modem answers busy (up to `commandTimeout`).
+    private func executeWaitingOutBusy(_ command: ATCommand) async throws -> ATResponse {
+        let response = try await answer(command, busyFor: options.commandTimeout)
+        guard response.final.isSuccess else { throw ModemError.from(response.final, command: Self.redacted(command.line)) }
+        return response
     }
 
     private func command(_ build: () throws -> ATCommand) throws -> ATCommand {

@@ -40,7 +40,7 @@ public enum ModemError: Error, Sendable, Hashable, CustomStringConvertible {
         case .cms(let code, let meaning, let command): "\(command) failed: +CMS ERROR \(code.map(String.init) ?? "") (\(meaning))"
         case .error(let command, let result): "\(command) failed: \(result)"
         case .transportClosed(let port, let reason): "\(port) closed: \(reason)"
-        case .pinRequired: "the SIM is locked with a PIN and no PIN was given"
+        case .pinRequired: "SIM PIN required: set modems.pin (or --pin)"
         case .pinRejected(let remaining):
             "the SIM rejected the PIN" + (remaining.map { " (\($0) attempt(s) left); it will not be tried again" } ?? "; it will not be tried again")
         case .pinAlreadyAttempted: "a PIN was already entered once; not entering it again (protects the SIM from a PUK lock)"

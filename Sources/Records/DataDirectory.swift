@@ -29,6 +29,9 @@ public struct DataDirectory: Sendable {
         /// 0600/0700 (`.owner`, default) or 0640/0750 (`.group`) for what the agent creates.
         public var permissions: RecordPermissions
         public var logger: Logger
+        /// Records shared with other agents (a database, issue 15) used instead of the files
+        /// for `records`; the directory still holds the lock, `status.json` and the key.
+        public var shared: RecordSet?
 
         public init(hashOptOuts: Bool = false, openingBalance: Int = 0, optOutTextLimit: Int = 0,
                     logger: Logger = Logger(label: "smsagent.records")) {
@@ -53,6 +56,8 @@ public struct DataDirectory: Sendable {
     public let ledger: FileCreditLedger
     public let inbox: FileInboxArchive
     public let reassembly: FileReassemblyStore
+    /// The records to work with: `options.shared` when given, else the files above.
+    public let records: RecordSet
 
     public var lockPath: String { path + "/smsagent.lock" }
     public var optOutKeyPath: String { path + "/optout.key" }
@@ -75,6 +80,21 @@ public struct DataDirectory: Sendable {
                                       permissions: permissions, logger: logger)
         inbox = try FileInboxArchive(path: path + "/inbox.csv", permissions: permissions, logger: logger)
         reassembly = try FileReassemblyStore(directory: path + "/reassembly", permissions: permissions, logger: logger)
+        let outbox = outbox
+        let optOuts = optOuts
+        records = options.shared ?? RecordSet(
+            outbox: outbox, optOuts: optOuts, confirmations: confirmations, helpReplies: nil, ledger: ledger, inbox: inbox,
+            reassembly: reassembly, messagesIn: { try outbox.messages(in: $0) },
+            recentMessagesIn: { folder, limit in try Self.recentMessages(in: folder, of: outbox, limit: limit) },
+            prune: { try outbox.prune(settledBefore: $0) }, storeHashed: optOuts.storeHashed,
+            storedIdentifier: { optOuts.storedIdentifier(for: $0) }, wakeups: nil, location: "files", isShared: false)
+    }
+
+    /// The newest messages of `folder` (ids sort by creation time), unreadable files skipped.
+    static func recentMessages(in folder: OutboxFolder, of outbox: FileOutbox, limit: Int) throws -> [OutboxMessage] {
+        let names = try FileSystem.listDirectory(outbox.path(folder))
+        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted(by: >).prefix(limit)
+            .compactMap { name in try? outbox.find(String(name.dropLast(5)))?.message }
     }
 
     /// One `DataDirectory` per path and options in a process that asked for it
@@ -84,7 +104,8 @@ public struct DataDirectory: Sendable {
     public static func shared(path: String, options: Options = Options()) throws -> DataDirectory {
         let key = "\(path)|\(options.hashOptOuts)|\(options.openingBalance)|\(options.optOutTextLimit)|\(options.permissions)"
         return try sharedDirectories.withLock { shared in
-            guard var opened = shared else { return try DataDirectory(path: path, options: options) }
+            // Records on a database (options.shared) are the caller's connection: not cached.
+            guard options.shared == nil, var opened = shared else { return try DataDirectory(path: path, options: options) }
             if let existing = opened[key] { return existing }
             let directory = try DataDirectory(path: path, options: options)
             opened[key] = directory

@@ -37,8 +37,14 @@ extension ModemEngine {
             if c.form == .test { return .ok(["+CSCS: (\"IRA\",\"GSM\",\"UCS2\")"]) }
             return .ok([])
         case "+CFUN": return functionalityCommand(c)
+        case "+CPIN" where profile == .wavecom && c.form == .read:
+            // Wavecom firmwares never end `AT+CPIN?` with a final result.
+            if case .ok(let lines) = pinCommand(c) { return .informationOnly(lines) }
+            return pinCommand(c)
         case "+CPIN": return pinCommand(c)
-        case "+CPINR" where profile == .generic: return pinRetries(c)
+        case "+CPINC" where profile == .wavecom:
+            return .ok(["+CPINC: \(pinRemaining),3,\(pukRemaining),10"])
+        case "+CPINR" where profile == .generic || profile == .qualcommPinFirst: return pinRetries(c)
         case "^CPIN" where profile == .huawei:
             guard c.form == .read else { return .failed(.unknown) }
             return .ok(["^CPIN: \(simCodeText),\(sim == .puk ? pukRemaining : pinRemaining),\(pukRemaining),\(pinRemaining),10,3"])
@@ -52,6 +58,9 @@ extension ModemEngine {
                                        : ["+QPINC: \"SC\",\(pinRemaining),\(pukRemaining)"])
 
         // ICCID, per family.
+        case "+CCID" where profile == .wavecom:
+            if sim == .absent { return .failed(.cme(10)) }
+            return .ok(["+CCID: \"\(configuration.iccid)\""])
         case "+CCID" where profile == .simcom:
             if sim == .absent { return .failed(.cme(10)) }
             return .ok([configuration.iccid])
@@ -112,7 +121,7 @@ extension ModemEngine {
     }
 
     func identification(_ c: ATCommand, _ value: String) -> CommandResult {
-        c.form == .test ? .ok([]) : .ok([value])
+        c.form == .test ? .ok([]) : .ok([profile.identityLeadingSpace ? " " + value : value])
     }
 
     mutating func setting(_ c: ATCommand, range: ClosedRange<Int>, read: String, test: String,
@@ -191,6 +200,7 @@ extension ModemEngine {
             let before = registrationStat
             functionality = fun
             registrationURCPending = before != registrationStat
+            if fun == 1 { startInitialisingWindow() }
             return .ok([])
         }
     }
@@ -243,6 +253,9 @@ extension ModemEngine {
     mutating func unlock() {
         let before = registrationStat
         sim = .ready
+        if let window = configuration.serviceCentreBusyAfterUnlock ?? profile.serviceCentreBusyAfterUnlock, window > .zero {
+            serviceCentreBusyUntil = now.addingTimeInterval(Self.seconds(window))
+        }
         simReadyURCPending = true
         registrationURCPending = before != registrationStat
     }

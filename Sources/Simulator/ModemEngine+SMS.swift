@@ -33,6 +33,7 @@ extension ModemEngine {
     /// `+CSCA` (TS 27.005 §3.3.1).
     mutating func serviceCentreCommand(_ c: ATCommand) -> CommandResult {
         if let failure = simFailureCMS() { return .failed(failure) }
+        if c.form == .read, serviceCentreBusy { return .failed(.cme(14)) }
         switch c.form {
         case .read:
             guard let smsc = serviceCentre else { return .ok(["+CSCA: \"\",129"]) }
@@ -49,6 +50,14 @@ extension ModemEngine {
     /// `+CPMS` (TS 27.005 §3.2.2): "SM" (SIM) and "ME" (phone) memories.
     mutating func storageCommand(_ c: ATCommand) -> CommandResult {
         if let failure = simFailureCMS() { return .failed(failure) }
+        if !profile.hasSMSStorage {
+            // A phone: the SMS memories are not reachable over AT.
+            switch c.form {
+            case .read: return .ok(["+CPMS: ,,,,,,,,"])
+            case .test: return .ok(["+CPMS: (),(),()"])
+            default: return .failed(.cms(302))
+            }
+        }
         switch c.form {
         case .read:
             let fields = memories.map { name in "\"\(name)\",\(stores[name]?.used ?? 0),\(stores[name]?.capacity ?? 0)" }
@@ -59,6 +68,8 @@ extension ModemEngine {
         case .set:
             let requested = c.arguments.map { $0.value.uppercased() }
             guard !requested.isEmpty, requested.count <= 3 else { return .failed(.cms(302)) }
+            // Wavecom takes <mem1>,<mem2> but refuses a third memory.
+            if profile == .wavecom, requested.count == 3 { return .failed(.cms(302)) }
             for name in requested where !name.isEmpty && stores[name] == nil { return .failed(.cms(302)) }
             for (i, name) in requested.enumerated() where !name.isEmpty { memories[i] = name }
             let fields = memories.map { name in "\(stores[name]?.used ?? 0),\(stores[name]?.capacity ?? 0)" }
@@ -73,6 +84,7 @@ extension ModemEngine {
         case .test: return .ok(["+CNMI: (0-3),(0-3),(0,2),(0-2),(0,1)"])
         case .action: return .failed(.error)
         case .set:
+            if !profile.hasSMSStorage { return .failed(.cms(303)) }
             let limits = [0...3, 0...3, 0...3, 0...2, 0...1]
             var values = cnmi
             for (i, arg) in c.arguments.enumerated() {
@@ -110,6 +122,7 @@ extension ModemEngine {
         guard c.form == .set else { return c.form == .test ? .ok([]) : .failed(.cms(302)) }
         if let failure = simFailureCMS() { return .failed(failure) }
         guard cmgf == 0 else { return .failed(.cms(305)) }
+        if !profile.hasSMSStorage { return .failed(.cms(302)) }
         guard let length = c.arguments.first?.int, (7...176).contains(length) else { return .failed(.cms(304)) }
         let status = c.arguments.count > 1 ? (c.arguments[1].int ?? -1) : 2
         guard (0...3).contains(status) else { return .failed(.cms(304)) }
@@ -236,6 +249,11 @@ extension ModemEngine {
             heldAtSMSC.append(pdu)
             return []
         }
+        if !profile.hasSMSStorage {
+            // The phone keeps it in its own inbox: nothing on the AT port, nothing to list.
+            phoneInbox.append(pdu)
+            return []
+        }
         if cnmi[1] == 2, mayRoute() {
             if cmgf == 1, case .deliver(let originator, _, let timestamp, let text)? = try? SimulatorPDU.textView(ofHex: pdu) {
                 return smsURC(["+CMT: \"\(originator)\",,\"\(timestamp)\"\r\n\(text)"])
@@ -277,6 +295,7 @@ extension ModemEngine {
 
     mutating func listCommand(_ c: ATCommand) -> CommandResult {
         if let failure = simFailureCMS() { return .failed(failure) }
+        if !profile.hasSMSStorage { return c.form == .test ? .ok(["+CMGL: (0-4)"]) : .ok([]) }
         if c.form == .test {
             return .ok([cmgf == 0 ? "+CMGL: (0-4)" : "+CMGL: (" + Self.statusNames.map { "\"\($0)\"" }.joined(separator: ",") + ")"])
         }
@@ -307,6 +326,7 @@ extension ModemEngine {
 
     mutating func readCommand(_ c: ATCommand) -> CommandResult {
         if let failure = simFailureCMS() { return .failed(failure) }
+        if !profile.hasSMSStorage { return .failed(.cms(321)) }
         if c.form == .test { return .ok([]) }
         let memory = memories[0]
         guard c.form == .set, let index = c.arguments.first?.int, var store = stores[memory] else { return .failed(.cms(304)) }
@@ -343,6 +363,7 @@ extension ModemEngine {
 
     mutating func deleteCommand(_ c: ATCommand) -> CommandResult {
         if let failure = simFailureCMS() { return .failed(failure) }
+        if !profile.hasSMSStorage { return .failed(.cms(321)) }
         if c.form == .test {
             let memory = memories[0]
             let used = (stores[memory]?.slots.keys.sorted() ?? []).map { String($0 + profile.firstIndex) }.joined(separator: ",")

@@ -26,6 +26,8 @@ enum CommandResult {
     case prompt(PDUEntry)
     /// Swallow: no final result.
     case silent
+    /// Information lines and never a final result (Wavecom's `AT+CPIN?`).
+    case informationOnly([String])
 }
 
 enum ATFailure: Equatable {
@@ -33,6 +35,8 @@ enum ATFailure: Equatable {
     case unknown
     case cme(Int)
     case cms(Int)
+    /// `+CME ERROR: <n>` whatever `+CMEE` says (Wavecom's 515).
+    case numericCME(Int)
 }
 
 struct PDUEntry: Sendable {
@@ -120,16 +124,26 @@ struct ModemEngine: Sendable {
     var deletionHappened = false
     /// The SIM answers "busy" until then (after a PIN unlock).
     var simBusyUntil: Date?
+    /// `AT+CSCA?` answers `+CME ERROR: 14` until then (after a PIN unlock, `qualcomm-pin-first`).
+    var serviceCentreBusyUntil: Date?
+    /// Every command answers `+CME ERROR: 515` until then (after `AT+CFUN=1`, `wavecom`).
+    var initialisingUntil: Date?
+    /// The current command line began with ESC and is being thrown away (`esc-sensitive`).
+    var discardingLine = false
+    /// Messages a phone (`nokia-phone`) received into its own inbox, which AT cannot reach.
+    var phoneInbox: [String] = []
 
     init(profile: ModemProfile, configuration: SimulatorConfiguration) {
         self.profile = profile
         self.configuration = configuration
         cnmi = profile.defaultCNMI
+        cmee = profile.defaultCMEE
         csmsService = configuration.initialSMSService
         pin = configuration.pin
         pinRemaining = configuration.pinAttempts
         pukRemaining = configuration.pukAttempts
         sim = !configuration.simInserted ? .absent : (configuration.pin == nil ? .ready : .pin)
+        faults = configuration.faults
         serviceCentre = configuration.serviceCentre
         stores = ["SM": MessageStore(capacity: configuration.storageCapacity),
                   "ME": MessageStore(capacity: configuration.phoneStorageCapacity)]
@@ -143,7 +157,7 @@ struct ModemEngine: Sendable {
     /// Power cycle: settings back to defaults, the SIM locked again; storage and counters survive
     /// (they live on the SIM and in the network).
     mutating func powerCycle() {
-        echo = true; verbose = true; quiet = false; cmee = 0; cmgf = 0
+        echo = true; verbose = true; quiet = false; cmee = profile.defaultCMEE; cmgf = 0
         cnmi = profile.defaultCNMI
         cregMode = 0; cgregMode = 0; ceregMode = 0; copsFormat = 0
         vendorURCs = true; functionality = 1; csmsService = configuration.initialSMSService; awaitingAck = false
@@ -151,6 +165,9 @@ struct ModemEngine: Sendable {
         lineBuffer = []; pduEntry = nil; hung = false; heldAnswer = nil
         bufferedURCs = []
         simBusyUntil = nil
+        serviceCentreBusyUntil = nil
+        initialisingUntil = nil
+        discardingLine = false
         if sim != .absent, sim != .blocked, sim != .puk { sim = pin == nil ? .ready : .pin }
     }
 
@@ -168,6 +185,24 @@ struct ModemEngine: Sendable {
     var simBusy: Bool {
         guard let until = simBusyUntil else { return false }
         return now < until
+    }
+
+    /// Wavecom after `AT+CFUN=1`: "please wait, init or command processing in progress".
+    var initialising: Bool {
+        guard let until = initialisingUntil else { return false }
+        return now < until
+    }
+
+    var serviceCentreBusy: Bool {
+        if configuration.serviceCentreAlwaysBusy { return true }
+        guard let until = serviceCentreBusyUntil else { return false }
+        return now < until
+    }
+
+    /// Starts the profile's `+CME ERROR: 515` window (after `AT+CFUN=1` or a reset).
+    mutating func startInitialisingWindow() {
+        guard let window = configuration.busyAfterFunctionality ?? profile.busyAfterFunctionality, window > .zero else { return }
+        initialisingUntil = now.addingTimeInterval(Self.seconds(window))
     }
 
     /// Power-on URCs.
@@ -200,6 +235,8 @@ struct ModemEngine: Sendable {
         switch failure {
         case .error: return finalBytes("ERROR", numeric: 4)
         case .unknown: return finalBytes(profile.unknownCommandResult, numeric: 4)
+        case .numericCME(let code):
+            return finalBytes("+CME ERROR: \(code)", numeric: 4)
         case .cme(let code):
             switch cmee {
             case 1: return finalBytes("+CME ERROR: \(code)", numeric: 4)
@@ -281,6 +318,17 @@ struct ModemEngine: Sendable {
                 continue
             }
             if echo { echoed.append(byte) }
+            if discardingLine {
+                if byte == 0x0D {
+                    discardingLine = false
+                    lineBuffer = []
+                }
+                continue
+            }
+            if byte == 0x1B, lineBuffer.isEmpty, configuration.discardsLinesStartingWithESC {
+                discardingLine = true
+                continue
+            }
             switch byte {
             case 0x0D:
                 flushEcho()
@@ -375,9 +423,15 @@ struct ModemEngine: Sendable {
                     return [.hangUp]
                 }
             }
+            if let failure = dialectRefusal(command) {
+                return [.wait(totalLatency), .write(garbage + output + failureBytes(failure))]
+            }
             switch execute(command) {
             case .ok(let lines):
                 output += informationBytes(lines)
+            case .informationOnly(let lines):
+                // No final result follows: the host has to take the line as the answer.
+                return [.wait(totalLatency), .write(garbage + output + informationBytes(lines))]
             case .failed(let failure):
                 return [.wait(totalLatency), .write(garbage + insert(midURC, into: output + failureBytes(failure)))]
             case .silent:
@@ -400,6 +454,21 @@ struct ModemEngine: Sendable {
         return steps
     }
 
+    /// A refusal the profile gives before looking at the command: Wavecom's `+CME ERROR: 515`
+    /// while it initialises, the PIN-first sticks' `+CME ERROR: 11` to all but `AT+CPIN`.
+    func dialectRefusal(_ command: ATCommand) -> ATFailure? {
+        if initialising { return .numericCME(515) }
+        // `AT+CPIN` and its retry counter (`AT+CPINR`) are the only commands a locked stick answers.
+        if profile == .qualcommPinFirst, command.name != "+CPIN", command.name != "+CPINR" {
+            switch sim {
+            case .pin: return .cme(11)
+            case .puk: return .cme(12)
+            default: break
+            }
+        }
+        return nil
+    }
+
     /// Effects that show after a final result: URCs of a state change, a reboot.
     mutating func afterCommand() -> [EngineStep] {
         var steps: [EngineStep] = []
@@ -414,6 +483,7 @@ struct ModemEngine: Sendable {
                 return steps
             }
             powerCycle()
+            startInitialisingWindow()
             steps.append(.schedule(.milliseconds(Int(200 * configuration.latencyScale)), .boot))
             return steps
         }

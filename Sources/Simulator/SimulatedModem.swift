@@ -26,7 +26,10 @@ public actor SimulatedModem {
     private var noiseTask: Task<Void, Never>?
     private var unplugHandlers: [@Sendable () -> Void] = []
     private var hostWaiters: [CheckedContinuation<Void, Never>] = []
-    private var ptys: [PseudoTerminal] = []
+    /// The pseudo-terminals opened by this modem, each with the reader of its master. Cancelling
+    /// the reader is the one way they are closed (its cancel handler closes both descriptors once
+    /// the reader can no longer touch them).
+    private var ptys: [(terminal: PseudoTerminal, reader: FileDescriptorReader)] = []
     private var recorder: SubmissionRecorder?
     /// The link of the last pseudo-terminal, where a re-enumerated modem comes back.
     private var lastLink: String?
@@ -84,9 +87,9 @@ public actor SimulatedModem {
     /// the port (or crash) without the master seeing a hang-up. `unplug` closes it and removes the link.
     public func openPseudoTerminal(link: String? = nil) throws -> String {
         let pty = try PseudoTerminal(link: link)
-        ptys.append(pty)
         lastLink = link
         let reader = FileDescriptorReader(fd: pty.master, label: name, onCancel: { pty.unplug() })
+        ptys.append((pty, reader))
         let sink = DescriptorSink(writeSome: { pty.writeMaster($0) }, onHangUp: { _ in reader.cancel() },
                                   onFull: { pty.discardUnread() })
         let id = attach(sink: sink)
@@ -285,8 +288,7 @@ public actor SimulatedModem {
     /// symlink removed. A later connection finds a freshly powered modem.
     public func unplug() {
         if let active = link { detach(active, unplugged: true) }
-        for pty in ptys { pty.removeLink() }
-        ptys = []
+        closePseudoTerminals()
         poweredOn = false
         engine.powerCycle()
         for handler in unplugHandlers { handler() }
@@ -376,7 +378,7 @@ public actor SimulatedModem {
             sim: "\(engine.sim)", pinAttemptsLeft: engine.pinRemaining, pukAttemptsLeft: engine.pukRemaining,
             registration: engine.registrationStat,
             storage: engine.stores.mapValues { StorageStatus(used: $0.used, capacity: $0.capacity) },
-            heldAtSMSC: engine.heldAtSMSC.count, submittedMessages: engine.log.totalMessages,
+            heldAtSMSC: engine.heldAtSMSC.count, unreadableInbox: engine.phoneInbox.count, submittedMessages: engine.log.totalMessages,
             submittedParts: engine.log.totalParts, faults: engine.faults.map(\.fault.description) + (engine.hung ? ["hang"] : []))
     }
 
@@ -395,8 +397,30 @@ public actor SimulatedModem {
         for task in timers.values { task.cancel() }
         timers = [:]
         if let active = link { detach(active, unplugged: false) }
-        for pty in ptys { pty.removeLink() }
+        closePseudoTerminals()
+        submissionContinuation.finish()
+    }
+
+    /// Removes every link now and closes every pty this modem opened — not only the one of the
+    /// current connection: a pty whose link was replaced, or whose host never connected, would
+    /// otherwise keep its master and slave descriptors for the life of the process.
+    private func closePseudoTerminals() {
+        for (terminal, reader) in ptys {
+            terminal.removeLink()
+            reader.cancel()
+        }
         ptys = []
+    }
+
+    /// Dropped without `shutdown()`: its ptys are closed all the same (a test that forgets
+    /// `shutdown()` must not leak two descriptors per modem) and its timers stop.
+    deinit {
+        for (terminal, reader) in ptys {
+            terminal.removeLink()
+            reader.cancel()
+        }
+        for task in timers.values { task.cancel() }
+        noiseTask?.cancel()
         submissionContinuation.finish()
     }
 }
@@ -430,6 +454,8 @@ public struct SimulatorStatus: Sendable, Codable {
     public var registration: Int
     public var storage: [String: StorageStatus]
     public var heldAtSMSC: Int
+    /// Messages a phone profile received into its own inbox, out of reach of AT.
+    public var unreadableInbox: Int
     public var submittedMessages: Int
     public var submittedParts: Int
     public var faults: [String]

@@ -62,6 +62,19 @@ public struct SimulatorConfiguration: Sendable {
     public var bootURCs: Bool = true
     /// Time zone of the simulated network's time stamps.
     public var timeZoneOffsetMinutes: Int = 60
+    /// `AT+CSCA?` answers `+CME ERROR: 14` (SIM busy) whatever the wait (the `sim-busy` quirk).
+    public var serviceCentreAlwaysBusy: Bool = false
+    /// How long `AT+CSCA?` answers `+CME ERROR: 14` after the PIN is accepted; nil = the profile's
+    /// own window (2 s on `qualcomm-pin-first`, none elsewhere).
+    public var serviceCentreBusyAfterUnlock: Duration? = nil
+    /// How long every command answers `+CME ERROR: 515` after `AT+CFUN=1` or a reset; nil = the
+    /// profile's own window (3 s on `wavecom`, none elsewhere).
+    public var busyAfterFunctionality: Duration? = nil
+    /// A command line whose first byte is ESC is thrown away unanswered (the `esc-sensitive` quirk:
+    /// some modems and serial adapters do this).
+    public var discardsLinesStartingWithESC: Bool = false
+    /// Faults armed from power-on (as `inject(fault:)` would arm them).
+    public var faults: [FaultRule] = []
     /// Name used in transports and logs.
     public var name: String = "sim"
     /// Where time comes from (SCTS of injected messages, record time stamps).
@@ -75,5 +88,80 @@ public struct SimulatorConfiguration: Sendable {
         c.latencyScale = 0
         c.bootURCs = false
         return c
+    }
+}
+
+/// A trait of the SIM or the line that can come with any profile: `smsagent simulate --profile
+/// wavecom+no-smsc`, or `profile: generic+cms500-once` for the agent's simulated modems.
+public enum SimulatorQuirk: String, CaseIterable, Sendable, Codable {
+    /// No SMS centre on the SIM: `AT+CSCA?` answers `""`, a PDU without SMSC gets `+CMS ERROR: 330`.
+    case noSMSC = "no-smsc"
+    /// The first `AT+CMGS` is refused with `+CMS ERROR: 500` after its PDU (fresh sticks), then all is well.
+    case cms500Once = "cms500-once"
+    /// `AT+CSCA?` answers `+CME ERROR: 14` (SIM busy) and never stops.
+    case simBusy = "sim-busy"
+    /// A command line that starts with ESC is discarded unanswered.
+    case escSensitive = "esc-sensitive"
+
+    public var summary: String {
+        switch self {
+        case .noSMSC: "no SMS centre on the SIM: empty AT+CSCA?, +CMS ERROR: 330 on send"
+        case .cms500Once: "the first AT+CMGS fails with +CMS ERROR: 500"
+        case .simBusy: "AT+CSCA? answers +CME ERROR: 14 (SIM busy), for ever"
+        case .escSensitive: "a command line starting with ESC is discarded unanswered"
+        }
+    }
+
+    /// Changes `configuration` so that the modem has this trait.
+    public func apply(to configuration: inout SimulatorConfiguration) {
+        switch self {
+        case .noSMSC: configuration.serviceCentre = nil
+        case .cms500Once: configuration.faults.append(FaultRule(fault: .cms(500), command: "+CMGS", persistence: .once))
+        case .simBusy: configuration.serviceCentreAlwaysBusy = true
+        case .escSensitive: configuration.discardsLinesStartingWithESC = true
+        }
+    }
+}
+
+/// A profile and its quirks, as written in `--profile` and in the configuration: `wavecom`,
+/// `generic+no-smsc`, `huawei+cms500-once+esc-sensitive`, or a quirk alone (`no-smsc`, on the
+/// generic profile).
+public struct SimulatedDialect: Sendable, Hashable, CustomStringConvertible {
+    public var profile: ModemProfile
+    public var quirks: [SimulatorQuirk]
+
+    public init(profile: ModemProfile, quirks: [SimulatorQuirk] = []) {
+        self.profile = profile
+        self.quirks = quirks
+    }
+
+    /// nil when a name is neither a profile nor a quirk, or when two profiles are given.
+    public init?(parsing text: String) {
+        var profile: ModemProfile?
+        var quirks: [SimulatorQuirk] = []
+        for name in text.split(separator: "+", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
+            if let p = ModemProfile(rawValue: name) {
+                guard profile == nil else { return nil }
+                profile = p
+            } else if let quirk = SimulatorQuirk(rawValue: name) {
+                if !quirks.contains(quirk) { quirks.append(quirk) }
+            } else {
+                return nil
+            }
+        }
+        self.init(profile: profile ?? .generic, quirks: quirks)
+    }
+
+    public var description: String { ([profile.rawValue] + quirks.map(\.rawValue)).joined(separator: "+") }
+
+    /// Every accepted name, for help texts and error messages.
+    public static var names: [String] { ModemProfile.allCases.map(\.rawValue) + SimulatorQuirk.allCases.map(\.rawValue) }
+
+    /// `configuration` with the quirks applied, and the profile's default PIN when none is set.
+    public func configure(_ configuration: SimulatorConfiguration) -> SimulatorConfiguration {
+        var configuration = configuration
+        if configuration.pin == nil { configuration.pin = profile.defaultPIN }
+        for quirk in quirks { quirk.apply(to: &configuration) }
+        return configuration
     }
 }

@@ -70,7 +70,7 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
         func flush() throws {
             guard !batch.isEmpty else { return }
             do {
-                queued += try dataDirectory.outbox.enqueue(contentsOf: batch.map(\.message))
+                queued += try dataDirectory.records.outbox.enqueue(contentsOf: batch.map(\.message))
             } catch {
                 progress.finish()
                 let done = (error as? OutboxBatchError)?.queued ?? 0
@@ -104,7 +104,7 @@ struct CampaignEnqueueCommand: AsyncParsableCommand {
         }
         try flush()
         progress.finish()
-        print("campaign \(campaign): \(queued) message\(queued == 1 ? "" : "s") queued in \(dataDirectory.path)/outbox/new/"
+        print("campaign \(campaign): \(queued) message\(queued == 1 ? "" : "s") queued in " + (dataDirectory.records.isShared ? dataDirectory.records.location : "\(dataDirectory.path)/outbox/new/")
               + ScheduleOption.suffix(notBefore, configuration))
         for (line, raw, reason) in invalid.prefix(20) {
             print("  skipped line \(line.map(String.init) ?? "?"): \(raw.isEmpty ? "(empty)" : raw): \(reason)")
@@ -157,11 +157,12 @@ struct CampaignStatusCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.load()
         let dataDirectory = try options.openDataDirectory(configuration)
-        let outbox = dataDirectory.outbox
+        let messagesIn = dataDirectory.records.messagesIn
         var bar: ProgressBar?
         while true {
             let deliveries = (try? DeliveryReportLog(path: dataDirectory.path + "/" + DeliveryReportLog.fileName).outcomes()) ?? [:]
-            let tallies = try tally(outbox, deliveries: deliveries)
+            let progress = try tally(messagesIn, deliveries: deliveries, keepPending: !follow)
+            let tallies = progress.mapValues(\.tally)
             if follow {
                 let all = tallies.values.reduce(Tally()) { Tally(queued: $0.queued + $1.queued, sending: $0.sending + $1.sending, sent: $0.sent + $1.sent, suppressed: $0.suppressed + $1.suppressed, failed: $0.failed + $1.failed) }
                 if bar == nil { bar = ProgressBar(total: all.total, label: name ?? "all campaigns") }
@@ -187,53 +188,27 @@ struct CampaignStatusCommand: AsyncParsableCommand {
                       + "  " + ProgressBar.bar(done: t.done, total: t.total, width: 20))
             }
             // Issue 14: when what is still queued will have left (SIMs, throttles, caps, quiet hours).
-            let pending = try [OutboxFolder.new, .queued, .sending].flatMap { try outbox.messages(in: $0) }
-                .filter { message in message.campaign.map { name == nil || $0 == name } ?? false }
-            let clock = (try? AgentClocks.fromEnvironment()) ?? SystemClock()
-            if !pending.isEmpty, let preview = try? MessagePreview.compute(
-                messages: pending.map { (nil, $0.to, $0.text) }, messageClass: pending.first?.messageClass,
-                configuration: configuration, now: clock.now(), isOptedOut: { _ in false }), let eta = preview.summary.eta {
-                print("ETA: " + PreviewPrinter.describe(eta, sims: preview.summary.etaSIMs, timeZone: preview.summary.etaTimeZone))
+            let pending = progress.values.flatMap(\.pending)
+            let now = ((try? AgentClocks.fromEnvironment()) ?? SystemClock()).now()
+            if let (eta, sims) = MessagePreview.estimate(pending: pending, configuration: configuration,
+                                                         dataDirectory: dataDirectory, now: now) {
+                print("ETA: " + PreviewPrinter.describe(eta, sims: sims, timeZone: configuration.compliance.timeZone))
             }
             return
         }
-        if let t = try tally(outbox).values.first, name != nil {
+        if let t = try tally(messagesIn).values.first?.tally, name != nil {
             print("sent \(t.sent), suppressed \(t.suppressed), failed \(t.failed)")
         }
     }
 
-    func tally(_ outbox: FileOutbox, deliveries: [String: [Int: DeliveryReportLog.Outcome]] = [:]) throws -> [String: Tally] {
-        var result: [String: Tally] = [:]
-        for folder in [OutboxFolder.new, .queued, .sending, .sent, .failed] {
-            for message in try outbox.messages(in: folder) {
-                guard let campaign = message.campaign, name == nil || campaign == name else { continue }
-                switch folder {
-                case .new, .queued: result[campaign, default: Tally()].queued += 1
-                case .sending: result[campaign, default: Tally()].sending += 1
-                case .sent:
-                    var t = result[campaign, default: Tally()]
-                    t.sent += 1
-                    if let parts = deliveries[message.id] {
-                        let segments = max(1, message.result?.segments ?? 1)
-                        var delivered = t.delivered ?? 0, undelivered = t.undelivered ?? 0
-                        if parts.values.contains(.failed) {
-                            undelivered += 1
-                        } else if (1...segments).allSatisfy({ parts[$0] == .delivered }) {
-                            delivered += 1
-                        }
-                        (t.delivered, t.undelivered) = (delivered, undelivered)
-                    }
-                    result[campaign] = t
-                default:
-                    if message.result?.status == .suppressed {
-                        result[campaign, default: Tally()].suppressed += 1
-                    } else {
-                        result[campaign, default: Tally()].failed += 1
-                    }
-                }
-            }
+    /// The tally of every campaign (or of `name`): `CampaignProgress`, the fold the HTTP API serves
+    /// too, with held messages counted as queued (they are, until their time).
+    func tally(_ messagesIn: (OutboxFolder) throws -> [OutboxMessage], deliveries: [String: [Int: DeliveryReportLog.Outcome]] = [:],
+               keepPending: Bool = false) throws -> [String: (tally: Tally, pending: [OutboxMessage])] {
+        try CampaignProgress.tally(messagesIn: messagesIn, deliveries: deliveries, only: name, keepPending: keepPending).mapValues { p in
+            (Tally(queued: p.queued + p.held, sending: p.sending, sent: p.sent, suppressed: p.suppressed, failed: p.failed,
+                   delivered: p.delivered, undelivered: p.undelivered), p.pending)
         }
-        return result
     }
 }
 

@@ -24,12 +24,12 @@ struct CreditsCommand: AsyncParsableCommand {
     func run() async throws {
         let (configuration, data) = try options.openExisting()
         let timeZone = configuration.compliance.zone
-        let balance = try data.ledger.balance()
-        let rows = try data.ledger.rows().filter { $0.part != nil }
+        let balance = try data.records.ledger.balance()
+        let rows = try data.records.ledger.rows().filter { $0.part != nil }
         let segments = rows.reduce(0) { $0 + $1.segments }
         let spent = rows.reduce(0) { $0 + $1.credits }
         let messages = Set(rows.map(\.messageID)).count
-        let groups = try by.map { try data.ledger.summary(by: $0, timeZone: timeZone) } ?? []
+        let groups = try by.map { try data.records.ledger.summary(by: $0, timeZone: timeZone) } ?? []
         if json {
             var object: [String: Any] = ["balance": balance, "spent": spent, "segments": segments, "messages": messages,
                                          "low": balance < configuration.credits.lowBalanceWarning]
@@ -70,7 +70,7 @@ struct CreditsTopUpCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (_, data) = try options.open()
-        try data.ledger.topUp(credits: credits, note: note)
-        print("added \(credits) credits; balance: \(try data.ledger.balance()) credits")
+        try data.records.ledger.addCredits(credits, note: note)
+        print("added \(credits) credits; balance: \(try data.records.ledger.balance()) credits")
     }
 }

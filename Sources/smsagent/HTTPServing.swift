@@ -17,9 +17,13 @@ enum HTTPServing {
         guard configuration.http.listen != nil else { return [] }
         let data: DataDirectory
         do {
-            data = try DataDirectory.shared(path: configuration.dataDirectory, options: .init(
+            var options = DataDirectory.Options(
                 hashOptOuts: configuration.inbound.hashOptOuts, openingBalance: configuration.credits.openingBalance,
-                permissions: .matching(dataDirectory: configuration.dataDirectory), logger: logger))
+                permissions: .matching(dataDirectory: configuration.dataDirectory), logger: logger)
+            // records.backend: postgres — the API reads and writes the shared database.
+            options.shared = try RecordsBackends.openShared(configuration, agent: false, logger: logger)?.records
+            // Files: the agent's own DataDirectory (`smsagent run` shares it within the process).
+            data = try DataDirectory.shared(path: configuration.dataDirectory, options: options)
         } catch {
             throw CLIError("cannot open the data directory \(configuration.dataDirectory): \(error)")
         }

@@ -31,7 +31,7 @@ struct InboxCommand: AsyncParsableCommand {
             try showDeliveries(DeliveryReportLog(path: data.path + "/" + DeliveryReportLog.fileName), timeZone: timeZone)
             return
         }
-        var records = review ? try data.inbox.review() : try data.inbox.all()
+        var records = review ? try data.records.inbox.review() : try data.records.inbox.all()
         let total = records.count
         if limit > 0 && records.count > limit { records = Array(records.suffix(limit)) }
         if json {

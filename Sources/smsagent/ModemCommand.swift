@@ -8,8 +8,9 @@ import SerialPort
 /// `smsagent modem --port PATH …`: talk to one modem directly — the first thing to run with a new
 /// stick, and what a hardware-in-the-loop bench scripts.
 ///
-/// Exit status: 0 done; 1 the modem refused or failed the operation; 3 the port is absent, busy or
-/// not allowed; 4 the port is not a modem (no answer to AT); 5 the SIM is locked (PIN/PUK) or absent.
+/// Exit status: 0 done; 1 the modem refused or failed the operation (after it answered AT); 3 the
+/// port is absent, busy or not allowed; 4 the port is not a modem (nothing answered AT); 5 the SIM
+/// is PUK-locked, absent, or refused the PIN; 6 the SIM wants a PIN and none was given.
 struct ModemCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "modem",
@@ -21,7 +22,8 @@ struct ModemCommand: AsyncParsableCommand {
               smsagent modem --port /dev/ttyUSB2 list --json
               smsagent modem --port /dev/ttyUSB2 delete 3
               smsagent modem --port /dev/ttyUSB2 at 'AT+COPS?'
-            Exit status: 0 ok, 1 the modem refused, 3 port absent/busy/not allowed, 4 not a modem, 5 SIM locked or absent.
+            Exit status: 0 ok, 1 the modem refused or failed, 3 port absent/busy/not allowed, 4 not a modem \
+            (nothing answered AT), 5 SIM PUK-locked, absent or PIN refused, 6 SIM PIN required (give --pin).
             """,
         subcommands: [Info.self, Send.self, List.self, Delete.self, AT.self]
     )
@@ -52,8 +54,9 @@ struct ModemCommand: AsyncParsableCommand {
             guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be in (0, 600] seconds") }
         }
 
-        /// Opens the port and, unless `prepare` is false, initialises the modem and unlocks the SIM.
-        func connect(prepare: Bool = true, sendTimeout: Double = 60) async throws -> Modem {
+        /// Opens the port and, unless `prepare` is false, sets the modem up and unlocks the SIM
+        /// (`Modem.prepare`); returns what the set-up learnt (nil without set-up).
+        func connect(prepare: Bool = true, sendTimeout: Double = 60) async throws -> (Modem, ModemSetup?) {
             var logger = Logger(label: "smsagent.modem") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = verbose ? .trace : .error
             let transport: SerialTransport
@@ -67,23 +70,30 @@ struct ModemCommand: AsyncParsableCommand {
             options.promptTimeout = options.commandTimeout
             options.sendTimeout = .milliseconds(Int(sendTimeout * 1000))
             let modem = Modem(transport: transport, options: options, logger: logger)
-            guard prepare else { return modem }
+            guard prepare else { return (modem, nil) }
             do {
-                try await modem.initialise()
-                try await modem.unlockIfNeeded(pin: pin)
+                return (modem, try await modem.prepare(pin: pin))
             } catch let error as ModemError {
                 let answered = await modem.hasAnswered
                 await modem.close()
                 throw Self.explain(error, port: port, portAnswered: answered)
+            } catch let error as ModemSetupError {
+                await modem.close()
+                throw Self.explain(error)
             }
-            return modem
         }
 
         /// Runs `body` on a connected modem and closes the port afterwards, whatever happens.
         func withModem<T>(prepare: Bool = true, sendTimeout: Double = 60, _ body: (Modem) async throws -> T) async throws -> T {
-            let modem = try await connect(prepare: prepare, sendTimeout: sendTimeout)
+            try await withPreparedModem(prepare: prepare, sendTimeout: sendTimeout) { modem, _ in try await body(modem) }
+        }
+
+        /// `withModem`, also handing over what the set-up learnt.
+        func withPreparedModem<T>(prepare: Bool = true, sendTimeout: Double = 60,
+                                  _ body: (Modem, ModemSetup?) async throws -> T) async throws -> T {
+            let (modem, setup) = try await connect(prepare: prepare, sendTimeout: sendTimeout)
             do {
-                let result = try await body(modem)
+                let result = try await body(modem, setup)
                 await modem.close()
                 return result
             } catch {
@@ -107,19 +117,32 @@ struct ModemCommand: AsyncParsableCommand {
             }
         }
 
+        static func explain(_ error: ModemSetupError) -> ModemCommandFailure {
+            switch error {
+            case .noAnswer(let port):
+                return ModemCommandFailure(message: "\(port): no answer to AT — not a modem, or not its AT port (a stick has several: try the others, or `smsagent discover --probe`).", code: 4)
+            }
+        }
+
         /// `portAnswered`: a final result came from the port before (`Modem.hasAnswered`), so a
         /// timeout is one command's failure, not "not a modem".
         static func explain(_ error: ModemError, port: String, portAnswered: Bool = false) -> ModemCommandFailure {
             switch error {
             case .timeout where !portAnswered:
                 return ModemCommandFailure(message: "\(port): no answer to AT — not a modem, or not its AT port (a stick has several: try the others, or `smsagent discover --probe`).", code: 4)
+            case .timeout(let command, let answered):
+                // The modem answered AT (else the set-up says so): this is its AT port, stuck on one command.
+                let said = answered.isEmpty ? "" : " (it answered \(answered.joined(separator: " | ").debugDescription) and then nothing)"
+                return ModemCommandFailure(message: "\(port): the modem answered AT but not \(command) in time\(said). Run with -v to see the exchange; unplug and replug the modem if it stays stuck.", code: 1)
             case .pinRequired:
-                return ModemCommandFailure(message: "\(port): the SIM is locked with a PIN. Give it with --pin.", code: 5)
+                return ModemCommandFailure(message: "\(port): SIM PIN required: set modems.pin (or --pin).", code: 6)
             case .pinRejected, .pinAlreadyAttempted, .pinAttemptsTooLow, .pukRequired, .simNotInserted, .simLocked:
                 return ModemCommandFailure(message: "\(port): \(error.description)", code: 5)
             case .transportClosed:
                 // The error names the port already.
                 return ModemCommandFailure(message: "\(error.description). Was the modem unplugged?", code: 3)
+            case .cms(330?, _, _):
+                return ModemCommandFailure(message: "\(port): \(error.description): the SIM has no SMS centre. Give it with --smsc +<number> (in the agent: set modems.smsc).", code: 1)
             default:
                 return ModemCommandFailure(message: "\(port): \(error.description)", code: 1)
             }
@@ -135,7 +158,7 @@ struct ModemCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.")
         var json = false
 
-        struct Report: Codable {
+        struct Report: Encodable {
             var port: String
             var identity: ModemIdentity
             var sim: String
@@ -143,25 +166,66 @@ struct ModemCommand: AsyncParsableCommand {
             var registered: Bool
             var signalDBm: Int?
             var signalRSSI: Int?
+            /// The number, or null when not set or unknown; `serviceCentreState` says which.
             var serviceCentre: String?
+            /// `set`, `not-set` or `unknown-sim-busy`.
+            var serviceCentreState: String
             var ownNumber: String?
             var storage: StorageUsage?
+            /// `announced`, `polling-only` or `unreadable` (replies to this SIM cannot be read).
+            var inbound: String
+            var repliesReadable: Bool
+
+            enum CodingKeys: String, CodingKey {
+                case port, identity, sim, registration, registered, signalDBm, signalRSSI, serviceCentre,
+                     serviceCentreState, ownNumber, storage, inbound, repliesReadable
+            }
+
+            // Every key is written, null included: a script can tell "no SMSC" from "field missing".
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(port, forKey: .port)
+                try c.encode(identity, forKey: .identity)
+                try c.encode(sim, forKey: .sim)
+                try c.encode(registration, forKey: .registration)
+                try c.encode(registered, forKey: .registered)
+                try c.encode(signalDBm, forKey: .signalDBm)
+                try c.encode(signalRSSI, forKey: .signalRSSI)
+                try c.encode(serviceCentre, forKey: .serviceCentre)
+                try c.encode(serviceCentreState, forKey: .serviceCentreState)
+                try c.encode(ownNumber, forKey: .ownNumber)
+                try c.encode(storage, forKey: .storage)
+                try c.encode(inbound, forKey: .inbound)
+                try c.encode(repliesReadable, forKey: .repliesReadable)
+            }
         }
 
         func run() async throws {
             try await runReporting {
-                try await connection.withModem { modem in try await report(modem) }
+                try await connection.withPreparedModem { modem, setup in try await report(modem, setup: setup) }
             }
         }
 
-        func report(_ modem: Modem) async throws {
+        static func stateName(_ state: ServiceCentreState) -> String {
+            switch state {
+            case .set: "set"
+            case .unset: "not-set"
+            case .unknownSIMBusy: "unknown-sim-busy"
+            }
+        }
+
+        func report(_ modem: Modem, setup: ModemSetup?) async throws {
                 let signal = try await modem.signal()
                 let registration = try? await modem.registration()
+                let centre = setup?.serviceCentre ?? .unset
+                let inbound = setup?.inbound ?? .announced
                 let report = Report(
                     port: connection.port, identity: try await modem.identity(), sim: try await modem.simStatus().description,
                     registration: registration, registered: registration?.isRegistered ?? false,
-                    signalDBm: signal.dBm, signalRSSI: signal.rssi, serviceCentre: try? await modem.serviceCentre(),
-                    ownNumber: try? await modem.ownNumber(), storage: try? await modem.storageUsage())
+                    signalDBm: signal.dBm, signalRSSI: signal.rssi, serviceCentre: centre.number,
+                    serviceCentreState: Self.stateName(centre),
+                    ownNumber: try? await modem.ownNumber(), storage: try? await modem.storageUsage(),
+                    inbound: inbound.rawValue, repliesReadable: inbound.canReadReplies)
                 if json {
                     printJSON(report)
                     return
@@ -178,9 +242,19 @@ struct ModemCommand: AsyncParsableCommand {
                     print("registration:   unknown")
                 }
                 print("signal:         " + (signal.dBm.map { "\($0) dBm (rssi \(signal.rssi ?? 0))" } ?? "unknown"))
-                print("SMS centre:     \(report.serviceCentre ?? "not set")")
+                switch centre {
+                case .set(let number): print("SMS centre:     \(number)")
+                case .unset: print("SMS centre:     not set — sending will fail (+CMS ERROR 330): give --smsc to `send`, or set modems.smsc")
+                case .unknownSIMBusy: print("SMS centre:     unknown (SIM busy)")
+                }
                 if let storage = report.storage {
                     print("SMS storage:    \(storage.read.used)/\(storage.read.total) in \(storage.read.storage ?? "?")")
+                } else if !inbound.canReadReplies {
+                    print("SMS storage:    none reachable over AT")
+                }
+                print("inbound SMS:    \(inbound)")
+                if !inbound.canReadReplies {
+                    print("warning:        replies to this SIM cannot be read — STOP messages sent to it are never seen; do not send marketing with this SIM as its STOP number")
                 }
         }
     }
@@ -199,27 +273,48 @@ struct ModemCommand: AsyncParsableCommand {
         var report = false
         @Option(help: "Seconds to wait for the network to accept each part.")
         var sendTimeout: Double = 60
+        @Option(help: "SMS centre to put in each PDU (+<country><number>), for a SIM that has none (+CMS ERROR 330).")
+        var smsc: String?
+
+        /// One part. `+CMS ERROR: 500` (unknown error) is what fresh sticks often answer to their
+        /// first submission: the network accepted nothing, so the part is sent once more.
+        static func submit(_ pdu: SubmitPDU, on modem: Modem) async throws -> Int {
+            do {
+                return try await modem.send(pdu)
+            } catch ModemError.cms(500?, _, _) {
+                return try await modem.send(pdu)
+            }
+        }
 
         func run() async throws {
             try await runReporting {
                 var options = SubmitOptions()
                 options.requestStatusReport = report
                 options.concatReference = UInt8.random(in: 0...255)
+                options.smsc = smsc
                 let pdus: [SubmitPDU]
                 do {
                     pdus = try SMSSubmitEncoder.encode(to: to, text: text, options: options)
                 } catch {
                     throw ModemCommandFailure(message: "cannot encode the message: \(error)", code: 1)
                 }
-                let references = try await connection.withModem(sendTimeout: sendTimeout) { modem in
+                let references = try await connection.withPreparedModem(sendTimeout: sendTimeout) { modem, setup in
+                    if smsc == nil, setup?.serviceCentre == .unset {
+                        FileHandle.standardError.write(Data("smsagent modem: warning: the SIM has no SMS centre (AT+CSCA? is empty); the network will refuse the message (+CMS ERROR 330). Give --smsc +<number> (in the agent: modems.smsc).\n".utf8))
+                    }
                     var references: [Int] = []
                     for pdu in pdus {
                         do {
-                            references.append(try await modem.send(pdu))
+                            references.append(try await Self.submit(pdu, on: modem))
                         } catch let error as ModemError {
                             let sent = references.isEmpty ? "" : " after \(references.count) of \(pdus.count) parts (references \(references.map(String.init).joined(separator: ", ")))"
                             let code: Int32 = if case .transportClosed = error { 3 } else { 1 }
-                            throw ModemCommandFailure(message: "sending failed\(sent): \(error)", code: code)
+                            var message = "sending failed\(sent): \(error)"
+                            if case .cms(330?, _, _) = error {
+                                message += smsc == nil ? ". The SIM has no SMS centre: give --smsc +<number> (in the agent: modems.smsc)."
+                                                       : ". The network does not know the SMS centre \(smsc ?? ""): check the number with your operator."
+                            }
+                            throw ModemCommandFailure(message: message, code: code)
                         }
                     }
                     return references
@@ -392,6 +487,9 @@ private func runReporting(_ body: () async throws -> Void) async throws {
     } catch let failure as ModemCommandFailure {
         FileHandle.standardError.write(Data("smsagent modem: \(failure.message)\n".utf8))
         throw ExitCode(failure.code)
+    } catch let error as ModemSetupError {
+        FileHandle.standardError.write(Data("smsagent modem: \(error.description)\n".utf8))
+        throw ExitCode(4)
     } catch let error as ModemError {
         // A port that vanished mid-command is "absent" (3), as when it vanishes during set-up.
         let code: Int32 = if case .transportClosed = error { 3 } else { 1 }

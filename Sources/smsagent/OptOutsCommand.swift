@@ -91,7 +91,7 @@ struct OptOutsCommand: AsyncParsableCommand {
             let (configuration, data) = try options.openExisting()
             let timeZone = configuration.compliance.zone
             if events {
-                let list = try data.optOuts.events()
+                let list = try data.records.optOuts.events()
                 if json {
                     print(InboundFormat.json(list.map { ["recorded_at": RecordTime.iso($0.recordedAt), "number": $0.number,
                                                          "event": $0.event.rawValue, "keyword": $0.keyword, "modem": $0.modem,
@@ -104,15 +104,15 @@ struct OptOutsCommand: AsyncParsableCommand {
                 }))
                 return
             }
-            let states = try data.optOuts.current().filter { all || $0.optedOut }.sorted { $0.lastEvent.recordedAt < $1.lastEvent.recordedAt }
+            let states = try data.records.optOuts.current().filter { all || $0.optedOut }.sorted { $0.lastEvent.recordedAt < $1.lastEvent.recordedAt }
             if json {
                 print(InboundFormat.json(states.map { ["number": $0.number, "opted_out": $0.optedOut,
                                                        "since": RecordTime.iso($0.lastEvent.recordedAt), "keyword": $0.lastEvent.keyword,
                                                        "modem": $0.lastEvent.modem, "source": $0.lastEvent.source] }))
                 return
             }
-            let optedOut = try data.optOuts.optedOutCount()
-            print("\(optedOut) number\(optedOut == 1 ? "" : "s") opted out\(data.optOuts.storeHashed ? " (hashed)" : "")")
+            let optedOut = try data.records.optOuts.optedOutCount()
+            print("\(optedOut) number\(optedOut == 1 ? "" : "s") opted out\(data.records.storeHashed ? " (hashed)" : "")")
             guard !states.isEmpty else { return }
             print(InboundFormat.table(["NUMBER", "STATE", "SINCE", "KEYWORD", "MODEM", "SOURCE"], states.map {
                 [$0.number, $0.optedOut ? "optout" : "optin", InboundFormat.time($0.lastEvent.recordedAt, timeZone),
@@ -136,10 +136,10 @@ struct OptOutsCommand: AsyncParsableCommand {
             let (configuration, data) = try options.open()
             for raw in numbers {
                 let number = try InboundFormat.parseNumber(raw, configuration)
-                if try data.optOuts.isOptedOut(number) {
+                if try data.records.optOuts.isOptedOut(number) {
                     print("already opted out: \(number.e164)")
                 } else {
-                    try data.optOuts.optOut(number, keyword: keyword, source: "cli")
+                    try data.records.optOuts.optOut(number, keyword: keyword, source: "cli")
                     print("opted out: \(number.e164)")
                 }
             }
@@ -161,8 +161,8 @@ struct OptOutsCommand: AsyncParsableCommand {
             let (configuration, data) = try options.open()
             for raw in numbers {
                 let number = try InboundFormat.parseNumber(raw, configuration)
-                if try data.optOuts.isOptedOut(number) {
-                    try data.optOuts.optIn(number, source: "cli")
+                if try data.records.optOuts.isOptedOut(number) {
+                    try data.records.optOuts.optIn(number, source: "cli")
                     print("opted in again: \(number.e164)")
                 } else {
                     print("not opted out: \(number.e164)")
@@ -183,7 +183,7 @@ struct OptOutsCommand: AsyncParsableCommand {
             var anyOptedOut = false
             for raw in numbers {
                 let number = try InboundFormat.parseNumber(raw, configuration)
-                if let state = try data.optOuts.state(of: number), state.optedOut {
+                if let state = try data.records.optOuts.state(of: number), state.optedOut {
                     anyOptedOut = true
                     let keyword = state.lastEvent.keyword.isEmpty ? "" : " (\(state.lastEvent.keyword))"
                     print("\(number.e164): opted out since \(InboundFormat.time(state.lastEvent.recordedAt, timeZone))\(keyword)")
@@ -203,7 +203,7 @@ struct OptOutsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (configuration, data) = try options.open()
-            let report = try data.optOuts.importNumbers(fromCSV: file, defaultCountry: configuration.compliance.defaultCountry)
+            let report = try data.records.optOuts.importNumbers(fromCSV: file, defaultCountry: configuration.compliance.defaultCountry)
             print("imported \(file): \(report.recorded) opted out, \(report.unchanged) already opted out, \(report.issues.count) rejected")
             for issue in report.issues { print("  line \(issue.line): \(issue.reason)") }
         }
@@ -219,7 +219,7 @@ struct OptOutsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (_, data) = try options.openExisting()
-            let csv = try data.optOuts.exportCSV(includeOptedIn: all)
+            let csv = try data.records.optOuts.exportCSV(includeOptedIn: all)
             guard let output else {
                 print(csv, terminator: "")
                 return

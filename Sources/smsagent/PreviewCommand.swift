@@ -83,12 +83,15 @@ enum CampaignInput {
                         configuration: AgentConfiguration, options: AgentConfigOptions,
                         allowDuplicates: Bool = false) throws -> MessagePreview {
         // Only an existing data directory: a preview must not create one.
-        let registry = FileManager.default.fileExists(atPath: configuration.dataDirectory)
-            ? try? options.openDataDirectory(configuration).optOuts : nil
+        let data = FileManager.default.fileExists(atPath: configuration.dataDirectory)
+            ? try? options.openDataDirectory(configuration) : nil
+        let registry = data?.records.optOuts
         let clock = (try? AgentClocks.fromEnvironment()) ?? SystemClock()
+        let now = clock.now()
         do {
             return try MessagePreview.compute(messages: messages, messageClass: messageClass, configuration: configuration,
-                                              now: clock.now(), allowDuplicates: allowDuplicates) { number in
+                                              now: now, allowDuplicates: allowDuplicates,
+                                              sims: data.flatMap { MessagePreview.etaSIMs(configuration, dataDirectory: $0, now: now) }) { number in
                 (try? registry?.isOptedOut(number)) ?? false
             }
         } catch {

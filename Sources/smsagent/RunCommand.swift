@@ -31,10 +31,19 @@ struct AgentConfigOptions: ParsableArguments {
     /// agent may hold it; every append is atomic).
     func openDataDirectory(_ configuration: AgentConfiguration) throws -> DataDirectory {
         if let denied = Self.permissionDenied(configuration.dataDirectory) { throw denied }
+        // records.backend: postgres — the commands read and write the shared database.
+        let shared: RecordsBackends.Opened?
         do {
-            return try DataDirectory(path: configuration.dataDirectory, options: .init(
+            shared = try RecordsBackends.openShared(configuration, agent: false, logger: Logger(label: "smsagent.records"))
+        } catch {
+            throw CLIError("cannot open the records database \(configuration.records.url ?? ""): \(error)")
+        }
+        do {
+            var options = DataDirectory.Options(
                 hashOptOuts: configuration.inbound.hashOptOuts, openingBalance: configuration.credits.openingBalance,
-                permissions: .matching(dataDirectory: configuration.dataDirectory)))
+                permissions: .matching(dataDirectory: configuration.dataDirectory))
+            options.shared = shared?.records
+            return try DataDirectory(path: configuration.dataDirectory, options: options)
         } catch RecordsError.system(_, let path, EACCES) {
             throw CLIError("permission denied on \(path): add yourself to group \(Self.group(of: configuration.dataDirectory))")
         } catch {

@@ -1,4 +1,5 @@
 import Agent
+import AgentPostgres
 import ArgumentParser
 import Compliance
 import PhoneNumbers
@@ -26,6 +27,7 @@ struct SMSAgentCommand: AsyncParsableCommand {
             CreditsCommand.self,
             TokenCommand.self,
             ImportCommand.self,
+            RecordsCommand.self,
         ]
     )
 
@@ -33,6 +35,7 @@ struct SMSAgentCommand: AsyncParsableCommand {
     /// the command as ArgumentParser's own `main` does.
     static func main() async {
         PhoneNumberLibraries.install(LibPhoneNumber())
+        PostgresBackend.register()   // records.backend: postgres
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

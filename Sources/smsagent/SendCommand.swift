@@ -34,11 +34,11 @@ struct SendCommand: AsyncParsableCommand {
         let notBefore = try schedule.notBefore(configuration)
         let message = OutboxMessage(to: to, text: text, messageClass: messageClass, campaign: campaign, notBefore: notBefore)
         do {
-            try dataDirectory.outbox.enqueue(message)
+            try dataDirectory.records.outbox.enqueue(message)
         } catch {
             throw CLIError("cannot queue the message: \(error)")
         }
-        print("queued \(message.id) → \(dataDirectory.path)/outbox/new/\(message.id).json"
+        print("queued \(message.id) → " + (dataDirectory.records.isShared ? dataDirectory.records.location : "\(dataDirectory.path)/outbox/new/\(message.id).json")
               + ScheduleOption.suffix(notBefore, configuration))
     }
 }

@@ -45,18 +45,20 @@ struct SimulateCommand: AsyncParsableCommand {
 
             Profiles:
             \(ModemProfile.allCases.map { "  \($0.rawValue): \($0.summary)" }.joined(separator: "\n"))
+            Quirks, added to a profile with + (wavecom+no-smsc) or alone (on generic):
+            \(SimulatorQuirk.allCases.map { "  \($0.rawValue): \($0.summary)" }.joined(separator: "\n"))
             """)
 
     @Option(name: .customLong("link"), help: "Make a symlink to the port at PATH (repeat per modem; with one PATH and --count N, PATH0…PATHN-1).")
     var links: [String] = []
 
-    @Option(help: "Dialect: \(ModemProfile.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Dialect: \(ModemProfile.allCases.map(\.rawValue).joined(separator: ", ")), with quirks added by + (\(SimulatorQuirk.allCases.map(\.rawValue).joined(separator: ", "))).")
     var profile: String = "generic"
 
     @Option(help: "Number of simulated modems.")
     var count: Int = 1
 
-    @Option(help: "SIM PIN (the SIM starts locked); none by default.")
+    @Option(help: "SIM PIN (the SIM starts locked); none by default, 1234 for qualcomm-pin-first.")
     var pin: String?
 
     @Option(help: "The SIM's own number (+CNUM); \"none\" for a SIM that does not know it.")
@@ -97,8 +99,8 @@ struct SimulateCommand: AsyncParsableCommand {
     var verbose = false
 
     func validate() throws {
-        guard ModemProfile(rawValue: profile) != nil else {
-            throw ValidationError("unknown profile \(profile); choose one of \(ModemProfile.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard SimulatedDialect(parsing: profile) != nil else {
+            throw ValidationError("unknown profile \(profile); choose one of \(ModemProfile.allCases.map(\.rawValue).joined(separator: ", ")), optionally with +\(SimulatorQuirk.allCases.map(\.rawValue).joined(separator: ", +"))")
         }
         guard (1...64).contains(count) else { throw ValidationError("--count must be 1…64") }
         guard links.isEmpty || links.count == 1 || links.count == count else {
@@ -110,7 +112,8 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let chosen = ModemProfile(rawValue: profile) ?? .generic
+        let dialect = SimulatedDialect(parsing: profile) ?? SimulatedDialect(profile: .generic)
+        let chosen = dialect.profile
         var logger = Logger(label: "smsagent.simulator")
         logger.logLevel = verbose ? .trace : .warning
         let recorder = try record.map { try SubmissionRecorder(path: $0) }
@@ -134,7 +137,7 @@ struct SimulateCommand: AsyncParsableCommand {
             configuration.imsi = "20801" + String(format: "%010d", 1_000_000 + index)
             configuration.iccid = "89330" + String(format: "%014d", 1_000_000 + index)
             let link: String? = links.isEmpty ? nil : (links.count == count ? links[index] : (count == 1 ? links[0] : links[0] + "\(index)"))
-            let modem = SimulatedModem(profile: chosen, configuration: configuration, logger: logger)
+            let modem = SimulatedModem(profile: chosen, configuration: dialect.configure(configuration), logger: logger)
             let path = try await modem.openPseudoTerminal(link: link)
             if let recorder { await modem.record(to: recorder, as: path) }
             modems.append(modem)

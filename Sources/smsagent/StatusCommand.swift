@@ -39,7 +39,7 @@ struct StatusCommand: AsyncParsableCommand {
         do {
             snapshot = try StatusSnapshot.read(dataDirectory: path)
         } catch {
-            let counts = (try? options.openDataDirectory(configuration)).flatMap { try? $0.outbox.counts() }
+            let counts = (try? options.openDataDirectory(configuration)).flatMap { try? $0.records.outbox.counts() }
             if json {
                 var object: [String: Any] = ["running": false, "state": "never_run", "data_directory": path]
                 if let counts {
@@ -71,6 +71,10 @@ struct StatusCommand: AsyncParsableCommand {
               + (snapshot.queue.waitingForCredits ? " — WAITING FOR CREDITS" : ""))
         print("credits: \(snapshot.credits.balance) left\(snapshot.credits.reserved > 0 ? " (\(snapshot.credits.reserved) reserved)" : "")\(snapshot.credits.low ? " — LOW" : "")")
         print("opt-outs: \(snapshot.optOuts)")
+        if let records = snapshot.records {
+            print(records.reachable ? "records: \(records.location)"
+                  : "records: \(records.location) UNREACHABLE — messages wait until it answers (\(records.error ?? "no answer"))")
+        }
         print("modems:")
         if snapshot.modems.isEmpty { print("  none") }
         for m in snapshot.modems {
@@ -84,8 +88,13 @@ struct StatusCommand: AsyncParsableCommand {
             if m.throttle.capReached { throttle += " — daily cap reached" }
             throttle += "; sent \(m.sent), failed \(m.failed)"
             print(throttle)
+            if let inbound = m.inbound, inbound != "announced" {
+                print("    inbound: \(inbound == "unreadable" ? "unreadable — replies to this SIM (STOP included) cannot be read" : inbound)")
+            }
             if let error = m.lastError { print("    last error: \(error)") }
+            for warning in m.warnings ?? [] { print("    warning: \(warning)") }
         }
+        for warning in snapshot.warnings ?? [] { print("warning: \(warning)") }
         if !running { throw ExitCode(Self.notRunning) }
     }
 

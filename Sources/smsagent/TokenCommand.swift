@@ -33,7 +33,7 @@ struct TokenCommand: AsyncParsableCommand {
                 guard let listen = configuration.http.listen else {
                     throw CLIError("the token is created, but http.listen is null: the server is off, there is no login address")
                 }
-                print(HTTPAPIServer.loginURL(listen: listen, token: token))
+                print(HTTPAPIServer.loginURL(listen: listen, token: token, tls: configuration.http.tlsCertificate != nil))
             } else {
                 print(token)
             }

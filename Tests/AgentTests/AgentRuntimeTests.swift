@@ -110,6 +110,38 @@ struct HarnessTimeout: Error, CustomStringConvertible {
         #expect(Set(numbers).count == 5)
     }
 
+    @Test func theModemsBusyTimeCountsItsSubmissionsAndNotItsIdleTime() async throws {
+        let f = RuntimeFixture()
+        defer { f.remove() }
+        // Each AT+CMGS takes 150 ms on the simulated network; four of them are at least 0.6 s busy.
+        let modem = RuntimeFixture.simulator("a", number: "+33600000001") { $0.latency = ["+CMGS": .milliseconds(150)] }
+        try await f.run([.simulated(modem, id: "a", throttle: f.configuration.modems.throttle)]) { data in
+            let started = Date()
+            for i in 0..<4 { try data.outbox.enqueue(OutboxMessage(to: "+3361234560\(i)", text: "Message \(i)", messageClass: .notification)) }
+            try await eventually("all are sent") { try data.outbox.counts().sent == 4 }
+            // Idle afterwards: the busy time must not grow with it.
+            // A status.json written after the last message settled (an earlier one may have been
+            // written while it was still on the air, its busy time counted up to then).
+            try await eventually("status.json shows the busy time") {
+                guard let status = try? StatusSnapshot.read(dataDirectory: data.path), status.queue.sent == 4 else { return false }
+                return status.modems.first?.busySeconds.map { $0 >= 0.6 } == true
+            }
+            let first = try #require(try StatusSnapshot.read(dataDirectory: data.path).modems.first?.busySeconds)
+            #expect(first < Date().timeIntervalSince(started), "busy time is at most the time since the first message")
+            // status.json is rewritten when something changes: after an idle half second, a message
+            // held until tomorrow changes the queue without making the modem busy.
+            try await Task.sleep(for: .milliseconds(500))
+            let idleUntil = Date()
+            try data.outbox.enqueue(OutboxMessage(to: "+33612345699", text: "Tomorrow", messageClass: .notification,
+                                                  notBefore: idleUntil.addingTimeInterval(86400)))
+            try await eventually("a later status.json (the held message in its queue)", timeout: .seconds(5)) {
+                try StatusSnapshot.read(dataDirectory: data.path).queue.new == 1
+            }
+            let later = try #require(try StatusSnapshot.read(dataDirectory: data.path).modems.first?.busySeconds)
+            #expect(abs(later - first) < 0.05, "half a second idle adds nothing: an idle modem's busy time stays put (\(first) then \(later))")
+        }
+    }
+
     @Test func settledMessagesPastTheirRetentionAreDeletedAtStart() async throws {
         let f = RuntimeFixture { $0.sending.keepSettledFor = .seconds(30 * 86400) }
         defer { f.remove() }
@@ -164,6 +196,30 @@ struct HarnessTimeout: Error, CustomStringConvertible {
         }
         let received = await a.submitted + b.submitted
         #expect(received.filter { $0.number == "+33612345678" }.count == 1, "only the confirmation")
+    }
+
+    /// Issue 14: a US recipient opts out by "any reasonable means" (the FCC's 2024 rule): free
+    /// wording is an opt-out at once, through the whole agent; the same kind of sentence from a
+    /// French number only waits for a person (review), as French practice wants keywords.
+    @Test func aUSRecipientsFreeWordingOptsOutThroughTheAgent() async throws {
+        let f = RuntimeFixture()
+        defer { f.remove() }
+        let a = RuntimeFixture.simulator("a", number: "+33600000001")
+        try await f.run([.simulated(a, id: "a", throttle: f.configuration.modems.throttle)]) { data in
+            let american = try PhoneNumber.parse("+1 202 555 0143", defaultCountry: "FR")
+            let french = try PhoneNumber.parse("06 12 34 56 79", defaultCountry: "FR")
+            _ = try await a.injectInbound(from: american.e164, text: "Please stop texting me")
+            _ = try await a.injectInbound(from: french.e164, text: "Merci d'arrêter de m'envoyer des SMS")
+            try await eventually("the US opt-out is on disk") { try data.optOuts.isOptedOut(american) }
+            try await eventually("the French reply is archived") { try data.inbox.all().contains { $0.from == french.e164 } }
+            #expect(try !data.optOuts.isOptedOut(french), "a French sentence without the keyword is not an opt-out by itself")
+            #expect(try data.inbox.all().first { $0.from == french.e164 }?.needsReview == true, "but a person is asked")
+            try data.outbox.enqueue(OutboxMessage(id: "promo-us", to: american.e164, text: "Sale today", messageClass: .marketing))
+            try await eventually("the promo is settled") { try data.outbox.find("promo-us")?.folder != .new }
+            try await eventually("the promo is suppressed") { try data.outbox.find("promo-us")?.message.result?.status == .suppressed }
+        }
+        let toAmerican = await a.submitted.filter { $0.number == "+12025550143" }
+        #expect(toAmerican.count == 1, "only the opt-out confirmation went to the US number")
     }
 
     @Test func anEmptyMarketingInstallationWithoutBrandRefusesToStart() async throws {

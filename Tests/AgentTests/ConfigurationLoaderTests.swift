@@ -44,6 +44,16 @@ import Testing
         #expect(reread.modems.simulated.first?.throttle == configuration.modems.throttle)
     }
 
+    @Test func aSimulatedModemTakesAProfileWithQuirks() throws {
+        let configuration = try ConfigurationLoader.parse(yaml: """
+            modems:
+              simulated: [{ name: phone, profile: nokia-phone }, { name: bare, profile: generic+no-smsc+cms500-once }]
+            """)
+        #expect(configuration.modems.simulated.map(\.profile) == ["nokia-phone", "generic+no-smsc+cms500-once"])
+        #expect(try ConfigurationLoader.parse(yaml: configuration.effectiveYAML()).modems.simulated.map(\.profile)
+                == ["nokia-phone", "generic+no-smsc+cms500-once"])
+    }
+
     struct BadCase: Sendable, CustomStringConvertible {
         let yaml: String
         let key: String
@@ -75,6 +85,7 @@ import Testing
         BadCase(yaml: "inbound:\n  poll_interval: 0s\n", key: "inbound.poll_interval", line: 2, mentions: "greater than 0"),
         BadCase(yaml: "inbound:\n  keyword_locales: [fr, de]\n", key: "inbound.keyword_locales[1]", line: 2, mentions: "locale"),
         BadCase(yaml: "sender:\n  stop_number: call us\n", key: "sender.stop_number", line: 2, mentions: "phone number"),
+        BadCase(yaml: "modems:\n  simulated:\n    - profile: nokia+no-smsc\n", key: "modems.simulated[0].profile", line: 3, mentions: "nokia-phone"),
         // Issue 9.6: values that trapped (Double → Int64, Int overflow at run time) are errors naming the key.
         BadCase(yaml: "modems:\n  throttle:\n    min_interval: 999999999999d\n", key: "modems.throttle.min_interval", line: 3, mentions: "at most 3660d"),
         BadCase(yaml: "inbound:\n  poll_interval: 1e300s\n", key: "inbound.poll_interval", line: 2, mentions: "at most 3660d"),

@@ -51,6 +51,28 @@ import Testing
         #expect(log.count(.warning, containing: "hook") == 0 && log.count(.error, containing: "hook") == 0)
     }
 
+    @Test("what a hook prints is logged line by line, attributed to the hook, stderr above stdout; a flood is cut")
+    func outputIsAttributed() async throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var settings = HookSettings()
+        settings.onSent = ["/bin/sh", "-c", #"echo "sent to $SMSAGENT_TO"; echo 'cannot reach the CRM' >&2; printf 'no newline'"#]
+        settings.onFailed = ["/bin/sh", "-c", #"i=0; while [ $i -lt 500 ]; do echo "line $i"; i=$((i+1)); done"#]
+        let log = CapturedLog()
+        let runner = HookRunner(settings: settings, dataDirectory: dir.path, logger: log.logger)
+        runner.post(HookEvent(kind: .sent, fields: [("to", "+33611111111"), ("text", "Votre commande est prête")]))
+        runner.post(HookEvent(kind: .failed, fields: [("to", "+33622222222"), ("text", "x")]))
+        runner.finish()
+        await runner.run()
+
+        #expect(log.count(.info, containing: "hook on_sent[sh]: sent to +33611111111") == 1)
+        #expect(log.count(.notice, containing: "hook on_sent[sh]: cannot reach the CRM") == 1)
+        #expect(log.count(.info, containing: "hook on_sent[sh]: no newline") == 1, "the last line without a newline too")
+        #expect(log.count(.info, containing: "hook on_failed[sh]: line ") == HookRunner.maximumLines)
+        #expect(log.count(.info, containing: "hook on_failed[sh]: line 499") == 0)
+        #expect(log.count(.notice, containing: "more output not logged") == 1)
+    }
+
     @Test("a hook that fails, cannot start or runs too long is logged, and the next one still runs")
     func failuresAreLogged() async throws {
         let dir = try Self.scratch()

@@ -189,6 +189,16 @@ def main():
         overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"the page is {overflow}px wider than a phone screen"
         shot(driver, "9-phone")
+
+        # 8. Sign out: the cookie is gone, the API refuses the page from then on.
+        step = "logout"
+        driver.set_window_size(1280, 900)
+        driver.find_element(By.ID, "logout").click()
+        wait.until(lambda d: not d.find_element(By.ID, "banner").get_attribute("hidden"))
+        status = driver.execute_script(
+            "return fetch('/api/v1/modems', {credentials: 'same-origin', headers: {'X-Smsagent-Request': '1'}}).then(r => r.status)")
+        assert status == 401, f"after signing out the API answered {status}"
+        shot(driver, "10-signed-out")
         print(f"browser test passed; screenshots in {ARTEFACTS}")
         return 0
     except Exception as error:

@@ -116,6 +116,9 @@ struct FooterPolicyTests {
         #expect(result.footer == "Creperie Hélène. STOP au 0612345678")
         #expect(result.withFooter.encoding == .gsm7)
         #expect(!result.footerForcedUCS2)
+        // What you see is what is sent: the brand's ê → e is listed like the message's own replacements.
+        #expect(result.withFooter.replacements == [Replacement(original: "ê", replacement: "e", count: 1)])
+        #expect(result.withoutFooter.replacements.isEmpty)
 
         // Already UCS-2 (emoji): nothing to save, the brand stays as written.
         let emoji = crepes.apply(to: "Galettes ce soir 🥞", for: frenchRecipient, smartEncoding: false)

@@ -59,6 +59,9 @@ final class CLIInvocation: @unchecked Sendable {
                 if chunk.isEmpty { break }
                 lock.withLock { if isStdout { out.append(chunk) } else { err.append(chunk) } }
             }
+            // Closed here, at end of file: left to FileHandle's deinit, the read end outlived the
+            // invocation and the test process ran out of descriptors below 1024 (README "Tests").
+            try? handle.close()
             lock.withLock { openStreams -= 1 }
         }
         thread.start()

@@ -123,11 +123,24 @@ struct CrashSoakTests {
         #expect(assumedUnwritten == 0, "parts assumed sent whose PDU was never written")
         // The ledger equals what the network took (issue 9.8: unanswered written parts counted, empty refs).
         let networkParts = network.reduce(0) { $0 + $1.segmentsTaken }
-        // Known: over 30 rounds per policy the ledger was off the network by 1–4 parts in ~450
-        // (both ways); every other check held. Kept visible, not hidden, until the cause is found.
-        withKnownIssue("ledger vs network parts after kills: off by a few in long soaks", isIntermittent: true) {
-            #expect(scenario.ledgerSegments() == networkParts, "ledger \(scenario.ledgerSegments()) vs network \(networkParts)")
+        // They can differ only by the ambiguous parts — written (prompt marker on disk) and never
+        // answered — which no one can know: charged once whether or not the kill came before the
+        // PDU's bytes left (ledger above the network), and, under `resend`, a copy that did leave
+        // before the part was sent again is one ledger row per part (network above the ledger).
+        // Any other difference is a lost or invented charge (a settled message charged after its
+        // move was the cause of the drift seen here before: now charged before it leaves sending/).
+        var ambiguousParts = 0
+        for folder in ["sent", "failed"] {
+            for message in installation.outboxMessages(folder) {
+                for attempt in (message["attempts"] as? [[String: Any]]) ?? [] where attempt["prompt_seen_at"] != nil {
+                    let status = attempt["status"] as? String
+                    if status == "assumed_sent" || status == "interrupted" { ambiguousParts += 1 }
+                }
+            }
         }
+        let ledgerParts = scenario.ledgerSegments()
+        #expect(abs(ledgerParts - networkParts) <= ambiguousParts,
+                "ledger \(ledgerParts) vs network \(networkParts): more apart than the \(ambiguousParts) ambiguous parts")
         // No torn CSV row.
         for file in ["credits.csv", "optouts.csv"] {
             let text = (try? String(contentsOfFile: installation.dataDirectory + "/" + file, encoding: .utf8)) ?? ""
@@ -136,7 +149,7 @@ struct CrashSoakTests {
             #expect(widths.count <= 1, "\(file) has rows of different widths: \(widths)")
         }
         report.append("policy=\(policy) rounds=\(Self.rounds) messages=\(ids.count) sent=\(sent.count) failed=\(failed.count) "
-                      + "network_parts=\(networkParts) ledger=\(scenario.ledgerSegments()) half_sent=\(halfSent) duplicates=\(duplicates) "
+                      + "network_parts=\(networkParts) ledger=\(scenario.ledgerSegments()) ambiguous_parts=\(ambiguousParts) half_sent=\(halfSent) duplicates=\(duplicates) "
                       + "lost=\(lost) assumed_unwritten=\(assumedUnwritten) stops=\(stops.count) "
                       + "kills=\(KillPoint.allCases.map { "\($0.rawValue):\(kills[$0] ?? 0)" }.joined(separator: ","))")
         print("crash-soak: " + report.joined())

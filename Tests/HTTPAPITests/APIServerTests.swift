@@ -248,8 +248,6 @@ struct APIServerTests {
         let reader = try StreamReader(port: server.port, path: "/api/v1/events", headers: ["Authorization": "Bearer \(server.token)"])
         defer { reader.shutdown() }
         _ = try await withDeadline(10, "the stream to open") { try await reader.read(until: ": smsagent events") }
-        // The feed takes its first look once someone listens: queue after it has.
-        try await Task.sleep(for: .milliseconds(200))
         let message = OutboxMessage(to: "+33612345678", text: "hello")
         try server.data.outbox.enqueue(message)
         let queued = try await withDeadline(10, "message.queued") { try await reader.read(until: "event: message.queued") }
@@ -286,7 +284,6 @@ struct APIServerTests {
             $0.hooks.webhooks = [WebhookSettings(url: "http://127.0.0.1:\(port)/hook", events: ["message.queued"], secret: secret)]
         }, webhookBackoff: [.milliseconds(50), .milliseconds(50)])
         defer { Task { await server.stop() } }
-        try await Task.sleep(for: .milliseconds(200))
         let message = OutboxMessage(to: "+33612345678", text: "hello")
         try server.data.outbox.enqueue(message)
         try await withDeadline(15, "two deliveries") {

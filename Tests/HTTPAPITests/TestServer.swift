@@ -65,7 +65,7 @@ final class TestServer: Sendable {
         var logger = Logger(label: "test.http")
         logger.logLevel = .critical
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let services = try HTTPAPIServer.services(configuration: configuration, data: data, logger: logger, feedInterval: .milliseconds(50),
+        let services = try HTTPAPIServer.services(configuration: configuration, data: data, logger: logger,
                                                   webhookBackoff: webhookBackoff) { _, port in portContinuation.yield(port) }
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
         self.group = group

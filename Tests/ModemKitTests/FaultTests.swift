@@ -65,7 +65,7 @@ struct FaultTests {
         #expect(try await bench.modem.signal().rssi == 20)
     }
 
-    @Test("CME errors carry code and meaning", arguments: ModemProfile.allCases, [3, 4, 14, 100])
+    @Test("CME errors carry code and meaning", arguments: storageProfiles, [3, 4, 100])
     func cme(profile: ModemProfile, code: Int) async throws {
         let bench = try await Bench.ready(profile, .memory)
         defer { Task { await bench.tearDown() } }
@@ -75,7 +75,19 @@ struct FaultTests {
         }
     }
 
-    @Test("CMS errors on AT+CMGS come back typed, and the next send goes through", arguments: ModemProfile.allCases, [500, 330, 38, 304])
+    @Test("SIM busy (CME 14) once is asked again; for good, it comes back typed")
+    func simBusyIsAskedAgain() async throws {
+        let bench = try await Bench.ready(.generic, .memory, options: .testing(timeout: .milliseconds(500)))
+        defer { Task { await bench.tearDown() } }
+        await bench.simulator.inject(fault: .cme(14), command: "+CPMS")
+        #expect(try await bench.modem.storageUsage().read.storage == "SM")
+        await bench.simulator.inject(fault: .cme(14), command: "+CPMS", persistence: .sticky)
+        await #expect(throws: ModemError.cme(code: 14, meaning: ATErrorCatalogue.meaning(of: 14, in: .cme), command: "AT+CPMS?")) {
+            try await bench.modem.storageUsage()
+        }
+    }
+
+    @Test("CMS errors on AT+CMGS come back typed, and the next send goes through", arguments: storageProfiles, [500, 330, 38, 304])
     func cmsOnSend(profile: ModemProfile, code: Int) async throws {
         let bench = try await Bench.ready(profile, .memory)
         defer { Task { await bench.tearDown() } }
@@ -167,7 +179,7 @@ struct FaultTests {
         #expect(await closed.value != nil)
     }
 
-    @Test("commands from several tasks never interleave on the wire", arguments: ModemProfile.allCases)
+    @Test("commands from several tasks never interleave on the wire", arguments: storageProfiles)
     func oneInFlight(profile: ModemProfile) async throws {
         let bench = try await Bench.ready(profile, .memory)
         defer { Task { await bench.tearDown() } }

@@ -33,7 +33,7 @@ struct ModemTests {
         #expect(identity.model?.isEmpty == false)
     }
 
-    @Test("SMSC can be changed", arguments: ModemProfile.allCases)
+    @Test("SMSC can be changed", arguments: storageProfiles)
     func setServiceCentre(profile: ModemProfile) async throws {
         let bench = try await Bench.ready(profile, .memory)
         defer { Task { await bench.tearDown() } }
@@ -94,7 +94,7 @@ struct ModemTests {
         #expect(try await bench.modem.storageUsage().read.used == 0)
     }
 
-    @Test("reading an empty slot is a typed error", arguments: ModemProfile.allCases)
+    @Test("reading an empty slot is a typed error", arguments: storageProfiles)
     func readEmptySlot(profile: ModemProfile) async throws {
         let bench = try await Bench.ready(profile, .memory)
         defer { Task { await bench.tearDown() } }
@@ -148,7 +148,7 @@ struct ModemTests {
         #expect(try await bench.modem.signal().rssi == 20)
     }
 
-    @Test("raw commands return their answer, errors included", arguments: ModemProfile.allCases)
+    @Test("raw commands return their answer, errors included", arguments: storageProfiles)
     func raw(profile: ModemProfile) async throws {
         let bench = try await Bench.ready(profile, .memory)
         defer { Task { await bench.tearDown() } }

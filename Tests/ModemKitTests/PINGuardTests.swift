@@ -5,7 +5,7 @@ import Testing
 
 @Suite("PIN guard: a wrong PIN is tried at most once, a PUK-locked SIM is never touched")
 struct PINGuardTests {
-    @Test("no PIN needed: nothing entered", arguments: ModemProfile.allCases)
+    @Test("no PIN needed: nothing entered", arguments: storageProfiles)
     func noPIN(profile: ModemProfile) async throws {
         let bench = try await Bench.ready(profile, .memory)
         defer { Task { await bench.tearDown() } }
@@ -26,7 +26,7 @@ struct PINGuardTests {
         #expect(await announced.value != nil, "+CNMI set after the unlock")
     }
 
-    @Test("a wrong PIN is entered once, then never again", arguments: ModemProfile.allCases)
+    @Test("a wrong PIN is entered once, then never again", arguments: storageProfiles)
     func wrongPINOnce(profile: ModemProfile) async throws {
         let bench = try await Bench.ready(profile, .memory, configure: { $0.pin = "4321" })
         defer { Task { await bench.tearDown() } }
@@ -37,7 +37,7 @@ struct PINGuardTests {
         #expect(await bench.simulator.status.pinAttemptsLeft == 2)
     }
 
-    @Test("no PIN configured: refused without entering anything", arguments: ModemProfile.allCases)
+    @Test("no PIN configured: refused without entering anything", arguments: storageProfiles)
     func pinMissing(profile: ModemProfile) async throws {
         let bench = try await Bench.ready(profile, .memory, configure: { $0.pin = "4321" })
         defer { Task { await bench.tearDown() } }
@@ -53,7 +53,7 @@ struct PINGuardTests {
         #expect(await bench.simulator.status.pinAttemptsLeft == 3)
     }
 
-    @Test("one attempt left: the configured PIN is not risked", arguments: ModemProfile.allCases)
+    @Test("one attempt left: the configured PIN is not risked", arguments: storageProfiles)
     func lastAttempt(profile: ModemProfile) async throws {
         let bench = try await Bench.ready(profile, .memory, configure: { $0.pin = "4321"; $0.pinAttempts = 3 })
         defer { Task { await bench.tearDown() } }
@@ -74,7 +74,7 @@ struct PINGuardTests {
         #expect(status.pukAttemptsLeft == 10)
     }
 
-    @Test("no SIM: typed error", arguments: ModemProfile.allCases)
+    @Test("no SIM: typed error", arguments: storageProfiles)
     func noSIM(profile: ModemProfile) async throws {
         let bench = try await Bench.ready(profile, .memory, configure: { $0.simInserted = false })
         defer { Task { await bench.tearDown() } }

@@ -6,7 +6,7 @@ import Testing
 /// A restarted agent finds the modem as the previous process left it — possibly at the `> ` prompt
 /// of an `AT+CMGS` whose PDU never came (kill -9 mid-send). Initialisation must recover.
 @Suite struct StalePromptTests {
-    @Test("initialise() recovers a modem left at the > prompt by a killed agent", arguments: ModemProfile.allCases)
+    @Test("initialise() recovers a modem left at the > prompt by a killed agent", arguments: storageProfiles)
     func recoversFromPrompt(profile: ModemProfile) async throws {
         let simulator = SimulatedModem(profile: profile, configuration: .fast)
         let path = try await simulator.openPseudoTerminal()

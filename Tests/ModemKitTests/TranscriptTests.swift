@@ -84,7 +84,7 @@ struct TranscriptTests {
         return segments
     }
 
-    @Test("whole, byte by byte and in random chunks give the same frames", arguments: ModemProfile.allCases)
+    @Test("whole, byte by byte and in random chunks give the same frames", arguments: storageProfiles)
     func sameFrames(profile: ModemProfile) async throws {
         let events = try await Self.capture(profile)
         let reads = events.reduce(0) { if case .read(let b) = $1 { $0 + b.count } else { $0 } }

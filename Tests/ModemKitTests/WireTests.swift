@@ -5,7 +5,7 @@ import Testing
 
 @Suite("On the wire: only what the work needs")
 struct WireTests {
-    @Test("sending writes AT+CMGS and the PDU per part, nothing else", arguments: ModemProfile.allCases)
+    @Test("sending writes AT+CMGS and the PDU per part, nothing else", arguments: storageProfiles)
     func sendPathIsLean(profile: ModemProfile) async throws {
         let box = Box()
         let bench = try await Bench.ready(profile, .memory, wrap: { transport, _ in

@@ -37,6 +37,7 @@ import Testing
         var buffer = ""
         var acknowledged = 0
         let reader = output.fileHandleForReading
+        defer { try? reader.close() }   // not left to FileHandle's deinit (descriptors, README "Tests")
         while acknowledged < count {
             let chunk = reader.availableData
             if chunk.isEmpty { break }   // the writer ended on its own: the test fails below

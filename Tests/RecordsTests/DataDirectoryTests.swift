@@ -83,6 +83,7 @@ import Testing
         defer {
             try? input.fileHandleForWriting.close()
             process.waitForExitBlocking(timeout: 10)
+            try? output.fileHandleForReading.close()
         }
         let line = output.fileHandleForReading.availableData
         #expect(String(decoding: line, as: UTF8.self).hasPrefix("held"))

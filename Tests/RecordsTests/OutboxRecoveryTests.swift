@@ -138,3 +138,37 @@ import Testing
         #expect(try outbox.counts() == OutboxCounts(sent: 1))
     }
 }
+
+/// Issue 9 (the soak's ledger drift): recovery charges a message before it leaves `sending/`, so
+/// a kill between the two cannot lose a charge — the next start finds the message again.
+@Suite struct RecoveryChargesFirstTests {
+    let tmp = TemporaryDirectory("recovery-charge")
+
+    @Test func eachMessageIsHandedOverSettledWhileStillInSending() throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        try OutboxRecoveryTests().leftInSending(outbox, parts: 2, [(1, 10), (2, nil)])
+        var seen: [(status: [SendAttempt.Status?], folder: OutboxFolder?)] = []
+        _ = try outbox.recoverAfterCrash(policy: .assumeSent) { message in
+            seen.append((message.attempts.map(\.status), try outbox.find(message.id)?.folder))
+        }
+        #expect(seen.count == 1)
+        #expect(seen.first?.status == [.accepted, .assumedSent], "settled: the unanswered written part assumed")
+        #expect(seen.first?.folder == .sending, "still where a later recovery finds it")
+        #expect(try outbox.find("m")?.folder == .sent)
+    }
+
+    struct LedgerDown: Error {}
+
+    @Test func aChargeThatFailsLeavesTheMessageInSendingForTheNextStart() throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        try OutboxRecoveryTests().leftInSending(outbox, parts: 1, [(1, 10)])
+        #expect(throws: LedgerDown.self) {
+            _ = try outbox.recoverAfterCrash(policy: .assumeSent) { _ in throw LedgerDown() }
+        }
+        #expect(try outbox.find("m")?.folder == .sending)
+        var charged = 0
+        _ = try outbox.recoverAfterCrash(policy: .assumeSent) { _ in charged += 1 }
+        #expect(charged == 1)
+        #expect(try outbox.find("m")?.folder == .sent)
+    }
+}

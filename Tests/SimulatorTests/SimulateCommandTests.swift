@@ -22,16 +22,19 @@ final class SimulateProcess: @unchecked Sendable {
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
         let queue = lines
-        stdout.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                queue.finish()
-                handle.readabilityHandler = nil
-                return
-            }
-            queue.append(data)
-        }
         try process.run()
+        // Read on a thread of its own and closed there at end of file: a read end watched with
+        // `readabilityHandler` outlived its child (descriptors, README "Tests").
+        let reader = stdout.fileHandleForReading
+        Thread {
+            while true {
+                let data = reader.availableData
+                if data.isEmpty { break }
+                queue.append(data)
+            }
+            queue.finish()
+            try? reader.close()
+        }.start()
     }
 
     func nextLine(timeout: Duration = .seconds(10)) async throws -> String {
@@ -45,7 +48,10 @@ final class SimulateProcess: @unchecked Sendable {
         stdin.fileHandleForWriting.write(Data((line + "\n").utf8))
     }
 
-    deinit { if !process.hasExited { process.terminate() } }
+    deinit {
+        if !process.hasExited { process.terminate() }
+        try? stdin.fileHandleForWriting.close()
+    }
 }
 
 /// Lines of a child's stdout, handed to one waiter at a time.

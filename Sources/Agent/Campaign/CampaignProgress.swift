@@ -16,6 +16,9 @@ public struct CampaignProgress: Sendable, Equatable {
     /// gave up on; nil when no report names the campaign.
     public var delivered: Int?
     public var undelivered: Int?
+    /// The messages still to send (queued, held, sending) when `tally` was asked to keep them:
+    /// what an estimate of the campaign's end needs.
+    public var pending: [OutboxMessage] = []
 
     public init(name: String) { self.name = name }
 
@@ -24,12 +27,19 @@ public struct CampaignProgress: Sendable, Equatable {
 
     /// Every campaign (or only `name`), keyed by name. Reads every message file once.
     public static func tally(_ outbox: FileOutbox, deliveries: [String: [Int: DeliveryReportLog.Outcome]],
-                             only name: String? = nil, now: Date = Date()) throws -> [String: CampaignProgress] {
+                             only name: String? = nil, now: Date = Date(), keepPending: Bool = false) throws -> [String: CampaignProgress] {
+        try tally(messagesIn: { try outbox.messages(in: $0) }, deliveries: deliveries, only: name, now: now, keepPending: keepPending)
+    }
+
+    /// The same over any records (`RecordSet.messagesIn`: the files or the shared database).
+    public static func tally(messagesIn: (OutboxFolder) throws -> [OutboxMessage], deliveries: [String: [Int: DeliveryReportLog.Outcome]],
+                             only name: String? = nil, now: Date = Date(), keepPending: Bool = false) throws -> [String: CampaignProgress] {
         var result: [String: CampaignProgress] = [:]
         for folder in [OutboxFolder.new, .queued, .sending, .sent, .failed] {
-            for message in try outbox.messages(in: folder) {
+            for message in try messagesIn(folder) {
                 guard let campaign = message.campaign, name == nil || campaign == name else { continue }
                 var t = result[campaign] ?? CampaignProgress(name: campaign)
+                if keepPending, folder == .new || folder == .queued || folder == .sending { t.pending.append(message) }
                 switch folder {
                 case .new, .queued:
                     if let notBefore = message.notBefore, notBefore > now { t.held += 1 } else { t.queued += 1 }

@@ -1,5 +1,6 @@
 import Compliance
 import Foundation
+import Records
 import SMSCodec
 
 /// What a message or a campaign will cost and who will not receive it, computed before any
@@ -101,6 +102,7 @@ public struct MessagePreview: Sendable {
     ///     skips it; `true`: it is counted in `summary.duplicates` but previewed like any other.
     public static func compute(messages: [(line: Int?, to: String, text: String)], messageClass: MessageClass?,
                                configuration: AgentConfiguration, now: Date, allowDuplicates: Bool = false,
+                               sims etaSIMs: [SendingETA.SIM]? = nil,
                                isOptedOut: (PhoneNumber) -> Bool) throws -> MessagePreview {
         let (stop, placeholder) = try stopNumber(configuration)
         var policy = configuration.sendPolicy(stopNumber: stop)
@@ -210,7 +212,7 @@ public struct MessagePreview: Sendable {
             recipients.append(entry)
         }
         summary.nonGSMCharacters = nonGSM.sorted()
-        let sims = etaSIMs(configuration)
+        let sims = etaSIMs ?? Self.etaSIMs(configuration)
         summary.etaSIMs = sims.count
         summary.etaTimeZone = configuration.compliance.timeZone
         var batch: [SendingETA.Message] = []
@@ -243,17 +245,46 @@ public struct MessagePreview: Sendable {
     static let standInStopNumber = PhoneNumber(callingCode: "33", nationalNumber: "600000000", region: "FR")
 
     /// The SIMs of the configuration (explicit devices and simulated modems that are enabled), each
-    /// with its throttle.
-    static func etaSIMs(_ configuration: AgentConfiguration) -> [SendingETA.SIM] {
+    /// with its throttle and what it already sent today (`sentToday`, by modem name: the ledger's
+    /// `modem` column), so that a SIM at 150 of its 200 a day has 50 left today, not 200.
+    static func etaSIMs(_ configuration: AgentConfiguration, sentToday: [String: Int] = [:]) -> [SendingETA.SIM] {
         let modems = configuration.modems
-        return modems.devices.filter(\.enabled).map { sim($0.throttle ?? modems.throttle) }
-            + modems.simulated.filter(\.enabled).map { sim($0.throttle ?? modems.throttle) }
+        return modems.devices.filter(\.enabled).map { sim($0.throttle ?? modems.throttle, sentToday: sentToday[$0.name] ?? 0) }
+            + modems.simulated.filter(\.enabled).map { sim($0.throttle ?? modems.throttle, sentToday: sentToday[$0.name] ?? 0) }
     }
 
-    static func sim(_ throttle: ThrottleSettings) -> SendingETA.SIM {
+    /// The SIMs an estimate made now should count on: the configured ones; with none configured
+    /// (discovery), the modems the running agent reports in `status.json`; each with what it sent
+    /// today according to the ledger; with neither, one SIM at the default throttle that sent the
+    /// least any modem sent today. nil when there is nothing to go on (`compute` then assumes one
+    /// SIM at the default throttle that sent nothing).
+    public static func etaSIMs(_ configuration: AgentConfiguration, dataDirectory: DataDirectory, now: Date) -> [SendingETA.SIM]? {
+        let sentToday = SentToday.segmentsPerModem(ledger: dataDirectory.records.ledger, now: now, timeZone: configuration.compliance.zone)
+        let configured = etaSIMs(configuration, sentToday: sentToday)
+        if !configured.isEmpty { return configured }
+        guard let status = try? StatusSnapshot.read(dataDirectory: dataDirectory.path), !status.modems.isEmpty else {
+            return sentToday.isEmpty ? nil : [sim(configuration.modems.throttle, sentToday: sentToday.values.min() ?? 0)]
+        }
+        return status.modems.map { sim(configuration.modems.throttle, sentToday: sentToday[$0.id] ?? $0.throttle.sentToday) }
+    }
+
+    /// When the messages still waiting in the outbox (`pending`) will have left: the estimate of
+    /// `campaign status` and of the API's campaigns, with the SIMs of `etaSIMs(_:dataDirectory:now:)`.
+    /// nil when nothing is pending.
+    public static func estimate(pending: [OutboxMessage], configuration: AgentConfiguration, dataDirectory: DataDirectory,
+                                now: Date) -> (eta: SendingETA.Estimate, sims: Int)? {
+        guard !pending.isEmpty else { return nil }
+        let preview = try? compute(messages: pending.map { (nil, $0.to, $0.text) }, messageClass: pending.first?.messageClass,
+                                   configuration: configuration, now: now, allowDuplicates: true,
+                                   sims: etaSIMs(configuration, dataDirectory: dataDirectory, now: now), isOptedOut: { _ in false })
+        guard let preview, let eta = preview.summary.eta else { return nil }
+        return (eta, preview.summary.etaSIMs)
+    }
+
+    static func sim(_ throttle: ThrottleSettings, sentToday: Int = 0) -> SendingETA.SIM {
         let interval = throttle.minInterval.components
         return SendingETA.SIM(minimumInterval: Double(interval.seconds) + Double(interval.attoseconds) / 1e18,
-                              dailyCap: throttle.dailyCap)
+                              dailyCap: throttle.dailyCap, sentToday: sentToday)
     }
 
     /// The configured STOP number, or a stand-in of the same length when each SIM's own number is used.

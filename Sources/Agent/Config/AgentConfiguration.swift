@@ -21,6 +21,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var inbound: InboundSettings = .init()
     public var hooks: HookSettings = .init()
     public var http: HTTPSettings = .init()
+    /// Where the records live: the data directory's files, or a shared database (issue 15).
+    public var records: RecordsSettings = .init()
     /// How often `status.json` is rewritten while running (it is also rewritten on every change
     /// of a modem's state).
     public var statusInterval: Duration = .seconds(5)
@@ -98,7 +100,8 @@ public struct SimulatedModemSettings: Sendable, Equatable {
     public var name: String
     /// The simulated SIM's own number (what `AT+CNUM` answers).
     public var ownNumber: String?
-    /// Simulator dialect profile: generic, huawei, simcom (SIM800), sim7600, quectel.
+    /// Simulator dialect: a profile (generic, huawei, simcom (SIM800), sim7600, quectel, wavecom,
+    /// qualcomm-pin-first, nokia-phone) with optional quirks joined by `+` (`generic+no-smsc`).
     public var profile: String = "generic"
     public var enabled: Bool = true
     public var throttle: ThrottleSettings?

@@ -8,7 +8,7 @@ import Simulator
 /// its keys once; anything else is rejected by `ConfigNode.mapping(allowed:)`.
 enum ConfigurationReading {
     static func read(_ root: ConfigNode, into c: inout AgentConfiguration) throws {
-        for (key, value) in try root.mapping(allowed: ["data_directory", "log_level", "modems", "sender", "compliance", "credits", "sending", "inbound", "hooks", "status_interval", "http"]) {
+        for (key, value) in try root.mapping(allowed: ["data_directory", "log_level", "modems", "sender", "compliance", "credits", "sending", "inbound", "hooks", "status_interval", "http", "records"]) {
             switch key {
             case "data_directory": c.dataDirectory = try value.nonEmptyString()
             case "log_level":
@@ -25,6 +25,7 @@ enum ConfigurationReading {
             case "hooks": try readHooks(value, into: &c.hooks)
             case "status_interval": c.statusInterval = try positive(value)
             case "http": try readHTTP(value, into: &c.http)
+            case "records": try readRecords(value, into: &c.records)
             default: break
             }
         }
@@ -135,9 +136,12 @@ enum ConfigurationReading {
                 if let number, !isDialable(number) { throw value.error("expected a phone number such as +33612345678, got '\(number)'") }
                 s.ownNumber = number
             case "profile":
+                // A profile and its quirks, as `smsagent simulate --profile` takes them (`generic+no-smsc`).
                 let profile = try value.string()
-                let profiles = ModemProfile.allCases.map(\.rawValue)
-                guard profiles.contains(profile) else { throw value.error("expected one of \(profiles.joined(separator: ", ")), got '\(profile)'") }
+                guard SimulatedDialect(parsing: profile) != nil else {
+                    throw value.error("expected a profile (\(ModemProfile.allCases.map(\.rawValue).joined(separator: ", "))), optionally "
+                                      + "with quirks (\(SimulatorQuirk.allCases.map(\.rawValue).joined(separator: ", "))) joined by '+', got '\(profile)'")
+                }
                 s.profile = profile
             case "enabled": s.enabled = try value.bool()
             case "throttle": s.throttle = try throttle(value, base: .init())

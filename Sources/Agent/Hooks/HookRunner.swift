@@ -37,7 +37,8 @@ public struct HookEvent: Sendable {
 /// Runs the configured hook programs, one at a time and in the order the events happened, off the
 /// send and receive paths: posting an event never waits. Each program gets the event as
 /// `SMSAGENT_*` environment variables (and `SMSAGENT_DATA_DIRECTORY`) and as one JSON line on
-/// stdin; its stdout and stderr go to the agent's stderr (the journal under systemd). It is started
+/// stdin; each line it prints is logged by the agent, attributed (`hook on_sent[notify.sh]: …`;
+/// stdout at info, stderr at notice — the journal's priorities under systemd). It is started
 /// without a shell (argv form) and killed after `hooks.timeout`. A program that fails, cannot start or
 /// runs too long is logged; nothing else depends on it — the records on disk are the truth.
 public final class HookRunner: Sendable {
@@ -89,8 +90,13 @@ public final class HookRunner: Sendable {
                 continue
             }
             let argv = program(for: event.kind)
+            let label = "hook \(Self.hookName(event.kind))[\(URL(fileURLWithPath: argv[0]).lastPathComponent)]"
+            let logger = self.logger
             let outcome = await Self.onOwnThread { [dataDirectory, settings] in
-                Self.spawnAndWait(argv: argv, event: event, dataDirectory: dataDirectory, timeout: settings.timeout)
+                Self.spawnAndWait(argv: argv, event: event, dataDirectory: dataDirectory, timeout: settings.timeout) { stream, line in
+                    logger.log(level: stream == .standardError ? .notice : .info, "\(label): \(line)",
+                               metadata: ["hook.event": "\(event.kind.rawValue)", "hook.stream": "\(stream.rawValue)"])
+                }
             }
             func log(_ level: Logger.Level, _ message: Logger.Message, _ key: String? = nil, _ value: String = "") {
                 var metadata: Logger.Metadata = ["hook.event": "\(event.kind.rawValue)", "hook.program": "\(argv[0])"]
@@ -107,6 +113,15 @@ public final class HookRunner: Sendable {
         }
     }
 
+    /// The configuration key of the hook of `kind`.
+    static func hookName(_ kind: HookEvent.Kind) -> String {
+        switch kind {
+        case .received: "on_receive"
+        case .sent: "on_sent"
+        case .failed: "on_failed"
+        }
+    }
+
     private func program(for kind: HookEvent.Kind) -> [String] {
         switch kind {
         case .received: settings.onReceive
@@ -114,6 +129,15 @@ public final class HookRunner: Sendable {
         case .failed: settings.onFailed
         }
     }
+
+    enum OutputStream: String, Sendable {
+        case standardOutput = "stdout", standardError = "stderr"
+    }
+
+    /// A hook's output is logged line by line; past these limits it is cut (a runaway hook must
+    /// not fill the journal or the agent's memory).
+    static let maximumLineBytes = 2048
+    static let maximumLines = 200
 
     enum Outcome: Equatable {
         case exited(Int32)
@@ -137,7 +161,8 @@ public final class HookRunner: Sendable {
 
     /// `posix_spawn` (no shell, no inherited descriptors but 0–2), the event on stdin, then
     /// `waitpid` until it exits or `timeout` passes (then SIGKILL).
-    static func spawnAndWait(argv: [String], event: HookEvent, dataDirectory: String, timeout: Duration) -> Outcome {
+    static func spawnAndWait(argv: [String], event: HookEvent, dataDirectory: String, timeout: Duration,
+                             output: @escaping (OutputStream, String) -> Void = { _, _ in }) -> Outcome {
         // stdin is a socket pair rather than a pipe: a hook that exits without reading it must not
         // kill the agent with SIGPIPE (send with MSG_NOSIGNAL gets EPIPE instead).
         var fds: [Int32] = [-1, -1]
@@ -146,11 +171,27 @@ public final class HookRunner: Sendable {
         }
         let (readEnd, writeEnd) = (fds[0], fds[1])
         shutdown(readEnd, Int32(SHUT_WR))
+        // stdout and stderr: one socket pair each (close-on-exec from creation, like stdin's: no
+        // other child spawned meanwhile inherits them), read here and logged line by line.
+        // Index 0 is the agent's reading end, 1 the hook's.
+        var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
+        let streamType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        guard socketpair(AF_UNIX, streamType, 0, &outPipe) == 0 else {
+            let failure = errno
+            close(readEnd); close(writeEnd)
+            return .cannotStart(failure)
+        }
+        guard socketpair(AF_UNIX, streamType, 0, &errPipe) == 0 else {
+            let failure = errno
+            close(readEnd); close(writeEnd); close(outPipe[0]); close(outPipe[1])
+            return .cannotStart(failure)
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, readEnd, 0)
-        posix_spawn_file_actions_adddup2(&actions, 2, 1)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
 
         var environment = ProcessInfo.processInfo.environment
         environment["SMSAGENT_EVENT"] = event.kind.rawValue
@@ -166,6 +207,13 @@ public final class HookRunner: Sendable {
         // posix_spawnp: a bare name is looked up in PATH, like a shell would.
         let spawned = posix_spawnp(&pid, argv[0], &actions, nil, argvC, envC)
         close(readEnd)
+        close(outPipe[1])
+        close(errPipe[1])
+        var lines = HookOutput(output: output)
+        defer {
+            close(outPipe[0])
+            close(errPipe[0])
+        }
         guard spawned == 0 else {
             close(writeEnd)
             return .cannotStart(spawned)
@@ -178,6 +226,9 @@ public final class HookRunner: Sendable {
 
         let deadline = ContinuousClock.now.advanced(by: timeout)
         var status: Int32 = 0
+        var open = [(outPipe[0], OutputStream.standardOutput), (errPipe[0], OutputStream.standardError)]
+        for (fd, _) in open { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        defer { lines.flush() }
         while true {
             let done = waitpid(pid, &status, WNOHANG)
             if done == pid { break }
@@ -185,11 +236,80 @@ public final class HookRunner: Sendable {
             if ContinuousClock.now >= deadline {
                 kill(pid, SIGKILL)
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                lines.drain(&open)
                 return .timedOut
             }
-            usleep(10_000)
+            // Wait for output (or 10 ms, to notice the exit), and log what came.
+            var polled = open.map { pollfd(fd: $0.0, events: Int16(POLLIN), revents: 0) }
+            if !polled.isEmpty, poll(&polled, nfds_t(polled.count), 10) > 0 {
+                lines.drain(&open)
+            } else if polled.isEmpty {
+                usleep(10_000)
+            }
         }
+        // What the hook wrote just before it exited (not what a child it left behind writes later).
+        lines.drain(&open)
         let signal = status & 0x7f
         return signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal)
+    }
+}
+
+/// Splits a hook's output into lines for the log, within `HookRunner`'s limits.
+struct HookOutput {
+    let output: (HookRunner.OutputStream, String) -> Void
+    private var partial: [HookRunner.OutputStream: [UInt8]] = [:]
+    private var logged = 0
+    private var cut = false
+
+    init(output: @escaping (HookRunner.OutputStream, String) -> Void) { self.output = output }
+
+    /// Reads what is available on each descriptor (non-blocking); a descriptor at end of file
+    /// leaves `open`.
+    mutating func drain(_ open: inout [(Int32, HookRunner.OutputStream)]) {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        open.removeAll { fd, stream in
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    take(buffer[0..<count], from: stream)
+                    continue
+                }
+                if count < 0, errno == EINTR { continue }
+                // 0: end of file (the hook and whatever it left behind closed it); EAGAIN: later.
+                return count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)
+            }
+        }
+    }
+
+    private mutating func take(_ bytes: ArraySlice<UInt8>, from stream: HookRunner.OutputStream) {
+        var pending = partial[stream] ?? []
+        for byte in bytes {
+            if byte == UInt8(ascii: "\n") {
+                emit(pending, stream)
+                pending.removeAll(keepingCapacity: true)
+            } else if pending.count < HookRunner.maximumLineBytes {
+                pending.append(byte)
+            }
+        }
+        partial[stream] = pending
+    }
+
+    /// The last line of each stream, if it had no newline.
+    mutating func flush() {
+        for (stream, pending) in partial where !pending.isEmpty { emit(pending, stream) }
+        partial = [:]
+    }
+
+    private mutating func emit(_ bytes: [UInt8], _ stream: HookRunner.OutputStream) {
+        var line = String(decoding: bytes, as: UTF8.self)
+        if line.hasSuffix("\r") { line.removeLast() }
+        guard !line.isEmpty else { return }
+        if logged < HookRunner.maximumLines {
+            logged += 1
+            output(stream, line)
+        } else if !cut {
+            cut = true
+            output(.standardError, "(more output not logged: at most \(HookRunner.maximumLines) lines per run)")
+        }
     }
 }

@@ -8,10 +8,10 @@ import Records
 public struct InboundStores: Sendable {
     public var archive: any InboxArchive
     public var optOuts: any OptOutRegistry
-    public var confirmations: FileConfirmationLog
+    public var confirmations: any ConfirmationLog
     /// `help-replies.csv`: when a HELP reply went to a number (at most one per number per 24 h, so
     /// a sender repeating HELP does not spend credits). `nil`: no limit.
-    public var helpReplies: FileConfirmationLog?
+    public var helpReplies: (any ConfirmationLog)?
     public var outbox: any Outbox
     public var reassembly: any ReassemblyStore
     public var deliveries: DeliveryReportLog
@@ -22,8 +22,8 @@ public struct InboundStores: Sendable {
     /// the numbers that `optouts.csv` hides. `nil`: numbers are kept as they are.
     public var hashedIdentifier: (@Sendable (PhoneNumber) -> String)?
 
-    public init(archive: any InboxArchive, optOuts: any OptOutRegistry, confirmations: FileConfirmationLog,
-                helpReplies: FileConfirmationLog? = nil, outbox: any Outbox, reassembly: any ReassemblyStore,
+    public init(archive: any InboxArchive, optOuts: any OptOutRegistry, confirmations: any ConfirmationLog,
+                helpReplies: (any ConfirmationLog)? = nil, outbox: any Outbox, reassembly: any ReassemblyStore,
                 deliveries: DeliveryReportLog, outboxMessages: @escaping @Sendable (OutboxFolder) throws -> [OutboxMessage]) {
         self.archive = archive
         self.optOuts = optOuts
@@ -39,18 +39,20 @@ public struct InboundStores: Sendable {
     /// The file records of a data directory. The HELP log stores numbers like `optouts.csv` does
     /// (`hmac:` identifiers in hashed mode).
     public init(_ dataDirectory: DataDirectory) {
-        let outbox = dataDirectory.outbox
-        let hashed = dataDirectory.optOuts.storeHashed
-        let helpReplies = try? FileConfirmationLog(path: dataDirectory.path + "/" + Self.helpLogName,
-                                                   key: try HMACKey.load(path: dataDirectory.optOutKeyPath), storeHashed: hashed)
-        self.init(archive: dataDirectory.inbox, optOuts: dataDirectory.optOuts,
-                  confirmations: dataDirectory.confirmations, helpReplies: helpReplies, outbox: outbox,
-                  reassembly: dataDirectory.reassembly,
+        // `records`: the data directory's files, or the database shared with other agents.
+        let records = dataDirectory.records
+        let hashed = records.storeHashed
+        let helpReplies: (any ConfirmationLog)? = records.isShared ? records.helpReplies
+            : try? FileConfirmationLog(path: dataDirectory.path + "/" + Self.helpLogName,
+                                       key: try HMACKey.load(path: dataDirectory.optOutKeyPath), storeHashed: hashed)
+        self.init(archive: records.inbox, optOuts: records.optOuts,
+                  confirmations: records.confirmations, helpReplies: helpReplies, outbox: records.outbox,
+                  reassembly: records.reassembly,
                   deliveries: DeliveryReportLog(path: dataDirectory.path + "/" + DeliveryReportLog.fileName),
-                  outboxMessages: { folder in Self.recentMessages(in: folder, of: outbox) })
+                  outboxMessages: { folder in (try? records.recentMessagesIn(folder, Self.statusReportSearchDepth)) ?? [] })
         if hashed {
-            let registry = dataDirectory.optOuts
-            hashedIdentifier = { number in registry.storedIdentifier(for: number) }
+            let identifier = records.storedIdentifier
+            hashedIdentifier = { number in identifier(number) }
         }
     }
 
@@ -61,11 +63,4 @@ public struct InboundStores: Sendable {
     /// the message it is about is among the newest; reading the whole of `sent/` per report would
     /// grow without bound.
     public static let statusReportSearchDepth = 1024
-
-    /// The newest messages of `folder` (ids sort by creation time), unreadable files skipped.
-    static func recentMessages(in folder: OutboxFolder, of outbox: FileOutbox) -> [OutboxMessage] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: outbox.path(folder))) ?? []
-        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted(by: >).prefix(statusReportSearchDepth)
-            .compactMap { name in try? outbox.find(String(name.dropLast(5)))?.message }
-    }
 }

@@ -37,8 +37,9 @@ public struct ModemEndpoint: Sendable {
     }
 
     /// An in-process simulated modem (in-memory transport).
-    public static func simulated(_ modem: SimulatedModem, id: String, pin: String? = nil, throttle: ThrottleSettings) -> ModemEndpoint {
-        ModemEndpoint(id: id, port: "sim:\(id)", pin: pin, smsc: nil, throttle: throttle, origin: "simulated") {
+    public static func simulated(_ modem: SimulatedModem, id: String, pin: String? = nil, smsc: String? = nil,
+                                 throttle: ThrottleSettings) -> ModemEndpoint {
+        ModemEndpoint(id: id, port: "sim:\(id)", pin: pin, smsc: smsc, throttle: throttle, origin: "simulated") {
             await modem.connectInMemory()
         }
     }

@@ -40,6 +40,12 @@ public actor ModemWorker {
     /// they are kept and tried again at every drain until they are on disk.
     private var routedPending: [String] = []
     private var setUps = 0
+    /// When the modem last went from ready to sending (for `status.busySeconds`).
+    private var busySince: Date?
+    /// What the last set-up learnt (nil before the first).
+    private var setup: ModemSetup?
+    /// Set-up warnings already logged in this start (`smsc`, `inbound`): logged once, kept in the status.
+    private var setUpWarned: Set<String> = []
 
     /// The message in hand.
     private var job: SendJob?
@@ -88,7 +94,13 @@ public actor ModemWorker {
     /// Something may be waiting (outbox event, credits back, a held message due).
     public func wake() async { doorbell.ring() }
 
-    public func currentStatus() -> ModemStatus { status }
+    public func currentStatus() -> ModemStatus {
+        var current = status
+        if let since = busySince {
+            current.busySeconds = (status.busySeconds ?? 0) + max(0, clock.now().timeIntervalSince(since))
+        }
+        return current
+    }
 
     // MARK: - Main loop
 
@@ -156,11 +168,21 @@ public actor ModemWorker {
         setUps += 1
         if setUps > 1 { logger.notice("re-initialising the modem", metadata: ["reason": "\(machine.lastError ?? "")"]) }
         var pinEntered = false
+        let setup: ModemSetup
         do {
-            try await modem.initialise()
+            var inbound = try await modem.initialise()
             if pin != nil, (try? await modem.simStatus()) == .pinRequired { pinEntered = true }
-            try await modem.unlockIfNeeded(pin: pin)
-            if let smsc = endpoint.smsc { try await modem.setServiceCentre(smsc) }
+            // A set-up the locked SIM stopped (PIN-first sticks) is finished here.
+            if let finished = try await modem.unlockIfNeeded(pin: pin) { inbound = finished }
+            guard let inbound else { throw ModemError.timeout(command: "SMS set-up (the SIM never became ready)") }
+            let centre: ServiceCentreState?
+            if let smsc = endpoint.smsc {
+                try await modem.setServiceCentre(smsc)
+                centre = .set(smsc)
+            } else {
+                centre = try? await modem.serviceCentreState()
+            }
+            setup = ModemSetup(inbound: inbound, serviceCentre: centre ?? .unknownSIMBusy)
         } catch let error as ModemError {
             switch error {
             case .pinRequired where machine.pinEntered:
@@ -178,6 +200,7 @@ public actor ModemWorker {
         } catch {
             return .setUpFailed(.modem("initialisation failed: \(error)"), pinEntered: pinEntered)
         }
+        note(setup)
         if let identity = try? await modem.identity() {
             status.manufacturer = identity.manufacturer
             status.model = identity.model
@@ -200,6 +223,26 @@ public actor ModemWorker {
                                               "operator": "\(status.operatorName ?? "?")", "signal_dbm": "\(status.signalDBm.map(String.init) ?? "?")",
                                               "registration": "\(status.registration ?? "?")"])
         return .setUpDone(registered: registered ?? true, pinEntered: pinEntered)
+    }
+
+    /// What the set-up learnt that an operator must act on: in the status for as long as it holds,
+    /// in the log once per start (not at every re-initialisation).
+    private func note(_ setup: ModemSetup) {
+        self.setup = setup
+        status.inbound = setup.inbound.rawValue
+        var warnings: [String] = []
+        if setup.serviceCentre == .unset {
+            // Only without modems.smsc / the device's smsc: with one, AT+CSCA= set it.
+            let warning = "the SIM has no SMS centre (AT+CSCA? is empty): sending fails with +CMS ERROR 330 until one is set; "
+                + "set modems.smsc (or this device's smsc) to your operator's SMS centre number"
+            warnings.append(warning)
+            if !setUpWarned.contains("smsc") {
+                setUpWarned.insert("smsc")
+                logger.warning("the SIM has no SMS centre; set modems.smsc (or this device's smsc) to your operator's SMS centre number",
+                               metadata: ["csca": "empty", "effect": "sending fails with +CMS ERROR 330"])
+            }
+        }
+        status.warnings = warnings.isEmpty ? nil : warnings
     }
 
     private func checkRegistration() async -> WorkerMachine.Event {
@@ -545,6 +588,17 @@ public actor ModemWorker {
         }
     }
 
+    /// Adds the time spent in "sending" to `status.busySeconds` when the modem leaves it.
+    private func noteBusy(sending: Bool) {
+        let now = clock.now()
+        if sending {
+            if busySince == nil { busySince = now }
+        } else if let since = busySince {
+            status.busySeconds = (status.busySeconds ?? 0) + max(0, now.timeIntervalSince(since))
+            busySince = nil
+        }
+    }
+
     private func publishStatus() {
         let state = machine.statusText
         // ready <-> sending flips with every message: not worth a status.json rewrite each time.
@@ -562,6 +616,7 @@ public actor ModemWorker {
                 break
             }
         }
+        noteBusy(sending: state == "sending")
         status.state = state
         if case .parked(let reason) = machine.state {
             status.lastError = reason

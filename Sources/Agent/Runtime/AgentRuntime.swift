@@ -65,13 +65,25 @@ public final class AgentRuntime: Service, Sendable {
             throw AgentStartError.missingBrand
         }
         let dataDirectory: DataDirectory
+        // A shared database (records.backend: postgres) instead of the files: RecordsBackends.
+        let shared: RecordsBackends.Opened?
         do {
-            dataDirectory = try DataDirectory.shared(path: configuration.dataDirectory, options: .init(
+            shared = try RecordsBackends.openShared(configuration, agent: true, logger: logger)
+        } catch {
+            throw AgentStartError.dataDirectory(path: configuration.records.url ?? configuration.dataDirectory, underlying: "\(error)")
+        }
+        defer { shared?.close() }
+        do {
+            var options = DataDirectory.Options(
                 hashOptOuts: configuration.inbound.hashOptOuts, openingBalance: configuration.credits.openingBalance,
-                permissions: .matching(dataDirectory: configuration.dataDirectory), logger: logger))
+                permissions: .matching(dataDirectory: configuration.dataDirectory), logger: logger)
+            options.shared = shared?.records
+            // The HTTP API opens the same directory: one set of indexes for both (opt-out list loaded once).
+            dataDirectory = try DataDirectory.shared(path: configuration.dataDirectory, options: options)
         } catch {
             throw AgentStartError.dataDirectory(path: configuration.dataDirectory, underlying: "\(error)")
         }
+        let records = dataDirectory.records
         let lock: DataDirectoryLock
         do {
             lock = try dataDirectory.lock()
@@ -85,12 +97,12 @@ public final class AgentRuntime: Service, Sendable {
         let settings = configuration.hooks
         let hooks = [settings.onReceive, settings.onSent, settings.onFailed].allSatisfy(\.isEmpty)
             ? nil : HookRunner(settings: settings, dataDirectory: dataDirectory.path, logger: logger)
-        let dispatcher = Dispatcher(outbox: dataDirectory.outbox, ledger: dataDirectory.ledger, optOuts: dataDirectory.optOuts,
+        let dispatcher = Dispatcher(outbox: records.outbox, ledger: records.ledger, optOuts: records.optOuts,
                                     configuration: configuration, clock: clock, logger: logger, hooks: hooks)
         let inbound = InboundProcessor(configuration: configuration, dataDirectory: dataDirectory, clock: clock, logger: logger,
                                            hooks: hooks)
         let statusBell = Doorbell()
-        let sentToday = Self.sentToday(ledger: dataDirectory.ledger, clock: clock,
+        let sentToday = Self.sentToday(ledger: records.ledger, clock: clock,
                                        timeZone: configuration.compliance.zone)
         let clock = self.clock
         let logger = self.logger
@@ -123,6 +135,11 @@ public final class AgentRuntime: Service, Sendable {
                         await pool.wakeAll()
                     }
                 }
+                if let wakeups = records.wakeups {
+                    group.addTask {
+                        for await _ in wakeups { await pool.wakeAll() }
+                    }
+                }
                 group.addTask {
                     await self.statusLoop(dataDirectory: dataDirectory, pool: pool, dispatcher: dispatcher, bell: statusBell, startedAt: startedAt)
                 }
@@ -130,7 +147,7 @@ public final class AgentRuntime: Service, Sendable {
                     group.addTask { await self.followHotplug(discovery, pool: pool) }
                 }
                 if let keep = configuration.sending.keepSettledFor {
-                    group.addTask { await self.retentionLoop(dataDirectory.outbox, keep: keep) }
+                    group.addTask { await self.retentionLoop(records, keep: keep) }
                 }
                 let hookRun = hooks.map { hooks in Task { await hooks.run() } }
                 let count = await pool.count
@@ -160,35 +177,42 @@ public final class AgentRuntime: Service, Sendable {
     /// Settles `outbox/sending/` after a crash with the configured ambiguous-window policy, and
     /// makes sure every part the modems accepted is in the ledger (commits are idempotent).
     func recover(_ dataDirectory: DataDirectory) throws {
-        let report = try dataDirectory.outbox.recoverAfterCrash(policy: configuration.sending.ambiguousWindow)
+        let records = dataDirectory.records
+        // Each message's charges reach the ledger before it leaves sending/ (the outbox calls
+        // back before the move): a kill between the two cannot lose a charge.
+        let report = try records.outbox.recoverAfterCrash(policy: configuration.sending.ambiguousWindow) { message in
+            try charge(message, ledger: records.ledger)
+        }
         guard !report.entries.isEmpty else { return }
         var actions: [String: Int] = [:]
         var ambiguous = 0
         for entry in report.entries {
             actions[entry.action.rawValue, default: 0] += 1
             ambiguous += entry.ambiguousParts.count
-            guard let found = try dataDirectory.outbox.find(entry.id) else { continue }
-            let message = found.message
-            // Accepted parts, and parts written with no answer (empty refs: no network reference), each once
-            // (commits are idempotent per message and part). A failure here stops the start: a
-            // ledger that misses a part is not carried on with (invariant 3).
-            let charged = message.attempts.filter {
-                $0.status == .accepted || $0.status == .assumedSent || ($0.status == .interrupted && $0.pduMayHaveBeenWritten)
-            }
-            guard !charged.isEmpty else { continue }
-            let messageClass = message.messageClass ?? (message.kind != nil ? .notification : configuration.compliance.effectiveDefaultClass)
-            let recipient = (try? PhoneNumber.parse(message.to, defaultCountry: configuration.compliance.defaultCountry).e164) ?? message.to
-            for attempt in charged {
-                try dataDirectory.ledger.commit(row: LedgerRow(
-                    time: attempt.answeredAt ?? attempt.startedAt, messageID: entry.id, recipient: recipient,
-                    messageClass: messageClass.rawValue, segments: 1, credits: configuration.credits.cost(perSegmentFor: messageClass),
-                    modem: attempt.modem, refs: attempt.status == .accepted ? attempt.reference.map { [$0] } ?? [] : [], part: attempt.part))
-            }
         }
         logger.notice("recovered messages left in outbox/sending/ by an interrupted run", metadata: [
             "requeued": "\(actions["requeued"] ?? 0)", "sent": "\(actions["sent"] ?? 0)", "failed": "\(actions["failed"] ?? 0)",
             "ambiguous_parts": "\(ambiguous)", "policy": "\(configuration.sending.ambiguousWindow.rawValue)",
         ])
+    }
+
+    /// Puts in the ledger every part of a recovered message the network took or may have taken:
+    /// accepted parts, and parts written with no answer (empty refs: no network reference), each
+    /// once (commits are idempotent per message and part). A failure stops the start: a ledger
+    /// that misses a part is not carried on with (invariant 3).
+    func charge(_ message: OutboxMessage, ledger: any CreditLedger) throws {
+        let charged = message.attempts.filter {
+            $0.status == .accepted || $0.status == .assumedSent || ($0.status == .interrupted && $0.pduMayHaveBeenWritten)
+        }
+        guard !charged.isEmpty else { return }
+        let messageClass = message.messageClass ?? (message.kind != nil ? .notification : configuration.compliance.effectiveDefaultClass)
+        let recipient = (try? PhoneNumber.parse(message.to, defaultCountry: configuration.compliance.defaultCountry).e164) ?? message.to
+        for attempt in charged {
+            try ledger.commit(row: LedgerRow(
+                time: attempt.answeredAt ?? attempt.startedAt, messageID: message.id, recipient: recipient,
+                messageClass: messageClass.rawValue, segments: 1, credits: configuration.credits.cost(perSegmentFor: messageClass),
+                modem: attempt.modem, refs: attempt.status == .accepted ? attempt.reference.map { [$0] } ?? [] : [], part: attempt.part))
+        }
     }
 
     func configuredEndpoints() -> [ModemEndpoint] {
@@ -203,9 +227,10 @@ public final class AgentRuntime: Service, Sendable {
             var simulatorConfiguration = SimulatorConfiguration.fast
             simulatorConfiguration.name = simulated.name
             simulatorConfiguration.ownNumber = simulated.ownNumber
-            let profile = ModemProfile(rawValue: simulated.profile) ?? .generic
-            let modem = SimulatedModem(profile: profile, configuration: simulatorConfiguration, logger: logger)
-            endpoints.append(.simulated(modem, id: simulated.name, throttle: simulated.throttle ?? modems.throttle))
+            let dialect = SimulatedDialect(parsing: simulated.profile) ?? SimulatedDialect(profile: .generic)
+            let modem = SimulatedModem(profile: dialect.profile, configuration: dialect.configure(simulatorConfiguration), logger: logger)
+            endpoints.append(.simulated(modem, id: simulated.name, pin: modems.pin, smsc: modems.smsc,
+                                        throttle: simulated.throttle ?? modems.throttle))
         }
         return endpoints
     }
@@ -277,25 +302,17 @@ public final class AgentRuntime: Service, Sendable {
 
     /// SMS (segments) each modem sent today, from the ledger, so a restart keeps the daily cap.
     static func sentToday(ledger: any CreditLedger, clock: any AgentClock, timeZone: TimeZone) -> [String: Int] {
-        guard let rows = try? ledger.rows() else { return [:] }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let today = calendar.startOfDay(for: clock.now())
-        var segments: [String: Int] = [:]
-        for row in rows where row.part != nil && row.time >= today {
-            segments[row.modem, default: 0] += row.segments
-        }
-        return segments
+        SentToday.segmentsPerModem(ledger: ledger, now: clock.now(), timeZone: timeZone)
     }
 
     // MARK: - Retention
 
     /// Deletes settled messages older than `keep` (`sending.keep_settled_for`), at start and every
     /// hour. File times are the machine's real time, so the cutoff is too (not the agent clock).
-    func retentionLoop(_ outbox: FileOutbox, keep: Duration) async {
+    func retentionLoop(_ records: RecordSet, keep: Duration) async {
         while !Task.isCancelled {
             do {
-                let removed = try outbox.prune(settledBefore: Date().addingTimeInterval(-keep.timeInterval))
+                let removed = try records.prune(Date().addingTimeInterval(-keep.timeInterval))
                 if removed > 0 {
                     logger.info("settled messages past their retention deleted", metadata: [
                         "messages": "\(removed)", "keep_settled_for": "\(DurationText.format(keep))"])
@@ -343,18 +360,26 @@ public final class AgentRuntime: Service, Sendable {
     }
 
     func makeStatus(dataDirectory: DataDirectory, pool: ModemPool, dispatcher: Dispatcher, startedAt: Date, state: String) async -> StatusSnapshot {
-        let counts = (try? dataDirectory.outbox.counts()) ?? OutboxCounts()
-        let balance = (try? dataDirectory.ledger.balance()) ?? 0
-        let available = (try? dataDirectory.ledger.available()) ?? balance
+        let records = dataDirectory.records
+        var counts = OutboxCounts()
+        var recordsStatus: RecordsStatus?
+        do {
+            counts = try records.outbox.counts()
+            if records.isShared { recordsStatus = RecordsStatus(location: records.location, reachable: true) }
+        } catch {
+            if records.isShared { recordsStatus = RecordsStatus(location: records.location, reachable: false, error: "\(error)") }
+        }
+        let balance = (try? records.ledger.balance()) ?? 0
+        let available = (try? records.ledger.available()) ?? balance
         let waiting = await dispatcher.waitingForCredits
-        let optOutCount = (try? dataDirectory.optOuts.optedOutCount()) ?? 0
+        let optOutCount = (try? records.optOuts.optedOutCount()) ?? 0
         let snapshot = StatusSnapshot(
             updatedAt: clock.now(), pid: getpid(), startedAt: startedAt, state: state,
             modems: await pool.statuses(),
             queue: QueueStatus(new: counts.new, sending: counts.sending, sent: counts.sent, failed: counts.failed, waitingForCredits: waiting),
             credits: CreditStatus(balance: balance, reserved: balance - available, low: balance < configuration.credits.lowBalanceWarning,
                                   exhausted: waiting),
-            optOuts: optOutCount)
+            optOuts: optOutCount, records: recordsStatus)
         return snapshot
     }
 }

@@ -189,11 +189,18 @@ public actor Dispatcher {
     /// ledger that silently misses an accepted part is worse than a modem that stops).
     public func accepted(_ job: SendJob, part: Int, reference: Int, modem: String) throws {
         let now = clock.now()
-        try outbox.recordPartAccepted(job.id, part: part, reference: reference, at: now, next: nil)
         let row = LedgerRow(time: now, messageID: job.id, recipient: job.recipient.e164,
                             messageClass: job.messageClass.rawValue, segments: 1, credits: job.creditsPerSegment,
                             modem: modem, refs: [reference], part: part)
-        if try !ledger.commit(row: row) {
+        let charged: Bool
+        if let outbox = outbox as? any LedgerAwareOutbox {
+            // A database: the part's state and its ledger row in one transaction.
+            charged = try outbox.recordPartAccepted(job.id, part: part, reference: reference, at: now, charging: row)
+        } else {
+            try outbox.recordPartAccepted(job.id, part: part, reference: reference, at: now, next: nil)
+            charged = try ledger.commit(row: row)
+        }
+        if !charged {
             // This part was already charged when an earlier modem sent it (the message moved to
             // this modem mid-way and went again whole): the network took it twice, so it costs
             // twice. Recorded as a row without part number, which the ledger always appends.
@@ -216,11 +223,16 @@ public actor Dispatcher {
     /// column tells it from a confirmed part (README "The ambiguous window").
     public func recordPart(_ job: SendJob, part: Int, status: SendAttempt.Status, reason: String) throws {
         let now = clock.now()
-        try outbox.recordPartOutcome(job.id, part: part, status: status, reason: reason, at: now)
-        if status == .assumedSent || status == .interrupted {
-            try ledger.commit(row: LedgerRow(time: now, messageID: job.id, recipient: job.recipient.e164,
-                                             messageClass: job.messageClass.rawValue, segments: 1, credits: job.creditsPerSegment,
-                                             modem: job.message.attempts.last?.modem ?? "", refs: [], part: part))
+        let row = status == .assumedSent || status == .interrupted
+            ? LedgerRow(time: now, messageID: job.id, recipient: job.recipient.e164,
+                        messageClass: job.messageClass.rawValue, segments: 1, credits: job.creditsPerSegment,
+                        modem: job.message.attempts.last?.modem ?? "", refs: [], part: part)
+            : nil
+        if let outbox = outbox as? any LedgerAwareOutbox {
+            try outbox.recordPartOutcome(job.id, part: part, status: status, reason: reason, at: now, charging: row)
+        } else {
+            try outbox.recordPartOutcome(job.id, part: part, status: status, reason: reason, at: now)
+            if let row { try ledger.commit(row: row) }
         }
     }
 

@@ -13,8 +13,15 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
     public var queue: QueueStatus
     public var credits: CreditStatus
     public var optOuts: Int
+    /// The shared records database (issue 15); nil on files.
+    public var records: RecordsStatus?
+    /// What an operator must know about the agent as a whole and how to fix it (marketing held
+    /// because no modem can carry it …); absent when there is nothing to say.
+    public var warnings: [String]?
 
-    public init(updatedAt: Date, pid: Int32, startedAt: Date, state: String, modems: [ModemStatus], queue: QueueStatus, credits: CreditStatus, optOuts: Int) {
+    public init(updatedAt: Date, pid: Int32, startedAt: Date, state: String, modems: [ModemStatus], queue: QueueStatus, credits: CreditStatus, optOuts: Int,
+                records: RecordsStatus? = nil) {
+        self.records = records
         self.updatedAt = updatedAt
         self.pid = pid
         self.startedAt = startedAt
@@ -27,7 +34,23 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case updatedAt = "updated_at", pid, startedAt = "started_at", state, modems, queue, credits
-        case optOuts = "opt_outs"
+        case optOuts = "opt_outs", warnings
+        case records
+    }
+}
+
+/// The shared records database as the agent last saw it.
+public struct RecordsStatus: Codable, Sendable, Equatable {
+    /// The URL without its password.
+    public var location: String
+    public var reachable: Bool
+    /// Why it could not be read (the messages wait: nothing is sent without its checks).
+    public var error: String?
+
+    public init(location: String, reachable: Bool, error: String? = nil) {
+        self.location = location
+        self.reachable = reachable
+        self.error = error
     }
 }
 
@@ -49,6 +72,16 @@ public struct ModemStatus: Codable, Sendable, Equatable {
     public var sent: Int
     public var failed: Int
     public var lastError: String?
+    /// Seconds this modem spent sending (from `AT+CMGS` of a message's first part to the result
+    /// of its last) since the agent started: with `started_at`, the modem's busy ratio.
+    public var busySeconds: Double?
+    /// How SMS sent to this modem's SIM reach the agent: `announced`, `polling-only`, or
+    /// `unreadable` (a phone without SMS storage over AT: STOP replies are never seen). Absent
+    /// until the modem is set up.
+    public var inbound: String?
+    /// What is wrong with this modem's set-up and how to fix it (no SMS centre, unreadable
+    /// replies …); absent when there is nothing to say.
+    public var warnings: [String]?
 
     public init(id: String, port: String, state: String) {
         self.id = id
@@ -64,7 +97,8 @@ public struct ModemStatus: Codable, Sendable, Equatable {
         case ownNumber = "own_number", operatorName = "operator", registration
         case signalDBm = "signal_dbm", simStorageUsed = "sim_storage_used", simStorageTotal = "sim_storage_total"
         case throttle, sent, failed
-        case lastError = "last_error"
+        case lastError = "last_error", inbound, warnings
+        case busySeconds = "busy_seconds"
     }
 }
 

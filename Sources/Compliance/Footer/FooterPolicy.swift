@@ -85,19 +85,24 @@ public struct FooterPolicy: Sendable, Hashable {
         }
 
         let full = footer(for: recipient)
-        var variants: [(FooterVariant, String)] = [(.full, full), (.fullGSM, Self.gsmForm(full))]
+        // Each variant with the substitutions its own text carries (a transliterated footer's
+        // `Crêperie` → `Creperie` is a replacement the preview must list like the message's own).
+        let fullGSM = Self.gsmForm(full)
+        var variants: [(FooterVariant, String, [Replacement])] = [(.full, full, []), (.fullGSM, fullGSM.text, fullGSM.replacements)]
         let brandWords = KeywordNormaliser.words(brand)
         if brandWords.isEmpty || bodyWords.starts(with: brandWords),
            let short = Self.lookup(shortTemplates, locale(for: recipient), defaultLocale) {
             let rendered = render(short, for: recipient)
-            variants += [(.withoutBrand, rendered), (.withoutBrandGSM, Self.gsmForm(rendered))]
+            let renderedGSM = Self.gsmForm(rendered)
+            variants += [(.withoutBrand, rendered, []), (.withoutBrandGSM, renderedGSM.text, renderedGSM.replacements)]
         }
 
         var best: (rank: (Int, Int, Int), result: FooterResult)?
         var tried = Set<String>()
-        for (index, (variant, footer)) in variants.enumerated() where tried.insert(footer).inserted {
+        for (index, (variant, footer, footerReplacements)) in variants.enumerated() where tried.insert(footer).inserted {
             let candidate = body.isEmpty ? footer : body + "\n" + footer
-            let plan = SegmentPlanner.plan(candidate, smartEncoding: smartEncoding)
+            var plan = SegmentPlanner.plan(candidate, smartEncoding: smartEncoding)
+            plan.replacements = Self.merging(plan.replacements, footerReplacements)
             let forcedUCS2 = withoutFooter.encoding != .ucs2 && plan.encoding == .ucs2 ? 1 : 0
             let rank = (plan.segmentCount, forcedUCS2, index)
             if let current = best, !(rank < current.rank) { continue }
@@ -162,8 +167,21 @@ public struct FooterPolicy: Sendable, Hashable {
     }
 
     /// The footer with its non-GSM characters replaced by smart encoding's substitutions.
-    static func gsmForm(_ footer: String) -> String {
-        SmartEncoding.apply(to: footer).text
+    static func gsmForm(_ footer: String) -> (text: String, replacements: [Replacement]) {
+        SmartEncoding.apply(to: footer)
+    }
+
+    /// `a` then the substitutions of `b` not in it; the same substitution in both adds its counts.
+    static func merging(_ a: [Replacement], _ b: [Replacement]) -> [Replacement] {
+        var merged = a
+        for r in b {
+            if let i = merged.firstIndex(where: { $0.original == r.original && $0.replacement == r.replacement }) {
+                merged[i].count += r.count
+            } else {
+                merged.append(r)
+            }
+        }
+        return merged
     }
 
     static func lookup(_ table: [String: String], _ locale: String, _ defaultLocale: String) -> String? {

@@ -56,10 +56,11 @@ public struct ModemKitPortProber: PortProber {
         for attempt in 1...attempts {
             if attempt > 1 { try? await Task.sleep(for: options.retryDelay) }
             do {
+                // Any final result proves an AT port: PIN-first sticks answer `+CME ERROR: 11` to
+                // everything but AT+CPIN, Wavecom `+CME ERROR: 515` while it initialises.
                 let answer = try await modem.raw("AT", timeout: options.answerTimeout)
-                guard answer.final.isSuccess else {
-                    problem = "answered \(answer.final) to AT"
-                    continue
+                if !answer.final.isSuccess {
+                    logger.debug("AT answered with an error final: an AT port all the same", metadata: ["modem.port": "\(devnode)", "at.final": "\(answer.final)"])
                 }
             } catch let error as ModemError {
                 switch error {

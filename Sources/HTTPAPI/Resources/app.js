@@ -22,7 +22,8 @@ const T = {
     verdict: 'verdict', recipients: 'recipients', invalid: 'invalid', duplicates: 'duplicates', optedout: 'opted out', held: 'held',
     eta: 'estimated time', failed: 'failed', suppressed: 'suppressed', delivered: 'delivered', 'no.campaign': 'No campaign yet.',
     'pick.file': 'Choose a CSV file and a template first.', added: 'Added', removed: 'Removed', balance: 'Balance',
-    'sent.today': 'sent today', 'per.sms': 'between SMS', nodata: 'No data yet.',
+    'sent.today': 'sent today', 'per.sms': 'between SMS', nodata: 'No data yet.', logout: 'Sign out',
+    'logged.out': 'Signed out. Open a login address again to come back.',
   },
   fr: {
     skip: 'Aller au contenu', pages: 'Pages', 'nav.overview': 'Vue d’ensemble', 'nav.send': 'Envoyer', 'nav.campaigns': 'Campagnes',
@@ -44,7 +45,8 @@ const T = {
     verdict: 'verdict', recipients: 'destinataires', invalid: 'invalides', duplicates: 'doublons', optedout: 'désinscrits', held: 'différés',
     eta: 'durée estimée', failed: 'échecs', suppressed: 'supprimés', delivered: 'remis', 'no.campaign': 'Aucune campagne.',
     'pick.file': 'Choisissez d’abord un fichier CSV et un modèle.', added: 'Ajouté', removed: 'Retiré', balance: 'Solde',
-    'sent.today': 'envoyés aujourd’hui', 'per.sms': 'entre deux SMS', nodata: 'Pas encore de données.',
+    'sent.today': 'envoyés aujourd’hui', 'per.sms': 'entre deux SMS', nodata: 'Pas encore de données.', logout: 'Se déconnecter',
+    'logged.out': 'Déconnecté. Rouvrez une adresse de connexion pour revenir.',
   },
 };
 let lang = localStorage.getItem('smsagent.lang') || ((navigator.language || 'en').toLowerCase().startsWith('fr') ? 'fr' : 'en');
@@ -69,7 +71,15 @@ function el(tag, text, attrs) {
 function row(cells) { const tr = el('tr'); cells.forEach((c) => { const td = el('td'); if (c instanceof Node) td.append(c); else td.textContent = c ?? ''; tr.append(td); }); return tr; }
 function fill(tbody, rows) { tbody.replaceChildren(...rows); }
 function when(iso) { try { return new Date(iso).toLocaleString(lang); } catch { return iso; } }
-function duration(seconds) { if (!seconds) return '0 s'; const m = Math.floor(seconds / 60); return m ? `${m} min ${seconds % 60} s` : `${seconds} s`; }
+function duration(seconds) {
+  if (!seconds) return '0 s';
+  const d = Math.floor(seconds / 86400), h = Math.floor(seconds % 86400 / 3600), m = Math.floor(seconds % 3600 / 60);
+  if (d) return `${d} d ${h} h`;
+  if (h) return `${h} h ${m} min`;
+  return m ? `${m} min ${seconds % 60} s` : `${seconds} s`;
+}
+// An estimate from the API: when it ends (duration), or why it cannot (eta_never).
+function etaText(o) { return o.eta_never ? o.eta_never : duration(o.eta_seconds); }
 
 async function api(method, path, body, extraHeaders) {
   const headers = { 'X-Smsagent-Request': '1', ...(extraHeaders || {}) };
@@ -189,7 +199,7 @@ async function previewCampaign() {
     table.append(body);
     const wrap = el('div', null, { class: 'table-wrap' }); wrap.append(table);
     target.replaceChildren(
-      el('p', `${s.recipients} ${t('recipients')}: ${s.send} → ${t('sent').toLowerCase()}, ${s.held} ${t('held')}, ${s.opted_out} ${t('optedout')}, ${s.invalid} ${t('invalid')}, ${s.duplicates} ${t('duplicates')} · ${s.credits} ${t('credits').toLowerCase()} · ${t('eta')} ${duration(s.eta_seconds)}`, { id: 'campaign-summary' }),
+      el('p', `${s.recipients} ${t('recipients')}: ${s.send} → ${t('sent').toLowerCase()}, ${s.held} ${t('held')}, ${s.opted_out} ${t('optedout')}, ${s.invalid} ${t('invalid')}, ${s.duplicates} ${t('duplicates')} · ${s.credits} ${t('credits').toLowerCase()} · ${t('eta')} ${etaText(s)}`, { id: 'campaign-summary' }),
       wrap);
   } catch (e) { report(target, e); }
 }
@@ -201,7 +211,7 @@ async function queueCampaign(event) {
     body.name = $('#campaign-name').value.trim();
     const answer = await api('POST', '/api/v1/campaigns', body);
     result.className = 'verdict-send';
-    result.textContent = `${answer.name}: ${answer.queued} ${t('queued').toLowerCase()}, ${answer.invalid} ${t('invalid')} · ${t('eta')} ${duration(answer.eta_seconds)}`;
+    result.textContent = `${answer.name}: ${answer.queued} ${t('queued').toLowerCase()}, ${answer.invalid} ${t('invalid')} · ${t('eta')} ${etaText(answer)}`;
     loaders.campaigns();
   } catch (e) { report(result, e); }
 }
@@ -215,7 +225,7 @@ loaders.campaigns = async () => {
     box.append(el('strong', label));
     const bar = el('progress', null, { max: String(Math.max(1, c.total)), value: String(c.done), 'aria-label': label });
     box.append(bar);
-    box.append(el('p', `${c.sent} ${t('sent').toLowerCase()}${c.delivered !== undefined ? ', ' + c.delivered + ' ' + t('delivered') : ''}, ${c.failed} ${t('failed')}, ${c.suppressed} ${t('suppressed')}, ${c.queued + c.sending} ${t('queued').toLowerCase()}, ${c.held} ${t('held')} / ${c.total}${c.eta_seconds ? ' · ' + t('eta') + ' ' + duration(c.eta_seconds) : ''}`, { class: 'campaign-counts' }));
+    box.append(el('p', `${c.sent} ${t('sent').toLowerCase()}${c.delivered !== undefined ? ', ' + c.delivered + ' ' + t('delivered') : ''}, ${c.failed} ${t('failed')}, ${c.suppressed} ${t('suppressed')}, ${c.queued + c.sending} ${t('queued').toLowerCase()}, ${c.held} ${t('held')} / ${c.total}${c.eta_seconds || c.eta_never ? ' · ' + t('eta') + ' ' + etaText(c) : ''}`, { class: 'campaign-counts' }));
     return box;
   }));
 };
@@ -280,8 +290,10 @@ async function topUp(event) {
 
 // Live updates: one EventSource; every event refreshes what the visible page shows.
 let refreshTimer;
+let eventSource;
 function live() {
   const source = new EventSource('/api/v1/events');
+  eventSource = source;
   source.onopen = () => { $('#live').textContent = '● ' + t('live'); };
   source.onerror = () => { $('#live').textContent = t('offline'); };
   const refresh = () => {
@@ -289,13 +301,19 @@ function live() {
     refreshTimer = setTimeout(() => { showPage(); refreshSent().catch(() => {}); }, 150);
   };
   ['message.queued', 'message.held', 'message.sending', 'message.sent', 'message.failed', 'message.suppressed', 'inbound.received',
-   'optout.recorded', 'optin.recorded', 'modem.state', 'credits.low'].forEach((type) => source.addEventListener(type, refresh));
+   'optout.recorded', 'optin.recorded', 'modem.state', 'credits.low', 'feed.reset'].forEach((type) => source.addEventListener(type, refresh));
 }
 
 document.addEventListener('DOMContentLoaded', () => {
   applyLanguage();
   $('#lang').addEventListener('click', () => { lang = lang === 'fr' ? 'en' : 'fr'; localStorage.setItem('smsagent.lang', lang); applyLanguage(); showPage(); });
   window.addEventListener('hashchange', showPage);
+  $('#logout').addEventListener('click', async () => {
+    await fetch('/logout', { method: 'POST', headers: { 'X-Smsagent-Request': '1' }, credentials: 'same-origin' });
+    if (eventSource) eventSource.close();
+    $('#main').hidden = true;
+    showBanner(t('logged.out'));
+  });
   ['#send-to', '#send-text', '#send-class'].forEach((s) => $(s).addEventListener('input', schedulePreview));
   $('#send-form').addEventListener('submit', send);
   $('#campaign-preview-button').addEventListener('click', previewCampaign);

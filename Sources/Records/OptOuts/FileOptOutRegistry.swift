@@ -336,7 +336,7 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
             if storeHashed, let key { stored.number = key.identifier(forE164: e164) }
         }
         stored.text = textLimit == 0 ? "" : String(event.text.prefix(textLimit))
-        stored.recordedAt = Date(timeIntervalSince1970: (event.recordedAt.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+        stored.recordedAt = Date(timeIntervalSince1970: (event.recordedAt.timeIntervalSince1970 * 1000).rounded() / 1000)
         return stored
     }
 

@@ -78,7 +78,7 @@ public struct HMACKey: Sendable {
         return bytes
     }
 
-    static func isIdentifier(_ raw: String) -> Bool {
+    package static func isIdentifier(_ raw: String) -> Bool {
         raw.hasPrefix("hmac:") && raw.utf8.count == 69 && decodeHex(String(raw.dropFirst(5))) != nil
     }
 }

@@ -323,6 +323,10 @@ public final class FileOutbox: Outbox, Sendable {
     // MARK: Recovery
 
     public func recoverAfterCrash(policy: AmbiguousSendPolicy) throws -> RecoveryReport {
+        try recoverAfterCrash(policy: policy) { _ in }
+    }
+
+    public func recoverAfterCrash(policy: AmbiguousSendPolicy, beforeSettling: (OutboxMessage) throws -> Void) throws -> RecoveryReport {
         try gate.withLock { _ in
             var report = RecoveryReport()
             removeStaleTemporaryFiles()
@@ -342,7 +346,7 @@ public final class FileOutbox: Outbox, Sendable {
                 if name != id + ".json" {
                     try FileSystem.rename(source, path(.sending, id: id))
                 }
-                let entry = try recover(&message, policy: policy)
+                let entry = try recover(&message, policy: policy, beforeSettling: beforeSettling)
                 report.entries.append(entry)
                 logger.notice("recovered message left in sending/", metadata: [
                     "message.id": "\(id)", "action": "\(entry.action.rawValue)",
@@ -353,75 +357,16 @@ public final class FileOutbox: Outbox, Sendable {
         }
     }
 
-    private func recover(_ message: inout OutboxMessage, policy: AmbiguousSendPolicy) throws -> RecoveryReport.Entry {
-        let id = message.id
-        let accepted = message.attempts.filter { $0.status == .accepted }
-        if let result = message.result {
-            try move(id, from: .sending, to: result.status == .sent ? .sent : .failed)
-            return .init(id: id, action: result.status == .sent ? .sent : .failed, ambiguousParts: [],
-                         acceptedParts: accepted, reason: "the result was written before the stop")
-        }
-        if message.attempts.isEmpty {
-            try move(id, from: .sending, to: .queued)
-            return .init(id: id, action: .requeued, ambiguousParts: [], acceptedParts: [], reason: "no attempt had started")
-        }
-        let total = message.attempts.map(\.parts).max() ?? 0
-        let acceptedParts = Set(accepted.map(\.part))
-        var ambiguous: [Int] = []
-        var failWhole = false
-        var done = message.partsDone
-        for index in message.attempts.indices where message.attempts[index].status == nil {
-            let part = message.attempts[index].part
-            if acceptedParts.contains(part) { continue }
-            let isLast = total > 0 && (1...total).allSatisfy { $0 == part || done.contains($0) }
-            switch AmbiguousWindow.resolve(policy: policy, pduMayHaveBeenWritten: message.attempts[index].pduMayHaveBeenWritten,
-                                           isLastOutstandingPart: isLast) {
-            case .notSent:
-                message.attempts[index].status = .rejected
-                message.attempts[index].reason = "not sent: the agent stopped before the PDU was written"
-            case .assumeSent:
-                ambiguous.append(part)
-                done.insert(part)
-                message.attempts[index].status = .assumedSent
-                message.attempts[index].reason = "no answer before the agent stopped; assumed sent (policy assume-sent)"
-            case .resend:
-                ambiguous.append(part)
-                message.attempts[index].status = .interrupted
-                message.attempts[index].reason = "no answer before the agent stopped; sent again with the same concatenation reference (policy \(policy.rawValue))"
-            case .failMessage:
-                ambiguous.append(part)
-                failWhole = true
-                message.attempts[index].status = .interrupted
-                message.attempts[index].reason = "no answer before the agent stopped (policy \(policy.rawValue))"
-            }
-        }
-        ambiguous = Array(Set(ambiguous)).sorted()
-        let lastModem = message.attempts.last?.modem
-        if failWhole {
-            let reason = "part(s) \(ambiguous.map(String.init).joined(separator: ",")) may have been sent: no answer before the agent stopped (policy fail)"
-            message.result = SendResult(status: .failed, refs: message.acceptedReferences, modem: lastModem,
-                                        segments: acceptedParts.count, credits: 0, reason: reason)
-            try rewriteSending(message)
-            try move(id, from: .sending, to: .failed)
-            return .init(id: id, action: .failed, ambiguousParts: ambiguous, acceptedParts: accepted, reason: reason)
-        }
-        if total > 0, (1...total).allSatisfy(done.contains) {
-            let reason = ambiguous.isEmpty
-                ? "every part was accepted before the agent stopped"
-                : "part(s) \(ambiguous.map(String.init).joined(separator: ",")) assumed sent after a stop with no answer (policy assume-sent)"
-            message.result = SendResult(status: .sent, refs: message.acceptedReferences, modem: lastModem,
-                                        segments: total, credits: 0, reason: reason)
-            try rewriteSending(message)
-            try move(id, from: .sending, to: .sent)
-            return .init(id: id, action: .sent, ambiguousParts: ambiguous, acceptedParts: accepted, reason: reason)
-        }
-        try rewriteSending(message)
-        try move(id, from: .sending, to: .queued)
-        let listed = ambiguous.map(String.init).joined(separator: ",")
-        let reason = ambiguous.isEmpty
-            ? "parts not yet accepted will be sent"
-            : "part(s) \(listed) will be sent again with the same concatenation reference (policy \(policy.rawValue))"
-        return .init(id: id, action: .requeued, ambiguousParts: ambiguous, acceptedParts: accepted, reason: reason)
+    private func recover(_ message: inout OutboxMessage, policy: AmbiguousSendPolicy,
+                         beforeSettling: (OutboxMessage) throws -> Void) throws -> RecoveryReport.Entry {
+        let settlement = OutboxRecovery.settle(message, policy: policy)
+        message = settlement.message
+        // The ledger first: a crash after the move and before the charge would lose the charge
+        // for good (the message is no longer in sending/ for the next recovery to find).
+        try beforeSettling(message)
+        if settlement.rewrite { try rewriteSending(message) }
+        try move(message.id, from: .sending, to: settlement.destination)
+        return settlement.entry
     }
 
     /// Our own temporary files (`.<name>.<random>.tmp`) left by a crash before their rename, once
@@ -505,7 +450,7 @@ public final class FileOutbox: Outbox, Sendable {
         name.hasSuffix(".json") ? String(name.dropLast(5)) : name
     }
 
-    static func validateID(_ id: String) throws {
+    package static func validateID(_ id: String) throws {
         if id.isEmpty || id.hasPrefix(".") || id.contains("/") || id.contains("\0") || id.utf8.count > 200 {
             throw RecordsError.invalidMessageID(id)
         }
@@ -583,6 +528,17 @@ public final class FileOutbox: Outbox, Sendable {
             guard (try? Self.validateID(id)) != nil else { throw SpoolProblem(reason: "file name is not a usable message id") }
             // smstools3's outgoing format (headers, blank line, text) is a request too: it carries
             // no agent state, only a recipient, a text and a class.
+            // gammu-smsd's outbox files (OUT<recipient>.txt): the name says who, the file is the text.
+            if GammuRequest.matches(fileName: id), file.bytes.first != UInt8(ascii: "{") {
+                do {
+                    var message = try OutboxMessage(gammuFileName: id, bytes: file.bytes)
+                    message.id = id
+                    message.createdAt = file.modified
+                    return message
+                } catch {
+                    throw SpoolProblem(reason: error.description)
+                }
+            }
             if SmstoolsRequest.looksLike(file.bytes) {
                 do {
                     var message = try OutboxMessage(smstools: file.bytes)
@@ -601,8 +557,14 @@ public final class FileOutbox: Outbox, Sendable {
         }
         var message: OutboxMessage
         do {
-            message = try SmstoolsRequest.looksLike(file.bytes) ? OutboxMessage(smstools: file.bytes)
-                : RecordCoding.decoder().decode(OutboxMessage.self, from: Data(file.bytes))
+            if GammuRequest.matches(fileName: id), file.bytes.first != UInt8(ascii: "{") {
+                message = try OutboxMessage(gammuFileName: id, bytes: file.bytes)
+            } else {
+                message = try SmstoolsRequest.looksLike(file.bytes) ? OutboxMessage(smstools: file.bytes)
+                    : RecordCoding.decoder().decode(OutboxMessage.self, from: Data(file.bytes))
+            }
+        } catch let error as GammuRequestError {
+            throw SpoolProblem(reason: error.description)
         } catch let error as SmstoolsRequestError {
             throw SpoolProblem(reason: error.description)
         } catch let error as DecodingError {

@@ -40,6 +40,11 @@ public protocol Outbox: Sendable {
     func requeue(_ id: String, notBefore: Date?) throws
     /// Settles the files left in `sending` by a crash (call once at start, before claiming).
     func recoverAfterCrash(policy: AmbiguousSendPolicy) throws -> RecoveryReport
+    /// `recoverAfterCrash(policy:)`, calling `beforeSettling` with each message as it will be
+    /// settled (attempts resolved) before it leaves `sending` — so that what it charges reaches
+    /// the ledger before the message is gone from where a later recovery would find it. A throw
+    /// leaves that message in `sending` (the next start tries again).
+    func recoverAfterCrash(policy: AmbiguousSendPolicy, beforeSettling: (OutboxMessage) throws -> Void) throws -> RecoveryReport
     func counts() throws -> OutboxCounts
     /// A message in any folder, by id (for status reports and status-report correlation).
     func find(_ id: String) throws -> (folder: OutboxFolder, message: OutboxMessage)?
@@ -71,6 +76,16 @@ extension Outbox {
         try recordPartRejected(id, part: part, reason: reason, at: Date())
     }
     public func recoverAfterCrash() throws -> RecoveryReport { try recoverAfterCrash(policy: .assumeSent) }
+
+    /// The default: settle, then hand each settled message over. A kill between the two loses
+    /// that charge; `FileOutbox` overrides it to charge first, and so should any backend that can.
+    public func recoverAfterCrash(policy: AmbiguousSendPolicy, beforeSettling: (OutboxMessage) throws -> Void) throws -> RecoveryReport {
+        let report = try recoverAfterCrash(policy: policy)
+        for entry in report.entries {
+            if let found = try find(entry.id) { try beforeSettling(found.message) }
+        }
+        return report
+    }
 }
 
 /// The spool folders under `outbox/`.

@@ -74,6 +74,11 @@ actor TestbedRunner {
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()
+        // Our read ends are closed here, not left to FileHandle's deinit (descriptors, README "Tests").
+        defer {
+            try? stdout.fileHandleForReading.close()
+            try? stderr.fileHandleForReading.close()
+        }
         // Read to EOF first (a full pipe would block the child), then reap it. The testbed has its
         // own 30 s watchdog, so this cannot hang for ever.
         let output = stdout.fileHandleForReading.readDataToEndOfFile()

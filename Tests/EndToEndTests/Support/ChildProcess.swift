@@ -34,17 +34,31 @@ final class ChildProcess: @unchecked Sendable {
         process.standardInput = stdinPipe
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
-        stdoutPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { handle.readabilityHandler = nil; return }
-            self.lock.withLock { self.stdoutText += String(decoding: data, as: UTF8.self) }
-        }
-        stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { handle.readabilityHandler = nil; return }
-            self.lock.withLock { self.stderrText += String(decoding: data, as: UTF8.self) }
-        }
         try process.run()
+        // The parent's copies of the child's ends go, or end of file never comes.
+        try? stdinPipe.fileHandleForReading.close()
+        try? stdoutPipe.fileHandleForWriting.close()
+        try? stderrPipe.fileHandleForWriting.close()
+        drain(stdoutPipe.fileHandleForReading) { child, text in child.stdoutText += text }
+        drain(stderrPipe.fileHandleForReading) { child, text in child.stderrText += text }
+    }
+
+    /// Reads `handle` on a thread of its own until end of file, then closes it there. (Left to
+    /// FileHandle's deinit, or watched with `readabilityHandler`, read ends outlived their
+    /// children, and the test process passed 1024 descriptors — README "Tests". Closing a handle
+    /// that a readability source still watches crashes libdispatch.) Keeps reading after the
+    /// `ChildProcess` is gone, so that a child is never blocked on a full pipe.
+    private func drain(_ handle: FileHandle, append: @escaping @Sendable (ChildProcess, String) -> Void) {
+        let thread = Thread { [weak self] in
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                guard let self else { continue }
+                self.lock.withLock { append(self, String(decoding: data, as: UTF8.self)) }
+            }
+            try? handle.close()
+        }
+        thread.start()
     }
 
     var pid: Int32 { process.processIdentifier }
@@ -92,14 +106,16 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Ends the child if it is still running (SIGTERM, then SIGKILL after `grace`).
     func stop(grace: TimeInterval = 2) {
+        defer { closeStdin() }
         guard isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         if !process.waitForExitBlocking(timeout: grace) { kill9() }
-        closeStdin()
     }
 
     deinit {
+        // Its end of file then closes the read ends (`release`).
         if isRunning { kill(process.processIdentifier, SIGKILL) }
+        closeStdin()
     }
 }
 

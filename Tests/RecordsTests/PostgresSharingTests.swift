@@ -1,0 +1,256 @@
+import Compliance
+import Foundation
+import Logging
+import Synchronization
+import Testing
+@testable import Records
+@testable import RecordsPostgres
+
+/// What only a shared database does: several agents on one queue, leases and takeovers,
+/// notifications, migrations, and the errors of an unreachable server. Real PostgreSQL server
+/// (`SMSAGENT_TEST_POSTGRES_URL`); skipped with the reason printed when it is not set.
+@Suite struct PostgresSharingTests {
+    static let number = "+33612345678"
+
+    /// Two agents claiming from one queue at the same time each get distinct messages, and
+    /// together every message once.
+    @Test func twoAgentsNeverClaimTheSameMessage() throws {
+        let a = try RecordsUnderTest(.postgres, agentID: "lyon")
+        let b = try RecordsUnderTest(.postgres, agentID: "nantes", sharing: a)
+        let ids = (0..<120).map { String(format: "m%03d", $0) }
+        for id in ids { try a.outbox.enqueue(OutboxMessage(id: id, to: Self.number, text: id, createdAt: .fixed())) }
+        let claimed = Mutex<[String: [String]]>([:])
+        let failures = Mutex<[String]>([])
+        let group = DispatchGroup()
+        for (name, records) in [("lyon", a), ("nantes", b)] {
+            for _ in 0..<2 {
+                group.enter()
+                Thread.detachNewThread {
+                    defer { group.leave() }
+                    do {
+                        while let next = try records.outbox.claimNext(now: .fixed()) {
+                            claimed.withLock { $0[name, default: []].append(next.message.id) }
+                        }
+                    } catch {
+                        failures.withLock { $0.append("\(error)") }
+                    }
+                }
+            }
+        }
+        group.wait()
+        #expect(failures.withLock { $0 } == [])
+        let all = claimed.withLock { $0 }
+        #expect(all.values.flatMap { $0 }.sorted() == ids)
+        #expect(all["lyon"]?.isEmpty == false)
+        #expect(all["nantes"]?.isEmpty == false)
+    }
+
+    /// Agent A dies with a part written and unanswered: once A's lease expires, agent B settles
+    /// the message by the policy (never a blind resend), charges the ledger once, and A — if it
+    /// comes back — can no longer write about the message.
+    @Test func anExpiredLeaseIsTakenOverWithTheAmbiguousWindowRules() throws {
+        let a = try RecordsUnderTest(.postgres, agentID: "lyon", leaseSeconds: 1)
+        let b = try RecordsUnderTest(.postgres, agentID: "nantes", sharing: a, leaseSeconds: 1)
+        let pgA = try #require(a.postgres)
+        try a.outbox.enqueue(OutboxMessage(id: "campaign-1", to: Self.number, text: "two parts", messageClass: .marketing, createdAt: .fixed()))
+        try a.outbox.enqueue(OutboxMessage(id: "campaign-2", to: Self.number, text: "next", messageClass: .marketing, createdAt: .fixed()))
+        _ = try #require(try a.outbox.claimNext(now: .fixed()))
+        try a.outbox.recordAttempt("campaign-1", SendAttempt(part: 1, parts: 2, modem: "lyon-sim", startedAt: .fixed(), concatReference: 3, promptSeenAt: .fixed()))
+        #expect(try pgA.outbox.recordPartAccepted("campaign-1", part: 1, reference: 77, at: .fixed(1), charging: LedgerRow(
+            time: .fixed(1), messageID: "campaign-1", recipient: Self.number, messageClass: "marketing", credits: 1, modem: "lyon-sim", refs: [77], part: 1)))
+        try a.outbox.recordAttempt("campaign-1", SendAttempt(part: 2, parts: 2, modem: "lyon-sim", startedAt: .fixed(1), concatReference: 3, promptSeenAt: .fixed(1)))
+        // A is gone (kill -9): nothing renews its lease. Before expiry, B sees only campaign-2.
+        #expect(try b.outbox.claimNext(now: .fixed())?.message.id == "campaign-2")
+        try b.outbox.complete("campaign-2", result: SendResult(status: .sent, refs: [1], modem: "nantes-sim", segments: 1, credits: 1))
+        #expect(try b.outbox.claimNext(now: .fixed()) == nil)
+        let held = try #require(try b.outbox.earliestHeldUntil())
+        #expect(held > Date() && held < Date().addingTimeInterval(2))   // B will look again when A's lease ends
+        Thread.sleep(forTimeInterval: 1.3)
+        let report = try #require(b.postgres).outbox.takeOverExpired()
+        #expect(report.entries.map(\.id) == ["campaign-1"])
+        #expect(report.entries.first?.action == .sent)   // assume-sent: the last part is not sent again
+        #expect(report.entries.first?.ambiguousParts == [2])
+        let settled = try #require(try b.outbox.find("campaign-1"))
+        #expect(settled.folder == .sent)
+        #expect(settled.message.attempts.map(\.status) == [.accepted, .assumedSent])
+        #expect(try b.ledger.rows().map(\.part) == [1])   // no charge closure given: only the confirmed part
+        #expect(throws: PostgresRecordsError.self) {
+            try a.outbox.recordPartAccepted("campaign-1", part: 2, reference: 78, at: .fixed(2), next: nil)
+        }
+    }
+
+    /// While an agent works on a message its lease is renewed; nobody else takes it.
+    @Test func aRenewedLeaseKeepsTheMessage() throws {
+        let a = try RecordsUnderTest(.postgres, agentID: "lyon", leaseSeconds: 1)
+        let b = try RecordsUnderTest(.postgres, agentID: "nantes", sharing: a, leaseSeconds: 1)
+        let pgA = try #require(a.postgres)
+        try a.outbox.enqueue(OutboxMessage(id: "slow", to: Self.number, text: "x", createdAt: .fixed()))
+        _ = try #require(try a.outbox.claimNext(now: .fixed()))
+        for _ in 0..<3 {
+            Thread.sleep(forTimeInterval: 0.5)
+            #expect(try pgA.outbox.renewLeases() == 1)
+        }
+        #expect(try #require(b.postgres).outbox.takeOverExpired().entries.isEmpty)
+        #expect(try b.outbox.find("slow")?.folder == .sending)
+    }
+
+    /// A message given back with parts accepted stays with its agent (its modem holds the first
+    /// parts) for one lease; another agent may take it whole only after.
+    @Test func partsOfAMessageStayWithTheirAgent() throws {
+        let a = try RecordsUnderTest(.postgres, agentID: "lyon", leaseSeconds: 1)
+        let b = try RecordsUnderTest(.postgres, agentID: "nantes", sharing: a, leaseSeconds: 1)
+        try a.outbox.enqueue(OutboxMessage(id: "long", to: Self.number, text: "x", createdAt: .fixed()))
+        _ = try a.outbox.claimNext(now: .fixed())
+        try a.outbox.recordAttempt("long", SendAttempt(part: 1, parts: 3, modem: "lyon-sim", startedAt: .fixed(), promptSeenAt: .fixed()))
+        try a.outbox.recordPartAccepted("long", part: 1, reference: 5, at: .fixed(), next: nil)
+        try a.outbox.requeue("long", notBefore: nil)
+        #expect(try b.outbox.claimNext(now: .fixed()) == nil)
+        #expect(try a.outbox.claimNext(now: .fixed())?.message.partsDone == [1])
+        try a.outbox.requeue("long", notBefore: nil)
+        Thread.sleep(forTimeInterval: 1.2)
+        #expect(try b.outbox.claimNext(now: .fixed())?.message.id == "long")
+    }
+
+    /// A message queued by one agent wakes the others at once (LISTEN/NOTIFY), no polling.
+    @Test func aQueuedMessageWakesTheOtherAgents() async throws {
+        let a = try RecordsUnderTest(.postgres, agentID: "lyon")
+        let settings = try TestDatabase.settings(agentID: "nantes", schema: try #require(a.postgres).pool.settings.schema)
+        let b = try PostgresRecords(settings: settings, options: .init(migrate: false, background: true), logger: TestDatabase.quiet)
+        defer { b.close() }
+        let stream = b.wakeups
+        let enqueue: @Sendable () throws -> Void = {
+            try a.outbox.enqueue(OutboxMessage(id: "wake", to: Self.number, text: "x", createdAt: .fixed()))
+        }
+        let woke = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                var wakeups = stream.makeAsyncIterator()
+                _ = await wakeups.next()   // rung once B listens (the catch-up after connecting)
+                try enqueue()
+                return await wakeups.next() != nil
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(10))
+                return false
+            }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        #expect(woke)
+    }
+
+    /// A STOP recorded by agent A is the answer of agent B's very next check.
+    @Test func aSTOPOnOneAgentIsSeenByTheOthersAtOnce() throws {
+        let a = try RecordsUnderTest(.postgres, agentID: "lyon")
+        let b = try RecordsUnderTest(.postgres, agentID: "nantes", sharing: a)
+        let number = try PhoneNumber.parse(Self.number, defaultCountry: "FR")
+        #expect(try b.optOuts.isOptedOut(number) == false)
+        try a.optOuts.optOut(number, keyword: "STOP", modem: "lyon-sim", source: "sms:1")
+        #expect(try b.optOuts.isOptedOut(number))
+        #expect(try b.optOuts.optOut(number, keyword: "STOP", modem: "nantes-sim", source: "sms:1") == false)   // the same SMS, seen twice
+    }
+
+    @Test func migrationsAreVersionedAndIdempotent() throws {
+        var settings = try TestDatabase.settings()
+        settings.poolSize = 1
+        let pool = try PostgresPool(settings: settings, logger: TestDatabase.quiet)
+        defer {
+            pool.close()
+            if let schema = settings.schema { TestDatabase.drop(schema: schema) }
+        }
+        #expect(try PostgresMigrations.currentVersion(pool) == 0)
+        #expect(throws: PostgresRecordsError.self) { try PostgresMigrations.check(pool) }
+        #expect(try PostgresMigrations.migrate(pool) == PostgresMigrations.steps.map(\.version))
+        #expect(try PostgresMigrations.migrate(pool) == [])
+        #expect(try PostgresMigrations.currentVersion(pool) == PostgresMigrations.latest)
+        try PostgresMigrations.check(pool)
+    }
+
+    @Test func everyAgentMustHashWithTheSameKey() throws {
+        let a = try RecordsUnderTest(.postgres, hashed: true)
+        var settings = try TestDatabase.settings(agentID: "nantes", schema: try #require(a.postgres).pool.settings.schema)
+        settings.poolSize = 1
+        let otherKey = try HMACKey(bytes: Array(repeating: 9, count: 32))
+        #expect(throws: PostgresRecordsError.self) {
+            _ = try PostgresRecords(settings: settings, options: .init(key: otherKey, storeHashed: true), logger: TestDatabase.quiet)
+        }
+    }
+
+    /// A server that does not answer is a typed error naming the database, not a hang or a trap.
+    @Test func anUnreachableDatabaseIsATypedError() throws {
+        _ = try TestDatabase.requireURL()
+        var settings = PostgresSettings(host: "127.0.0.1", port: 9, user: "smsagent", database: "none", tls: .disable, agentID: "x",
+                                        connectTimeoutSeconds: 2)
+        settings.poolSize = 1
+        let pool = try PostgresPool(settings: settings, logger: TestDatabase.quiet)
+        defer { pool.close() }
+        #expect {
+            try PostgresMigrations.migrate(pool)
+        } throws: { error in
+            guard case PostgresRecordsError.unreachable(let url, _)? = error as? PostgresRecordsError else { return false }
+            return url == "postgres://smsagent@127.0.0.1:9/none"
+        }
+    }
+}
+
+/// The `records:` connection settings (no server needed).
+@Suite struct PostgresSettingsTests {
+    @Test func aURLGivesEverySetting() throws {
+        let settings = try PostgresSettings.parse(url: "postgres://smsagent@db.example:6543/shops?sslmode=verify-full&sslrootcert=/etc/ca.pem",
+                                                  agentID: "lyon-1")
+        #expect(settings.host == "db.example")
+        #expect(settings.port == 6543)
+        #expect(settings.user == "smsagent")
+        #expect(settings.database == "shops")
+        #expect(settings.tls == .verifyFull)
+        #expect(settings.caFile == "/etc/ca.pem")
+        #expect(settings.password == nil)
+        #expect(settings.redactedURL == "postgres://smsagent@db.example:6543/shops")
+    }
+
+    @Test(arguments: [
+        ("mysql://u@h/d", "records.url"),
+        ("postgres://h/d", "no user"),
+        ("postgres://u@h", "no database"),
+        ("postgres://u@h/d?sslmode=maybe", "sslmode"),
+        ("postgres://u@h/d?colour=blue", "unknown parameter"),
+        ("postgres://u@h:70000/d", "records.url"),
+    ])
+    func aBadURLNamesTheKey(_ url: String, _ fragment: String) {
+        #expect {
+            _ = try PostgresSettings.parse(url: url, agentID: "a")
+        } throws: { error in
+            let text = "\(error)"
+            return text.hasPrefix("records.url: ") && text.contains(fragment)
+        }
+    }
+
+    @Test func theURLsPasswordIsNeverShown() {
+        #expect {
+            _ = try PostgresSettings.parse(url: "postgres://u:secret@h/d?sslmode=nope", agentID: "a")
+        } throws: { error in !"\(error)".contains("secret") }
+    }
+
+    @Test func aPassFileLineIsMatchedLikeLibpq() throws {
+        let tmp = TemporaryDirectory("pgpass")
+        try tmp.write("pgpass", """
+            # comment
+            other.example:5432:*:smsagent:wrong
+            db.example:5432:shops:smsagent:pa\\:ss
+            *:*:*:*:fallback
+            """)
+        let settings = PostgresSettings(host: "db.example", user: "smsagent", database: "shops", agentID: "a")
+        #expect(try PostgresSettings.password(fromPassFile: tmp.file("pgpass"), for: settings) == "pa:ss")
+        var elsewhere = settings
+        elsewhere.host = "third.example"
+        #expect(try PostgresSettings.password(fromPassFile: tmp.file("pgpass"), for: elsewhere) == "fallback")
+        #expect(throws: PostgresSettingsError.self) { try PostgresSettings.password(fromPassFile: tmp.file("missing"), for: settings) }
+    }
+
+    @Test func aSchemaNameMustBeSafeUnquoted() {
+        #expect(PostgresSettings.isValidSchema("smsagent_lyon"))
+        #expect(!PostgresSettings.isValidSchema("Robert'); DROP TABLE x;--"))
+        #expect(!PostgresSettings.isValidSchema("1abc"))
+        #expect(!PostgresSettings.isValidSchema(""))
+    }
+}
