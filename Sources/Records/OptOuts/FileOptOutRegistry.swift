@@ -38,6 +38,9 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
         /// `optedOutCount` of a list with plain and hashed rows (which costs one HMAC per plain
         /// number), valid while `eventCount` is unchanged.
         var mergedCount: (events: Int, count: Int)?
+        /// The last `events()` answer while the file has not changed since (a feed that asks
+        /// every 250 ms reads the file once per change, not once per look).
+        var listed: (events: Int, list: [OptOutEvent])?
     }
     private let state: Mutex<State>
 
@@ -100,11 +103,13 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
     public func events() throws -> [OptOutEvent] {
         try state.withLock { s in
             try refresh(&s)
+            if let listed = s.listed, listed.events == s.index.eventCount { return listed.list }
             var events: [OptOutEvent] = []
             events.reserveCapacity(s.index.eventCount)
             try s.file.scanConsumed { record, _ in
                 if case let .success(event) = Self.parse(record.materialized(), path: path) { events.append(event) }
             }
+            s.listed = (s.index.eventCount, events)
             return events
         }
     }
@@ -211,10 +216,17 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
         let name = (csvPath as NSString).lastPathComponent
         var candidates: [(event: OptOutEvent, keys: LookupKeys)] = []
         candidates.reserveCapacity(rows.count)
+        // Spaces and tabs around a cell (what `.whitespaces` trims in a CSV cell), without Foundation.
+        func trimmed(_ cell: String) -> String {
+            guard let first = cell.utf8.first, let last = cell.utf8.last,
+                  first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 || !cell.utf8.allSatisfy({ $0 < 0x80 })
+            else { return cell }
+            return cell.trimmingCharacters(in: .whitespaces)
+        }
         for row in rows {
-            let raw = row.fields.indices.contains(column) ? row.fields[column].trimmingCharacters(in: .whitespaces) : ""
+            let raw = row.fields.indices.contains(column) ? trimmed(row.fields[column]) : ""
             if raw.isEmpty {
-                if row.fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+                if row.fields.allSatisfy({ trimmed($0).isEmpty }) { continue }
                 report.issues.append(RecordIssue(path: csvPath, line: row.line, reason: "no number in column \(column + 1)"))
                 continue
             }
@@ -233,6 +245,8 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
             candidates.append((try storable(candidate), try lookupKeys(of: number)))
         }
         let wanted = event == .optout
+        // Every row of an import has the same time: written once, not once per row.
+        let stamp = candidates.first.map { RecordCoding.timestamp($0.event.recordedAt) }
         try state.withLock { s in
             try s.file.withExclusiveLock {
                 try refresh(&s)
@@ -247,7 +261,7 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
                     }
                     decided.insert(keys.primary)
                     if let hashed = keys.hashed { decided.insert(.hashed(hashed)) }
-                    batch.append(Self.fields(of: stored))
+                    batch.append(Self.fields(of: stored, stamp: stamp))
                 }
                 try s.file.append(rows: batch)
                 report.recorded = batch.count
@@ -359,6 +373,7 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
         if restarted {
             s.failure = nil
             s.mergedCount = nil
+            s.listed = nil
         }
         if let failure = s.failure { throw failure }
         do {
@@ -460,7 +475,8 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
         return .success(OptOutEvent(recordedAt: date, number: number, event: kind, keyword: f[3], text: f[4], modem: f[5], source: f[6]))
     }
 
-    private static func fields(of event: OptOutEvent) -> [String] {
-        [RecordCoding.timestamp(event.recordedAt), event.number, event.event.rawValue, event.keyword, event.text, event.modem, event.source]
+    private static func fields(of event: OptOutEvent, stamp: String? = nil) -> [String] {
+        [stamp ?? RecordCoding.timestamp(event.recordedAt), event.number, event.event.rawValue, event.keyword, event.text, event.modem,
+         event.source]
     }
 }
