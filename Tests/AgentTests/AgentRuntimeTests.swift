@@ -222,6 +222,29 @@ struct HarnessTimeout: Error, CustomStringConvertible {
         #expect(toAmerican.count == 1, "only the opt-out confirmation went to the US number")
     }
 
+    /// Issue 13.6: no sender.stop_number and a SIM that does not know its own number: marketing
+    /// waits in the queue (its footer needs a STOP number), notifications still go, status says why.
+    @Test func withoutAStopNumberOnlyMarketingWaits() async throws {
+        let f = RuntimeFixture()
+        defer { f.remove() }
+        #expect(f.configuration.sender.stopNumber == nil)
+        let a = RuntimeFixture.simulator("a", number: "+33600000001") { $0.ownNumber = nil }
+        try await f.run([.simulated(a, id: "a", throttle: f.configuration.modems.throttle)]) { data in
+            try data.outbox.enqueue(OutboxMessage(id: "promo", to: "+33612345678", text: "Promo", messageClass: .marketing))
+            try data.outbox.enqueue(OutboxMessage(id: "ready", to: "+33612345679", text: "Votre commande est prête", messageClass: .notification))
+            try await eventually("the notification is sent") { try data.outbox.find("ready")?.folder == .sent }
+            try await eventually("status.json says why marketing waits") {
+                let status = try StatusSnapshot.read(dataDirectory: data.path)
+                return (status.modems.first?.warnings ?? []).contains { $0.contains("no STOP number") }
+            }
+            let promo = try #require(try data.outbox.find("promo"))
+            #expect(promo.folder == .new || promo.folder == .queued, "marketing waits in the queue, never failed (\(promo.folder))")
+            #expect(promo.message.result == nil)
+        }
+        #expect(await a.submitted.map(\.number) == ["+33612345679"], "only the notification went on the air")
+        #expect(f.log.count(.error, containing: "no STOP number") == 1)
+    }
+
     @Test func anEmptyMarketingInstallationWithoutBrandRefusesToStart() async throws {
         var f = RuntimeFixture()
         defer { f.remove() }

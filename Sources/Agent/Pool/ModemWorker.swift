@@ -214,19 +214,27 @@ public actor ModemWorker {
         status.ownNumber = ownNumber
         let registered = await refreshRadio(modem)
         let stopNumberText = configuration.sender.stopNumber ?? ownNumber
-        guard let stopNumberText,
-              let stopNumber = try? PhoneNumber.parse(stopNumberText, defaultCountry: configuration.compliance.defaultCountry) else {
-            logger.error("cannot build the STOP footer; set sender.stop_number in the configuration", metadata: ["own_number": "\(ownNumber ?? "unknown")"])
-            return .setUpFailed(.configuration("no STOP number: the SIM does not know its own number (AT+CNUM); set sender.stop_number"),
-                                pinEntered: pinEntered)
+        let knownStopNumber = stopNumberText.flatMap { try? PhoneNumber.parse($0, defaultCountry: configuration.compliance.defaultCountry) }
+        if knownStopNumber == nil {
+            // Issue 13.6: without a STOP number only marketing waits (its footer needs one); the
+            // dispatcher never hands this modem marketing, notifications and replies still go.
+            let warning = "no STOP number: the SIM does not know its own number (AT+CNUM) and sender.stop_number is not set; "
+                + "marketing does not go through this modem until sender.stop_number is set (notifications still go)"
+            if setUpWarned.insert("stop_number").inserted {
+                logger.error("no STOP number for the footer; marketing waits, notifications go", metadata: ["own_number": "\(ownNumber ?? "unknown")"])
+            }
+            if !(status.warnings ?? []).contains(warning) { status.warnings = (status.warnings ?? []) + [warning] }
         }
+        // Without one, the policy still needs a number to build with: marketing never reaches it
+        // (the route refuses it for this modem), and notifications carry no footer.
+        let stopNumber = knownStopNumber ?? MessagePreview.standInStopNumber
         sendPolicy = configuration.sendPolicy(stopNumber: stopNumber)
         let ownE164 = ownNumber.flatMap { try? PhoneNumber.parse($0, defaultCountry: configuration.compliance.defaultCountry).e164 }
         await dispatcher.joinRoute(modemID: endpoint.id, repliesReadable: setup.inbound.canReadReplies, ownNumber: ownE164,
-                                   doorbell: doorbell)
+                                   knowsStopNumber: knownStopNumber != nil, doorbell: doorbell)
         inboundDue = true
         nextKeepalive = clock.now().addingTimeInterval(configuration.modems.keepaliveInterval.timeInterval)
-        logger.info("modem ready", metadata: ["own_number": "\(ownNumber ?? "unknown")", "stop_number": "\(stopNumber.e164)",
+        logger.info("modem ready", metadata: ["own_number": "\(ownNumber ?? "unknown")", "stop_number": "\(knownStopNumber?.e164 ?? "none")",
                                               "operator": "\(status.operatorName ?? "?")", "signal_dbm": "\(status.signalDBm.map(String.init) ?? "?")",
                                               "registration": "\(status.registration ?? "?")"])
         return .setUpDone(registered: registered ?? true, pinEntered: pinEntered)

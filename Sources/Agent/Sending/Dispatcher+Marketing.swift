@@ -14,9 +14,10 @@ extension Dispatcher {
     // MARK: - The workers tell
 
     /// Modem `modemID` is set up: whether replies to its SIM can be read, and its own number.
-    public func joinRoute(modemID: String, repliesReadable: Bool, ownNumber: String?, doorbell: Doorbell) {
+    public func joinRoute(modemID: String, repliesReadable: Bool, ownNumber: String?, knowsStopNumber: Bool = true, doorbell: Doorbell) {
         let available = route.modems[modemID]?.available ?? false
-        route.join(modemID, MarketingRoute.Modem(repliesReadable: repliesReadable, ownNumber: ownNumber, available: available))
+        route.join(modemID, MarketingRoute.Modem(repliesReadable: repliesReadable, ownNumber: ownNumber, available: available,
+                                                 knowsStopNumber: knowsStopNumber))
         doorbells[modemID] = doorbell
         if let refusal = route.refusal(for: modemID) {
             logger.warning("marketing does not go through this modem", metadata: ["modem": "\(modemID)", "reason": "\(refusal)"])

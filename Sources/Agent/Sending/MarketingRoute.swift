@@ -14,13 +14,17 @@
 public struct MarketingRoute: Sendable, Equatable {
     public struct Modem: Sendable, Equatable {
         public var repliesReadable: Bool
+        /// False when its footer would have no STOP number: no `sender.stop_number` and the SIM
+        /// does not know its own number. Notifications still go; marketing never through it.
+        public var knowsStopNumber: Bool = true
         /// Its own number in E.164 (from `AT+CNUM`), nil when the SIM does not know it.
         public var ownNumber: String?
         /// Set up and taking work (ready or sending): a hand-off to it goes out soon.
         public var available: Bool
 
-        public init(repliesReadable: Bool, ownNumber: String?, available: Bool = false) {
+        public init(repliesReadable: Bool, ownNumber: String?, available: Bool = false, knowsStopNumber: Bool = true) {
             self.repliesReadable = repliesReadable
+            self.knowsStopNumber = knowsStopNumber
             self.ownNumber = ownNumber
             self.available = available
         }
@@ -52,6 +56,10 @@ public struct MarketingRoute: Sendable, Equatable {
     public func refusal(for id: String) -> String? {
         guard let modem = modems[id] else { return nil }
         guard let stopNumber else {
+            if !modem.knowsStopNumber {
+                return "no STOP number for the footer: its SIM does not know its own number (AT+CNUM) and sender.stop_number is not set; "
+                    + "set sender.stop_number (notifications still go)"
+            }
             return modem.repliesReadable ? nil
                 : "replies to its SIM cannot be read and it would be its own STOP number; set sender.stop_number to the number of a SIM the agent reads"
         }
