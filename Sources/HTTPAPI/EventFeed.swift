@@ -237,7 +237,7 @@ public final class EventFeed: Service, Sendable {
     static func snapshot(_ backend: APIBackend) throws -> Snapshot {
         var snapshot = Snapshot()
         snapshot.inboxCount = try backend.data.records.inbox.all().count
-        snapshot.optOutEventCount = try backend.data.records.optOuts.events().count
+        snapshot.optOutEventCount = try backend.data.records.optOuts.eventCount()
         if let status = try? StatusSnapshot.read(dataDirectory: backend.data.path) {
             snapshot.modems = Dictionary(status.modems.map { ($0.id, $0.state) }, uniquingKeysWith: { a, _ in a })
         }

@@ -21,6 +21,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -93,13 +94,21 @@ def shot(driver, name):
 
 
 def text_of(driver, selector):
-    return driver.find_element(By.CSS_SELECTOR, selector).text
+    # Live updates (SSE) re-render lists: read again if the element was replaced meanwhile.
+    for attempt in range(20):
+        try:
+            return driver.find_element(By.CSS_SELECTOR, selector).text
+        except StaleElementReferenceException:
+            if attempt == 19:
+                raise
+            time.sleep(0.05)
 
 
 def main():
     demo = Demo()
     driver = browser()
-    wait = WebDriverWait(driver, 30, poll_frequency=0.1)
+    # The page re-renders lists as live events arrive: an element found a moment ago may be gone.
+    wait = WebDriverWait(driver, 30, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException])
     step = "start"
     try:
         # 1. Log in with the printed address: a cookie, then the dashboard without the token in the URL.
@@ -165,7 +174,7 @@ def main():
         wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, item)))
         assert "stop les promos" in text_of(driver, "#review-list")
         shot(driver, "6-review")
-        driver.find_element(By.CSS_SELECTOR, item).click()
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, item).click() or True)   # again if re-rendered
         wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#review-list li[data-id]"))
         assert demo.api("/api/v1/optouts/%2B33612345609")["opted_out"] is True
         driver.find_element(By.CSS_SELECTOR, 'nav a[data-page="optouts"]').click()
