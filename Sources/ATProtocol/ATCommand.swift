@@ -81,6 +81,9 @@ public struct ATCommand: Sendable, Hashable, CustomStringConvertible {
         return Array(hex.utf8) + [0x1A]
     }
 
+    /// Ctrl-Z: ends a PDU entered after the prompt; only then does the modem send it (TS 27.005 §3.5.1).
+    public static let endPDU: [UInt8] = [0x1A]
+
     /// ESC: aborts a PDU being entered after the prompt (TS 27.005 §3.5.1).
     public static let abortPDU: [UInt8] = [0x1B]
 

@@ -123,7 +123,8 @@ struct ATSession: Sendable {
         /// A raw `AT+CMGS` given by a person reached its prompt: ESC written, waiting for the final.
         case abortingPrompt(Active)
         case submitAwaitingPrompt(Active, pduHex: String)
-        /// The prompt came; the caller is recording the coming PDU.
+        /// The prompt came and the PDU's digits are written; the caller is recording that its Ctrl-Z is
+        /// about to go.
         case submitAwaitingApproval(Active, pduHex: String)
         /// The modem gave a final while the caller was recording: the handshake is over.
         case submitPromptLost(Active, ModemError)
@@ -313,6 +314,17 @@ struct ATSession: Sendable {
         switch step {
         case .submitAwaitingPrompt(let active, let pduHex):
             cancelTimer(&actions)
+            guard let payload = try? ATCommand.pduPayload(pduHex) else {
+                escape(&actions)
+                actions.append(.fail(active.id, Failure(error: .invalidArgument("not a PDU: \(pduHex)"), phase: .promptSeen)))
+                return
+            }
+            // The PDU's digits go at once; only its Ctrl-Z waits for the caller's durable marker. A
+            // modem sends nothing before the Ctrl-Z, so the window in which a crash leaves a part
+            // marked and unsent is one byte's write, not the whole PDU's (hundreds of bytes on a slow
+            // serial line). Withdrawn, or abandoned by a crash, the digits are cancelled by ESC.
+            decoder.dataSent(pduHex)
+            actions.append(.write(Array(payload.dropLast())))
             step = .submitAwaitingApproval(active, pduHex: pduHex)
             actions.append(.deliver(active.id, .prompt))
         case .command(let active), .commandGrace(let active):
@@ -431,14 +443,8 @@ struct ATSession: Sendable {
 
     private mutating func approve(_ id: RequestID, _ actions: inout [Action]) {
         switch step {
-        case .submitAwaitingApproval(let active, let pduHex) where active.id == id:
-            guard let payload = try? ATCommand.pduPayload(pduHex) else {
-                escape(&actions)
-                actions.append(.fail(id, Failure(error: .invalidArgument("not a PDU: \(pduHex)"), phase: .promptSeen)))
-                return
-            }
-            decoder.dataSent(pduHex)
-            actions.append(.write(payload))
+        case .submitAwaitingApproval(let active, _) where active.id == id:
+            actions.append(.write(ATCommand.endPDU))
             arm(configuration.sendTimeout, &actions)
             // From this write on the part may leave: a failed write counts as written too.
             step = .submitAwaitingResult(active)

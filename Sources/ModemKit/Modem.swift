@@ -145,9 +145,10 @@ public actor Modem {
         return response
     }
 
-    /// The `AT+CMGS` handshake (TS 27.005 §3.5.1): command, wait for `> `, then `beforeWritingPDU`
-    /// (the caller records durably that the PDU is about to go; if it throws, ESC cancels and nothing
-    /// was sent), PDU + Ctrl-Z, wait for `+CMGS: <mr>`. On a timeout or failure after the prompt, ESC
+    /// The `AT+CMGS` handshake (TS 27.005 §3.5.1): command, wait for `> `, the PDU's digits, then
+    /// `beforeWritingPDU` (the caller records durably that the PDU is about to go; if it throws, ESC
+    /// cancels and nothing was sent), Ctrl-Z — the byte that makes the modem send — and wait for
+    /// `+CMGS: <mr>`. On a timeout or failure after the prompt, ESC
     /// aborts the half-entered PDU. Every failure says which `SubmitPhase` the handshake had reached;
     /// `SubmitFailure.isAmbiguous` is true only when the PDU was written and no final result came.
     public func submit(pduHex: String, tpduLength: Int,

@@ -12,7 +12,7 @@ public enum SubmitPhase: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .beforePrompt: "before the > prompt"
-        case .promptSeen: "after the > prompt, before the PDU was written"
+        case .promptSeen: "after the > prompt, before the PDU's Ctrl-Z was written"
         case .pduWritten: "after the PDU was written"
         }
     }

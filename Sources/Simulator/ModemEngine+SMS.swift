@@ -130,6 +130,12 @@ extension ModemEngine {
         return .prompt(PDUEntry(purpose: .write(status: status), length: length))
     }
 
+    /// What a host typed after a `> ` prompt and then cancelled: the recipient when the digits decode.
+    func abandonedPDU(_ entry: PDUEntry) -> AbandonedPDU {
+        let hex = String(decoding: entry.buffer, as: UTF8.self)
+        return AbandonedPDU(number: (try? SimulatorPDU.decodeSubmit(hex: hex))?.destination, pdu: hex.uppercased(), at: now)
+    }
+
     /// The PDU ended with Ctrl-Z: validate, then submit or store.
     mutating func finishPDU() -> [EngineStep] {
         guard let entry = pduEntry else { return [] }

@@ -7,6 +7,8 @@ enum EngineStep: Sendable {
     case hangUp
     case schedule(Duration, ScheduledEvent)
     case submitted(SubmittedMessage)
+    /// A PDU whose digits were entered and then cancelled (ESC) before its Ctrl-Z: never sent.
+    case abandoned(AbandonedPDU)
 }
 
 /// Something the engine asked to be woken up for later.
@@ -298,6 +300,7 @@ struct ModemEngine: Sendable {
                 case 0x1B:
                     flushEcho()
                     pduEntry = nil
+                    if case .send = entry.purpose, !entry.buffer.isEmpty { steps.append(.abandoned(abandonedPDU(entry))) }
                     steps.append(.write(okBytes()))
                 default:
                     if echo { echoed.append(byte) }

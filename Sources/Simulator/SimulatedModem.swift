@@ -169,6 +169,9 @@ public actor SimulatedModem {
                 unplug()
             case .schedule(let delay, let event):
                 schedule(delay, event)
+            case .abandoned(let pdu):
+                await recordAbandoned(pdu)
+                logger.debug("PDU cancelled before its Ctrl-Z", metadata: ["sms.to": "\(pdu.number ?? "?")", "sim": "\(name)"])
             case .submitted(let message):
                 await record(message)
                 submissionContinuation.yield(message)
@@ -256,6 +259,15 @@ public actor SimulatedModem {
     public func record(to recorder: SubmissionRecorder, as port: String) {
         self.recorder = recorder
         recordName = port
+    }
+
+    private func recordAbandoned(_ pdu: AbandonedPDU) async {
+        guard let recorder else { return }
+        do {
+            try await recorder.append(AbandonedRecord(pdu, modem: recordName.isEmpty ? name : recordName, profile: profile))
+        } catch {
+            logger.error("cannot record a cancelled PDU", metadata: ["error": "\(error)", "file": "\(recorder.path)"])
+        }
     }
 
     private func record(_ message: SubmittedMessage) async {

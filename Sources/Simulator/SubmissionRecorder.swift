@@ -51,6 +51,28 @@ public struct SubmissionRecord: Codable, Sendable, Equatable {
     }
 }
 
+/// A line of the record file for a PDU the host entered and cancelled before its Ctrl-Z (never
+/// sent, never charged): `"abandoned": true`, so readers of messages skip it.
+public struct AbandonedRecord: Codable, Sendable, Equatable {
+    public var abandoned = true
+    public var time: String
+    public var modem: String
+    public var profile: String
+    /// Empty when the digits do not decode as an SMS-SUBMIT.
+    public var number: String
+    public var pdu: String
+
+    public init(_ pdu: AbandonedPDU, modem: String, profile: ModemProfile) {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        time = formatter.string(from: pdu.at)
+        self.modem = modem
+        self.profile = profile.rawValue
+        number = pdu.number ?? ""
+        self.pdu = pdu.pdu
+    }
+}
+
 /// Errors of the record file, with the path and errno.
 public struct RecorderError: Error, Sendable, CustomStringConvertible {
     public let path: String
@@ -75,7 +97,7 @@ public actor SubmissionRecorder {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
 
-    public func append(_ record: SubmissionRecord) throws {
+    public func append(_ record: some Encodable & Sendable) throws {
         var line = try encoder.encode(record)
         line.append(0x0A)
         let written = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
@@ -83,11 +105,25 @@ public actor SubmissionRecorder {
         guard fsync(fd) == 0 else { throw RecorderError(path: path, operation: "fsync", errno: errno) }
     }
 
-    /// Reads a record file back (for tests and tools).
+    /// Reads the messages of a record file back (for tests and tools).
     public static func read(path: String) throws -> [SubmissionRecord] {
+        try lines(path: path).filter { !$0.abandoned }.map { try JSONDecoder().decode(SubmissionRecord.self, from: $0.data) }
+    }
+
+    /// Reads the cancelled PDUs of a record file back.
+    public static func readAbandoned(path: String) throws -> [AbandonedRecord] {
+        try lines(path: path).filter(\.abandoned).map { try JSONDecoder().decode(AbandonedRecord.self, from: $0.data) }
+    }
+
+    private struct Kind: Decodable { var abandoned: Bool? }
+
+    private static func lines(path: String) throws -> [(data: Data, abandoned: Bool)] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let decoder = JSONDecoder()
-        return try data.split(separator: 0x0A).map { try decoder.decode(SubmissionRecord.self, from: Data($0)) }
+        return try data.split(separator: 0x0A).map { line in
+            let line = Data(line)
+            return (line, try decoder.decode(Kind.self, from: line).abandoned == true)
+        }
     }
 
     deinit { close(fd) }

@@ -34,6 +34,15 @@ public struct SubmittedMessage: Sendable, Codable, Equatable {
     public var complete: Bool
 }
 
+/// A PDU entered after the `> ` prompt and cancelled with ESC before its Ctrl-Z — what a host killed
+/// between the two leaves behind (its next start cancels it). The network never saw it.
+public struct AbandonedPDU: Sendable, Equatable {
+    /// The destination, when the digits decode as an SMS-SUBMIT.
+    public var number: String?
+    public var pdu: String
+    public var at: Date
+}
+
 /// Groups accepted parts into messages.
 struct SubmissionLog: Sendable {
     /// Kept in memory (the oldest are dropped beyond this; the record file keeps everything).

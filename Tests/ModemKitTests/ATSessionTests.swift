@@ -82,9 +82,9 @@ struct ATSessionTests {
             .response(3, ["490154203237518"], .ok),
         ]),
 
-        Scenario(name: "a submit: prompt, go-ahead, PDU, +CMGS", steps: [
+        Scenario(name: "a submit: prompt, PDU digits, go-ahead, Ctrl-Z, +CMGS", steps: [
             submit(1), .receive("\r\n> "), .approve(1), .receive("\r\n+CMGS: 42\r\n\r\nOK\r\n"),
-        ], writes: ["AT+CMGS=3\r", "00112233<SUB>"], seen: [.prompt(1), .accepted(1, reference: 42)]),
+        ], writes: ["AT+CMGS=3\r", "00112233", "<SUB>"], seen: [.prompt(1), .accepted(1, reference: 42)]),
 
         Scenario(name: "no prompt: fails before the prompt, ESC alone, a pause, a bare CR", steps: [
             submit(1), .fire, .fire,
@@ -92,13 +92,13 @@ struct ATSessionTests {
 
         Scenario(name: "no result after the PDU: fails in pduWritten", steps: [
             submit(1), .receive("> "), .approve(1), .fire,
-        ], writes: ["AT+CMGS=3\r", "00112233<SUB>", "<ESC>"], seen: [
+        ], writes: ["AT+CMGS=3\r", "00112233", "<SUB>", "<ESC>"], seen: [
             .prompt(1), .failed(1, .timeout(command: "AT+CMGS=3"), .pduWritten),
         ]),
 
         Scenario(name: "an error after the PDU is definite, not ambiguous", steps: [
             submit(1), .receive("> "), .approve(1), .receive("\r\n+CMS ERROR: 500\r\n"),
-        ], writes: ["AT+CMGS=3\r", "00112233<SUB>"], seen: [
+        ], writes: ["AT+CMGS=3\r", "00112233", "<SUB>"], seen: [
             .prompt(1), .failed(1, .cms(code: 500, meaning: ATErrorCatalogue.meaning(of: 500, in: .cms), command: "AT+CMGS=3"), .pduWritten),
         ]),
 
@@ -108,21 +108,21 @@ struct ATSessionTests {
             .failed(1, .malformedResponse(command: "AT+CMGS=3", line: "OK without a > prompt"), .beforePrompt),
         ]),
 
-        Scenario(name: "the caller cannot record the PDU: ESC, nothing written, phase promptSeen", steps: [
+        Scenario(name: "the caller cannot record the PDU: ESC cancels its digits, no Ctrl-Z, phase promptSeen", steps: [
             submit(1), .receive("> "), .withdraw(1),
-        ], writes: ["AT+CMGS=3\r", "<ESC>"], seen: [
+        ], writes: ["AT+CMGS=3\r", "00112233", "<ESC>"], seen: [
             .prompt(1), .failed(1, .invalidArgument("not sent: disk full"), .promptSeen),
         ]),
 
-        Scenario(name: "the modem leaves the prompt while the caller records: the PDU is never written", steps: [
+        Scenario(name: "the modem leaves the prompt while the caller records: the Ctrl-Z is never written", steps: [
             submit(1), .receive("> "), .receive("\r\n+CMS ERROR: 304\r\n"), .approve(1),
-        ], writes: ["AT+CMGS=3\r"], seen: [
+        ], writes: ["AT+CMGS=3\r", "00112233"], seen: [
             .prompt(1), .failed(1, .cms(code: 304, meaning: ATErrorCatalogue.meaning(of: 304, in: .cms), command: "AT+CMGS=3"), .promptSeen),
         ]),
 
         Scenario(name: "the port closes after the PDU: fails in pduWritten; queued requests fail too", steps: [
             submit(1), .receive("> "), .approve(1), command(2, csq), .close,
-        ], writes: ["AT+CMGS=3\r", "00112233<SUB>"], seen: [
+        ], writes: ["AT+CMGS=3\r", "00112233", "<SUB>"], seen: [
             .prompt(1), .failed(1, closed, .pduWritten), .failed(2, closed, nil),
         ]),
 

@@ -76,7 +76,10 @@ struct TranscriptTests {
                     let line = String(decoding: bytes.dropLast(), as: UTF8.self)
                     decoder.commandSent(line, expectsPrompt: line.uppercased().hasPrefix("AT+CMGS="))
                 } else if bytes.last == 0x1A {
-                    decoder.dataSent(String(decoding: bytes.dropLast(), as: UTF8.self))
+                    // Ctrl-Z alone ends the PDU whose digits were written before (or with) it.
+                    if bytes.count > 1 { decoder.dataSent(String(decoding: bytes.dropLast(), as: UTF8.self)) }
+                } else if bytes.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x46).contains($0) }) {
+                    decoder.dataSent(String(decoding: bytes, as: UTF8.self))   // the PDU's digits, before its Ctrl-Z
                 }
             }
         }

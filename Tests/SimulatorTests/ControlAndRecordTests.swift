@@ -65,6 +65,33 @@ struct ControlAndRecordTests {
         #expect(record.complete)
     }
 
+    @Test("a PDU cancelled with ESC before its Ctrl-Z is recorded as abandoned, never as a message")
+    func abandonedPDU() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sim-record-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let recorder = try SubmissionRecorder(path: path)
+        let (modem, wire) = try await connect()
+        await modem.record(to: recorder, as: "sim")
+        let pdu = try #require(try SMSSubmitEncoder.encode(to: "+33612345678", text: "Bonjour").first)
+        try await wire.send("AT+CMGS=\(pdu.tpduLength)\r")
+        try await wire.read(until: "> ")
+        try await wire.sendBytes(Array(pdu.hex.utf8))   // the digits, then (as after a crash) ESC instead of Ctrl-Z
+        try await wire.sendBytes([0x1B])
+        try await wire.read(until: "OK\r\n")
+        #expect(try SubmissionRecorder.read(path: path).isEmpty)
+        let abandoned = try SubmissionRecorder.readAbandoned(path: path)
+        #expect(abandoned.map(\.number) == ["+33612345678"])
+        #expect(abandoned.first?.pdu == pdu.hex.uppercased())
+        // ESC at a prompt with nothing typed leaves no line; the next PDU is sent normally.
+        try await wire.send("AT+CMGS=\(pdu.tpduLength)\r")
+        try await wire.read(until: "> ")
+        try await wire.sendBytes([0x1B])
+        try await wire.read(until: "OK\r\n")
+        try await submit(pdu, on: wire)
+        #expect(try SubmissionRecorder.readAbandoned(path: path).count == 1)
+        #expect(try SubmissionRecorder.read(path: path).map(\.number) == ["+33612345678"])
+    }
+
     @Test("an unfinished multi-part message is written as incomplete at shutdown")
     func incompleteAtShutdown() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("sim-record-\(UUID().uuidString).jsonl").path

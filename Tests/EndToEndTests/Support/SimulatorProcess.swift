@@ -27,6 +27,15 @@ final class SimulatorProcess: @unchecked Sendable {
 
     /// Every submission the simulator accepted, one JSON object per line of the record file.
     func submissions() -> [SimulatorSubmission] {
+        recordLines().filter { $0.json["abandoned"] == nil }
+    }
+
+    /// PDUs the agent entered after a `> ` prompt and cancelled before their Ctrl-Z (never sent).
+    func abandonedPDUs() -> [SimulatorSubmission] {
+        recordLines().filter { $0.json["abandoned"] as? Bool == true }
+    }
+
+    private func recordLines() -> [SimulatorSubmission] {
         guard let text = try? String(contentsOfFile: recordPath, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { line in
             guard let data = line.data(using: .utf8),
