@@ -18,7 +18,7 @@ import Synchronization
 /// - Parts of one message stay on one modem: a message given back with parts accepted keeps an
 ///   affinity to its agent for one lease, so the agent that holds its first parts sends the rest.
 /// - `NOTIFY smsagent_outbox` on every enqueue and requeue wakes idle agents at once.
-public final class PostgresOutbox: LedgerAwareOutbox, Sendable {
+public final class PostgresOutbox: LedgerAwareOutbox, RequestImporting, Sendable {
     let pool: PostgresPool
     let agentID: String
     let lease: Int
@@ -64,6 +64,31 @@ public final class PostgresOutbox: LedgerAwareOutbox, Sendable {
             }
             try connection.run("SELECT pg_notify(\(Self.channel), \(message.id))", operation: "notify")
         }
+    }
+
+    /// Queues a request a producer dropped in an agent's `outbox/new/` (`DropBoxImporter`): like
+    /// `enqueue`, and a request already stored under its id — the same recipient, text, class,
+    /// campaign and creation time — is `.alreadyQueued` (the agent stopped after the commit and
+    /// before removing the file), not an error.
+    public func importRequest(_ message: OutboxMessage) throws -> RequestImportOutcome {
+        do {
+            try enqueue(message)
+            return .queued
+        } catch let RecordsError.duplicateMessageID(id, folder) {
+            let rows = try pool.withConnection { connection in
+                try connection.rows("SELECT message::text FROM smsagent_outbox WHERE id = \(id)", operation: "find \(id)")
+            }
+            guard let document = try rows.first?.decode(String.self), let stored = try? Self.decode(document),
+                  Self.isSameRequest(stored, message) else {
+                throw RecordsError.duplicateMessageID(id: id, folder: folder)
+            }
+            return .alreadyQueued
+        }
+    }
+
+    static func isSameRequest(_ a: OutboxMessage, _ b: OutboxMessage) -> Bool {
+        a.to == b.to && a.text == b.text && a.messageClass == b.messageClass && a.campaign == b.campaign
+            && abs(a.createdAt.timeIntervalSince(b.createdAt)) < 0.001
     }
 
     /// Inserts a message with its full record straight into `folder` (`smsagent records import`).

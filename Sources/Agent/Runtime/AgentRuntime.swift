@@ -112,6 +112,8 @@ public final class AgentRuntime: Service, Sendable {
                         statusChanged: { statusBell.ring() })
         }
         let watcher = try OutboxWatcher(directory: dataDirectory.outbox.path(.new), also: [dataDirectory.outbox.path(.queued)], logger: logger)
+        // Shared records: what producers drop in outbox/new/ is carried into the shared outbox.
+        let dropBox = dropBoxImport(dataDirectory)
         let startedAt = clock.now()
 
         let endpoints = configuredEndpoints() + extraEndpoints
@@ -132,8 +134,12 @@ public final class AgentRuntime: Service, Sendable {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await _ in watcher.events {
+                        dropBox?.ring()
                         await pool.wakeAll()
                     }
+                }
+                if let dropBox {
+                    group.addTask { await dropBox.run() }
                 }
                 if let wakeups = records.wakeups {
                     group.addTask {
@@ -194,6 +200,18 @@ public final class AgentRuntime: Service, Sendable {
             "requeued": "\(actions["requeued"] ?? 0)", "sent": "\(actions["sent"] ?? 0)", "failed": "\(actions["failed"] ?? 0)",
             "ambiguous_parts": "\(ambiguous)", "policy": "\(configuration.sending.ambiguousWindow.rawValue)",
         ])
+    }
+
+    /// The drop box's import into shared records (nil on files, where the drop box is the queue).
+    func dropBoxImport(_ dataDirectory: DataDirectory) -> DropBoxImport? {
+        let records = dataDirectory.records
+        guard records.isShared else { return nil }
+        guard let target = records.outbox as? any RequestImporting else {
+            logger.warning("the shared outbox cannot take files from the drop box; outbox/new/ is not read",
+                           metadata: ["drop_box": "\(dataDirectory.outbox.path(.new))"])
+            return nil
+        }
+        return DropBoxImport(importer: DropBoxImporter(files: dataDirectory.outbox, into: target, logger: logger), logger: logger)
     }
 
     /// Puts in the ledger every part of a recovered message the network took or may have taken:
