@@ -4,9 +4,10 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import Records
 
 /// What went wrong with the database, in words a person can act on.
-public enum PostgresRecordsError: Error, Sendable, CustomStringConvertible {
+public enum PostgresRecordsError: TransientRecordsError, Sendable, CustomStringConvertible {
     /// No connection could be made (server down, network, authentication, TLS).
     case unreachable(url: String, reason: String)
     /// Every connection stayed busy for longer than the connect timeout.
@@ -21,6 +22,14 @@ public enum PostgresRecordsError: Error, Sendable, CustomStringConvertible {
     case leaseLost(id: String, agent: String)
     /// The hashed opt-out mode's key differs from the one the database was started with.
     case hmacKeyMismatch
+
+    /// The server down, the network, every connection busy: the agent waits and tries again.
+    public var isTransient: Bool {
+        switch self {
+        case .unreachable, .poolExhausted: true
+        case .server, .schemaTooNew, .schemaTooOld, .leaseLost, .hmacKeyMismatch: false
+        }
+    }
 
     public var description: String {
         switch self {
@@ -114,7 +123,12 @@ public final class PostgresPool: @unchecked Sendable {
     public func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         let connection = try checkOut()
         defer { checkIn(connection) }
-        return try body(connection)
+        do {
+            return try body(connection)
+        } catch PostgresRecordsError.unreachable(_, let reason) {
+            // A connection that broke mid-statement: name the database, not the connection.
+            throw PostgresRecordsError.unreachable(url: settings.redactedURL, reason: reason)
+        }
     }
 
     /// Runs `body` in a transaction (BEGIN … COMMIT; ROLLBACK when it throws).

@@ -12,7 +12,7 @@ import Testing
         let installation: AgentInstallation
 
         init(_ name: String, ownNumber: String, url: String, schema: String, lease: String = "3s",
-             simulatorArguments: [String] = []) async throws {
+             simulatorArguments: [String] = [], passwordFile: String? = nil) async throws {
             let directory = try TemporaryDirectory()
             simulator = try await SimulatorProcess(name: name, in: directory, ownNumber: ownNumber, extraArguments: simulatorArguments)
             installation = try AgentInstallation(config: """
@@ -35,7 +35,7 @@ import Testing
                   schema: \(schema)
                   agent_id: site-\(name)
                   lease: \(lease)
-                """, directory: directory)
+                """ + (passwordFile.map { "\n  password_file: \($0)\n" } ?? ""), directory: directory)
         }
 
         func stop() {
@@ -99,6 +99,51 @@ import Testing
         try await Wait.until("Nantes' status counts the 400 sent by both", timeout: .seconds(15)) {
             ((nantes.installation.statusJSON?["queue"] as? [String: Any])?["sent"] as? Int) == 400
         }
+    }
+
+    /// Writes a request into a site's drop box as a producer does (outbox/tmp/, then a rename into outbox/new/).
+    static func drop(_ name: String, _ contents: String, in site: Site) throws {
+        let outbox = site.installation.dataDirectory + "/outbox"
+        for folder in ["tmp", "new"] {
+            try FileManager.default.createDirectory(atPath: outbox + "/" + folder, withIntermediateDirectories: true)
+        }
+        try Data(contents.utf8).write(to: URL(fileURLWithPath: outbox + "/tmp/" + name))
+        try FileManager.default.moveItem(atPath: outbox + "/tmp/" + name, toPath: outbox + "/new/" + name)
+    }
+
+    /// Files dropped in a site's `outbox/new/` — before the agent starts and while it runs, JSON,
+    /// smstools3 and gammu forms — reach the shared queue and are each delivered once by either
+    /// site; a bad file goes to the site's `outbox/failed/` with its reason; the drop box empties.
+    @Test func filesDroppedInADropBoxReachTheSharedQueue() async throws {
+        let (url, schema) = try Self.database()
+        let lyon = try await Site("a", ownNumber: "+33600000001", url: url, schema: schema)
+        let nantes = try await Site("b", ownNumber: "+33600000002", url: url, schema: schema)
+        defer { lyon.stop(); nantes.stop() }
+        // Dropped while no agent runs: imported at start.
+        try Self.drop("early-0.json", #"{"to": "\#(Self.number(0))", "text": "Avant le démarrage", "class": "notification"}"#, in: lyon)
+        try Self.drop("early-1", "To: \(Self.number(1).dropFirst())\n\nFormat smstools\n", in: lyon)
+        try Self.drop("OUT\(Self.number(2)).txt", "Format gammu", in: lyon)
+        try await lyon.installation.startAgent()
+        try await nantes.installation.startAgent()
+        for i in 3..<40 {
+            try Self.drop("late-\(i).json", #"{"to": "\#(Self.number(i))", "text": "Message \#(i)", "class": "notification"}"#, in: lyon)
+        }
+        try Self.drop("broken.json", #"{"to": "+33612345678", "text": "#, in: lyon)
+        let all: @Sendable () -> [SimulatorSubmission] = { lyon.simulator.completeSubmissions() + nantes.simulator.completeSubmissions() }
+        try await Wait.until("40 dropped messages delivered", timeout: .seconds(60), every: .milliseconds(100),
+                             diagnostics: { lyon.installation.transcripts + nantes.installation.transcripts }) { all().count >= 40 }
+        try await Wait.until("the shared queue has settled them all", timeout: .seconds(15)) {
+            ((nantes.installation.statusJSON?["queue"] as? [String: Any])?["sent"] as? Int) == 40
+        }
+        #expect(all().count == 40, "no message twice: \(all().map(\.number))")
+        #expect(Set(all().map(\.number)) == Set((0..<40).map(Self.number)))
+        // (the installation's default class is marketing: these two carry the footer)
+        #expect(all().contains { $0.text.hasPrefix("Format gammu\n") } && all().contains { $0.text.hasPrefix("Format smstools\n") },
+                "\(all().map(\.text))")
+        let dropBox = try FileManager.default.contentsOfDirectory(atPath: lyon.installation.dataDirectory + "/outbox/new")
+        #expect(dropBox.isEmpty, "\(dropBox)")
+        let reason = try String(contentsOfFile: lyon.installation.dataDirectory + "/outbox/failed/broken.json.reason", encoding: .utf8)
+        #expect(reason.contains("JSON"), "\(reason)")
     }
 
     /// A STOP received by Lyon's SIM suppresses the marketing message Nantes holds for that number.

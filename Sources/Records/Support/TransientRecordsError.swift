@@ -1,0 +1,14 @@
+/// An error of a shared store (a database) that says it could not be reached — not that the
+/// request was wrong: the same operation may succeed later. The agent then waits and tries again
+/// instead of stopping (`AgentRuntime`) or parking a modem (`ModemWorker`).
+public protocol TransientRecordsError: Error {
+    /// Whether trying again later may succeed (the server down, the network, all connections busy).
+    var isTransient: Bool { get }
+}
+
+extension Error {
+    /// Whether this error says the records could not be reached for now (`TransientRecordsError`).
+    public var isTransientRecordsError: Bool {
+        (self as? any TransientRecordsError)?.isTransient ?? false
+    }
+}
