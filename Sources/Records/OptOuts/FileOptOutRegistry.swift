@@ -272,17 +272,6 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
         return report
     }
 
-    /// The current list as CSV (`number,state,since,keyword,modem,source`): opted-out numbers
-    /// only unless `includeOptedIn`. In hashed mode the numbers are `hmac:` identifiers.
-    public func exportCSV(includeOptedIn: Bool = false) throws -> String {
-        var out = CSV.record(["number", "state", "since", "keyword", "modem", "source"])
-        for entry in try current() where entry.optedOut || includeOptedIn {
-            out += CSV.record([entry.number, entry.lastEvent.event.rawValue, RecordCoding.timestamp(entry.lastEvent.recordedAt),
-                               entry.lastEvent.keyword, entry.lastEvent.modem, entry.lastEvent.source])
-        }
-        return out
-    }
-
     // MARK: Internals
 
     /// The keys a number may be indexed under: its own form, and its HMAC when a key exists (a
