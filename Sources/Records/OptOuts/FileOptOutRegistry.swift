@@ -175,8 +175,7 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
 
     /// How a number is written in this registry's file (`hmac:…` in hashed mode).
     public func storedIdentifier(for number: PhoneNumber) -> String {
-        if storeHashed, let key { return key.identifier(forE164: number.e164) }
-        return number.e164
+        OptOutEvent.storedIdentifier(for: number, key: key, storeHashed: storeHashed)
     }
 
     // MARK: Import / export
@@ -317,16 +316,7 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
 
     /// The event as this registry writes it: number hashed in hashed mode, text cut, time to the ms.
     private func storable(_ event: OptOutEvent) throws -> OptOutEvent {
-        var stored = event
-        if HMACKey.isIdentifier(event.number) {
-            guard key != nil else { throw RecordsError.invalidRecord("cannot record \(event.number): no HMAC key") }
-        } else {
-            let e164 = try E164.validated(event.number)
-            if storeHashed, let key { stored.number = key.identifier(forE164: e164) }
-        }
-        stored.text = textLimit == 0 ? "" : String(event.text.prefix(textLimit))
-        stored.recordedAt = Date(timeIntervalSince1970: (event.recordedAt.timeIntervalSince1970 * 1000).rounded() / 1000)
-        return stored
+        try event.storable(key: key, storeHashed: storeHashed, textLimit: textLimit)
     }
 
     /// The same event from the same SMS (same number in either form, kind and `sms:` source) is
