@@ -364,7 +364,7 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
     }
 
     /// Folds rows into an index, collecting every malformed one.
-    private struct Folder {
+    struct Folder {
         let path: String
         let hasKey: Bool
         var problems: [RecordIssue] = []
@@ -395,9 +395,17 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
                 guard let number = StoredNumber(event.number) else {
                     return problems.append(RecordIssue(path: path, line: record.line, reason: "number \(event.number) is unreadable"))
                 }
-                let millis = Int64((event.recordedAt.timeIntervalSince1970 * 1000).rounded())
+                guard let millis = Self.millis(of: event.recordedAt) else {
+                    return problems.append(RecordIssue(path: path, line: record.line,
+                                                       reason: "time \(event.recordedAt.timeIntervalSince1970) s since 1970 is out of range"))
+                }
                 add(number, millis: millis, optedOut: event.event == .optout, record: record, offset: offset, into: &index)
             }
+        }
+
+        /// Milliseconds since 1970 of a time read from the file; nil when they do not fit an `Int64`.
+        static func millis(of date: Date) -> Int64? {
+            Int64(exactly: (date.timeIntervalSince1970 * 1000).rounded())
         }
 
         private mutating func add(_ number: StoredNumber, millis: Int64, optedOut: Bool, record: CSV.RawRecord, offset: Int,
