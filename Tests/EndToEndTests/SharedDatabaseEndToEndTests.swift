@@ -58,6 +58,31 @@ import Testing
         return (url, "e2e_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12))
     }
 
+    /// The queue counts of a site's `status.json` (nil before the first).
+    static func queue(of site: Site) -> [String: Int]? {
+        guard let queue = site.installation.statusJSON?["queue"] as? [String: Any] else { return nil }
+        var counts: [String: Int] = [:]
+        for key in ["new", "sending", "sent", "failed"] { counts[key] = queue[key] as? Int }
+        return counts
+    }
+
+    /// One value from the test database (`psql`, Debian's client beside the server binaries).
+    static func sql(_ query: String, url: String) throws -> String {
+        let binaries = try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql").sorted()
+            .map { "/usr/lib/postgresql/\($0)/bin/psql" }.filter { FileManager.default.isExecutableFile(atPath: $0) }
+        let psql = try #require(binaries.last, "psql not found under /usr/lib/postgresql")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: psql)
+        process.arguments = [url, "-X", "-A", "-t", "-q", "-c", query]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     static func number(_ i: Int) -> String { "+336" + String(format: "%08d", 20_000_000 + i) }
 
     static func csv(_ range: Range<Int>, in site: Site, name: String) throws -> String {
@@ -90,15 +115,14 @@ import Testing
                              diagnostics: { lyon.installation.transcripts + nantes.installation.transcripts }) {
             lyon.simulator.completeSubmissions().count + nantes.simulator.completeSubmissions().count >= 400
         }
-        try await Task.sleep(for: .milliseconds(500))   // nothing more may come
+        // Either site's status shows the shared queue: once all 400 are settled nothing more can go.
+        try await Wait.until("Nantes' status counts the 400 sent by both, nothing left", timeout: .seconds(15)) {
+            Self.queue(of: nantes) == ["new": 0, "sending": 0, "sent": 400, "failed": 0]
+        }
         let all = lyon.simulator.completeSubmissions() + nantes.simulator.completeSubmissions()
         #expect(all.count == 400)
         #expect(Set(all.map(\.number)) == Set((0..<400).map(Self.number)), "every number got exactly one message")
         #expect(lyon.simulator.completeSubmissions().count > 20 && nantes.simulator.completeSubmissions().count > 20, "both SIMs worked")
-        // Either site's status shows the shared queue (status.json follows within a few seconds).
-        try await Wait.until("Nantes' status counts the 400 sent by both", timeout: .seconds(15)) {
-            ((nantes.installation.statusJSON?["queue"] as? [String: Any])?["sent"] as? Int) == 400
-        }
     }
 
     /// Writes a request into a site's drop box as a producer does (outbox/tmp/, then a rename into outbox/new/).
@@ -168,12 +192,14 @@ import Testing
                              diagnostics: { lyon.installation.transcripts + nantes.installation.transcripts }) { !toCustomer().isEmpty }
         let optouts = try await nantes.installation.run(["optouts", "list"])
         #expect(optouts.stdout.contains(customer), "Nantes lists the opt-out recorded in Lyon: \(optouts.stdout)")
-        try await Task.sleep(for: .seconds(6))   // past the held message's time: Nantes has decided
+        // Nantes decides when the held message is due: suppressed (settled, not sent).
+        try await Wait.until("the held marketing message is settled as suppressed", timeout: .seconds(15),
+                             diagnostics: { lyon.installation.transcripts + nantes.installation.transcripts }) {
+            Self.queue(of: nantes)?["failed"] == 1 && Self.queue(of: nantes)?["new"] == 0 && Self.queue(of: nantes)?["sending"] == 0
+        }
         #expect(toCustomer().count == 1, "only the confirmation went to the opted-out number")
         #expect(toCustomer().allSatisfy { !$0.text.contains("Galettes") })
-        try await Wait.until("the held marketing message is settled as suppressed", timeout: .seconds(15)) {
-            ((nantes.installation.statusJSON?["queue"] as? [String: Any])?["failed"] as? Int) == 1
-        }
+        #expect(nantes.installation.transcripts.contains("message suppressed"), "\(nantes.installation.transcripts)")
     }
 
     /// `kill -9` of Lyon mid-campaign (its SIM slow to answer): Nantes finishes Lyon's messages
@@ -190,7 +216,12 @@ import Testing
         #expect(queued.status == 0, "\(queued.stderr)")
         let agent = try await lyon.installation.startAgent()
         try await Wait.until("Lyon is under way", timeout: .seconds(30)) { lyon.simulator.completeSubmissions().count >= 1 }
-        try await Task.sleep(for: .milliseconds(400))   // the next PDU is written, its answer 1.1 s away
+        // The next part's marker is committed (prompt seen, no answer): its PDU follows at once,
+        // and its answer is 1.5 s away — the kill lands in the ambiguous window.
+        try await Wait.until("a part of Lyon's is written and unanswered", timeout: .seconds(30)) {
+            try Self.sql("SELECT count(*) FROM \(schema).smsagent_outbox WHERE folder = 'sending' AND jsonb_path_exists(message, "
+                         + "'$.attempts[*] ? (exists(@.prompt_seen_at) && !exists(@.answered_at))')", url: url) == "1"
+        }
         agent.kill9()
         _ = try await agent.waitForExit(timeout: .seconds(10))
         try FileManager.default.createDirectory(atPath: nantes.installation.dataDirectory, withIntermediateDirectories: true)
@@ -199,13 +230,11 @@ import Testing
         try await nantes.installation.startAgent()
         try await Wait.until("Nantes finishes the campaign", timeout: .seconds(60), every: .milliseconds(100),
                              diagnostics: { nantes.installation.transcripts }) {
-            let status = nantes.installation.statusJSON?["queue"] as? [String: Any]
-            return (status?["sent"] as? Int) == 12
+            Self.queue(of: nantes) == ["new": 0, "sending": 0, "sent": 12, "failed": 0]
         }
         // The message in the ambiguous window: assumed sent by the policy (its last part), not sent again.
         #expect(nantes.installation.transcripts.contains("settled a message left in sending"), "\(nantes.installation.transcripts)")
         #expect(nantes.installation.transcripts.contains("lease_owner=site-a"))
-        try await Task.sleep(for: .milliseconds(500))
         let all = lyon.simulator.completeSubmissions() + nantes.simulator.completeSubmissions()
         #expect(all.count == 12, "no message twice: \(all.map(\.number))")
         #expect(Set(all.map(\.number)).count == 12)

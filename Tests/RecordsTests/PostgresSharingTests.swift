@@ -12,6 +12,32 @@ import Testing
 @Suite struct PostgresSharingTests {
     static let number = "+33612345678"
 
+    /// Polls `condition` until it holds, failing after `timeout` (synchronising on the event
+    /// itself — a lease expiring on the database's clock — rather than on a guessed sleep).
+    static func eventually(_ what: String, timeout: TimeInterval = 15, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while try !condition() {
+            guard Date() < deadline else {
+                Issue.record("timed out after \(timeout) s waiting until \(what)")
+                throw CancellationError()
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
+    static func databaseNow(_ records: PostgresRecords) throws -> Date {
+        try records.pool.withConnection { connection in
+            try #require(try connection.rows("SELECT now()", operation: "now").first).decode(Date.self)
+        }
+    }
+
+    static func leaseExpiry(of id: String, in records: PostgresRecords) throws -> Date {
+        try records.pool.withConnection { connection in
+            try #require(try connection.rows("SELECT lease_expires FROM smsagent_outbox WHERE id = \(id)", operation: "lease").first)
+                .decode(Date.self)
+        }
+    }
+
     /// Two agents claiming from one queue at the same time each get distinct messages, and
     /// together every message once.
     @Test func twoAgentsNeverClaimTheSameMessage() throws {
@@ -65,8 +91,13 @@ import Testing
         #expect(try b.outbox.claimNext(now: .fixed()) == nil)
         let held = try #require(try b.outbox.earliestHeldUntil())
         #expect(held > Date() && held < Date().addingTimeInterval(2))   // B will look again when A's lease ends
-        Thread.sleep(forTimeInterval: 1.3)
-        let report = try #require(b.postgres).outbox.takeOverExpired()
+        // B takes the message over as soon as A's lease has expired (the database's clock).
+        let pgB = try #require(b.postgres)
+        var report = RecoveryReport()
+        try Self.eventually("A's lease expires and B takes campaign-1 over") {
+            report = try pgB.outbox.takeOverExpired()
+            return !report.entries.isEmpty
+        }
         #expect(report.entries.map(\.id) == ["campaign-1"])
         #expect(report.entries.first?.action == .sent)   // assume-sent: the last part is not sent again
         #expect(report.entries.first?.ambiguousParts == [2])
@@ -86,9 +117,11 @@ import Testing
         let pgA = try #require(a.postgres)
         try a.outbox.enqueue(OutboxMessage(id: "slow", to: Self.number, text: "x", createdAt: .fixed()))
         _ = try #require(try a.outbox.claimNext(now: .fixed()))
-        for _ in 0..<3 {
-            Thread.sleep(forTimeInterval: 0.5)
+        let firstExpiry = try Self.leaseExpiry(of: "slow", in: pgA)
+        // A renews while the database's clock passes the lease it first got (1 s).
+        try Self.eventually("the first lease would have expired") {
             #expect(try pgA.outbox.renewLeases() == 1)
+            return try Self.databaseNow(pgA) > firstExpiry
         }
         #expect(try #require(b.postgres).outbox.takeOverExpired().entries.isEmpty)
         #expect(try b.outbox.find("slow")?.folder == .sending)
@@ -107,8 +140,10 @@ import Testing
         #expect(try b.outbox.claimNext(now: .fixed()) == nil)
         #expect(try a.outbox.claimNext(now: .fixed())?.message.partsDone == [1])
         try a.outbox.requeue("long", notBefore: nil)
-        Thread.sleep(forTimeInterval: 1.2)
-        #expect(try b.outbox.claimNext(now: .fixed())?.message.id == "long")
+        // Once the affinity (one lease) is over, B may claim it.
+        try Self.eventually("B claims the message after the affinity") {
+            try b.outbox.claimNext(now: .fixed())?.message.id == "long"
+        }
     }
 
     /// A message queued by one agent wakes the others at once (LISTEN/NOTIFY), no polling.
