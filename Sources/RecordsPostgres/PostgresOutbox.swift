@@ -26,6 +26,12 @@ public final class PostgresOutbox: LedgerAwareOutbox, RequestImporting, Sendable
     let logger: Logger
     /// The ambiguous-window policy used when this agent takes over another agent's expired message.
     let policy: Mutex<AmbiguousSendPolicy>
+    /// The messages this process claimed and has not yet completed or given back — those its
+    /// modems hold. Only these leases are renewed and only these are spared by this agent's own
+    /// takeovers: a message whose completion or requeue could not be written (the database away)
+    /// leaves the set, its lease runs out, and the next claim settles it by the recovery rules
+    /// instead of it staying `sending` for ever.
+    let inHand = Mutex<Set<String>>([])
     /// The ledger row of each charged part of a message settled by a takeover (nil: no row).
     let charge: (@Sendable (OutboxMessage, SendAttempt) -> LedgerRow?)?
 
@@ -128,6 +134,7 @@ public final class PostgresOutbox: LedgerAwareOutbox, RequestImporting, Sendable
                 do {
                     var message = try Self.decode(document)
                     message.id = id
+                    inHand.withLock { _ = $0.insert(id) }
                     return ClaimedMessage(claimed: message)
                 } catch {
                     // Only a hand edit can make a stored document unreadable: failed, with the reason.
@@ -148,7 +155,7 @@ public final class PostgresOutbox: LedgerAwareOutbox, RequestImporting, Sendable
             let rows = try connection.rows("""
                 SELECT (SELECT min(not_before) FROM smsagent_outbox WHERE folder IN ('new', 'queued') AND not_before IS NOT NULL),
                        (SELECT extract(epoch FROM min(lease_expires) - now())::float8 FROM smsagent_outbox
-                         WHERE folder = 'sending' AND lease_owner <> \(agentID))
+                         WHERE folder = 'sending' AND NOT (lease_owner = \(agentID) AND id = ANY(\(heldIDs()))))
                 """, operation: "earliest held")
             guard let row = rows.first else { return nil }
             let (held, leaseLeft) = try row.decode((Date?, Double?).self)
@@ -204,6 +211,7 @@ public final class PostgresOutbox: LedgerAwareOutbox, RequestImporting, Sendable
     }
 
     public func complete(_ id: String, result: SendResult, sentText: String?) throws {
+        defer { inHand.withLock { _ = $0.remove(id) } }
         try pool.transaction { connection in
             var message = try loadSending(id, on: connection)
             message.result = result
@@ -219,6 +227,7 @@ public final class PostgresOutbox: LedgerAwareOutbox, RequestImporting, Sendable
     }
 
     public func requeue(_ id: String, notBefore: Date?) throws {
+        defer { inHand.withLock { _ = $0.remove(id) } }
         try pool.transaction { connection in
             var message = try loadSending(id, on: connection)
             message.notBefore = notBefore
@@ -245,7 +254,9 @@ public final class PostgresOutbox: LedgerAwareOutbox, RequestImporting, Sendable
         return try settle(includingOwn: true, policy: policy)
     }
 
-    /// Settles the messages of agents whose lease expired (a `kill -9`, a lost host).
+    /// Settles the messages whose lease expired: another agent's (a `kill -9`, a lost host), or
+    /// this agent's own that no modem of it holds any more (`inHand`). A message a modem holds —
+    /// perhaps with an answer to write once the database is back — is never settled under it.
     @discardableResult
     public func takeOverExpired() throws -> RecoveryReport {
         try settle(includingOwn: false, policy: policy.withLock { $0 })
@@ -264,6 +275,7 @@ public final class PostgresOutbox: LedgerAwareOutbox, RequestImporting, Sendable
                     : try connection.rows("""
                         SELECT id, message::text, lease_owner FROM smsagent_outbox
                         WHERE folder = 'sending' AND lease_expires < now()
+                          AND NOT (lease_owner = \(agentID) AND id = ANY(\(heldIDs())))
                         ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
                         """, operation: "find expired leases")
                 guard let row = rows.first else { return nil }
@@ -314,7 +326,7 @@ public final class PostgresOutbox: LedgerAwareOutbox, RequestImporting, Sendable
         try pool.withConnection { connection in
             try connection.run("""
                 UPDATE smsagent_outbox SET lease_expires = now() + make_interval(secs => \(lease))
-                WHERE folder = 'sending' AND lease_owner = \(agentID)
+                WHERE folder = 'sending' AND lease_owner = \(agentID) AND id = ANY(\(heldIDs()))
                 """, operation: "renew leases")
         }
     }
@@ -412,6 +424,9 @@ public final class PostgresOutbox: LedgerAwareOutbox, RequestImporting, Sendable
                 """, operation: "\(operation) \(id)")
         }
     }
+
+    /// The ids of `inHand`, for a statement.
+    func heldIDs() -> [String] { inHand.withLock { Array($0) } }
 
     static func encode(_ message: OutboxMessage) throws -> String {
         String(decoding: try RecordCoding.encoder().encode(message), as: UTF8.self)

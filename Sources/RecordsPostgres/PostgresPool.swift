@@ -31,6 +31,11 @@ public enum PostgresRecordsError: TransientRecordsError, Sendable, CustomStringC
         }
     }
 
+    public var isLeaseLost: Bool {
+        if case .leaseLost = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
         case let .unreachable(url, reason): "database \(url) unreachable: \(reason)"

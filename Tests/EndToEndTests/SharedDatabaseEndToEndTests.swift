@@ -199,7 +199,9 @@ import Testing
         }
         #expect(toCustomer().count == 1, "only the confirmation went to the opted-out number")
         #expect(toCustomer().allSatisfy { !$0.text.contains("Galettes") })
-        #expect(nantes.installation.transcripts.contains("message suppressed"), "\(nantes.installation.transcripts)")
+        // (whichever site claimed it when due: the queue is shared)
+        let transcripts = lyon.installation.transcripts + nantes.installation.transcripts
+        #expect(transcripts.contains("message suppressed"), "\(transcripts)")
     }
 
     /// `kill -9` of Lyon mid-campaign (its SIM slow to answer): Nantes finishes Lyon's messages

@@ -128,7 +128,7 @@ import Testing
         }
         try await database.pause()
         try await Wait.until("the agent notices the database is gone", timeout: .seconds(20), diagnostics: { agent.transcript }) {
-            agent.stderr.contains("cannot be reached") || agent.stderr.contains("cannot claim from the outbox")
+            (site.installation.statusJSON?["records"] as? [String: Any])?["reachable"] as? Bool == false
         }
         let duringOutage = site.simulator.completeSubmissions().count
         #expect(duringOutage < count, "the outage came too late to test anything")

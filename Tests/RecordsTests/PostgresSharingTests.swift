@@ -110,6 +110,26 @@ import Testing
         }
     }
 
+    /// An agent's own message whose lease ran out (the database was away while its modem held
+    /// the answer) is not settled under that modem by the agent's own claims: the modem writes its
+    /// answer once the database is back (the agent's next start settles what it left).
+    @Test func anAgentDoesNotTakeOverItsOwnMessage() throws {
+        let a = try RecordsUnderTest(.postgres, agentID: "lyon", leaseSeconds: 1)
+        let pgA = try #require(a.postgres)
+        try a.outbox.enqueue(OutboxMessage(id: "own", to: Self.number, text: "x", createdAt: .fixed()))
+        _ = try #require(try a.outbox.claimNext(now: .fixed()))
+        try a.outbox.recordAttempt("own", SendAttempt(part: 1, parts: 1, modem: "lyon-sim", startedAt: .fixed(), promptSeenAt: .fixed()))
+        let expiry = try Self.leaseExpiry(of: "own", in: pgA)
+        try Self.eventually("the lease runs out") { try Self.databaseNow(pgA) > expiry }
+        #expect(try pgA.outbox.takeOverExpired().entries.isEmpty)
+        #expect(try a.outbox.claimNext(now: .fixed()) == nil)
+        #expect(try a.outbox.find("own")?.folder == .sending)
+        #expect(try pgA.outbox.renewLeases() == 1)
+        try a.outbox.recordPartAccepted("own", part: 1, reference: 9, at: .fixed(1), next: nil)
+        try a.outbox.complete("own", result: SendResult(status: .sent, refs: [9], modem: "lyon-sim", segments: 1, credits: 1))
+        #expect(try a.outbox.find("own")?.folder == .sent)
+    }
+
     /// While an agent works on a message its lease is renewed; nobody else takes it.
     @Test func aRenewedLeaseKeepsTheMessage() throws {
         let a = try RecordsUnderTest(.postgres, agentID: "lyon", leaseSeconds: 1)

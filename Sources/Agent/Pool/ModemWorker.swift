@@ -561,6 +561,12 @@ public actor ModemWorker {
                 }
             }
             return .settled
+        } catch where error.isLeaseLostRecordsError {
+            // The database was away for longer than the lease: another agent settled the message
+            // by the ambiguous-window rules. Nothing is left to record here; the modem goes on.
+            logger.warning("another agent took this message over after its lease expired; its outcome here is dropped",
+                           metadata: ["id": "\(job.id)", "error": "\(error)"])
+            return .settled
         } catch {
             logger.error("cannot record the outcome of a message; this modem stops taking work",
                          metadata: ["id": "\(job.id)", "error": "\(error)"])
