@@ -5,6 +5,7 @@ import NIOPosix
 import NIOSSL
 import PostgresNIO
 import Records
+import Synchronization
 
 /// What went wrong with the database, in words a person can act on.
 public enum PostgresRecordsError: TransientRecordsError, Sendable, CustomStringConvertible {
@@ -27,6 +28,10 @@ public enum PostgresRecordsError: TransientRecordsError, Sendable, CustomStringC
     public var isTransient: Bool {
         switch self {
         case .unreachable, .poolExhausted: true
+        // The server going away under a statement (57P01 admin shutdown, 57P02 crash shutdown,
+        // 57P03 starting up, 08… connection exceptions, 53300 too many connections): the
+        // statement did not take effect, the same one may succeed once the server is back.
+        case .server(_, let state?, _): state.hasPrefix("57P") || state.hasPrefix("08") || state == "53300"
         case .server, .schemaTooNew, .schemaTooOld, .leaseLost, .hmacKeyMismatch: false
         }
     }
@@ -236,9 +241,36 @@ extension PostgresConnection {
         try result(query, operation: operation).metadata.rows ?? 0
     }
 
+    /// The longest a statement may go unanswered on a connection that is still open.
+    static let statementDeadline: TimeAmount = .seconds(60)
+
     func result(_ query: PostgresQuery, operation: String) throws -> PostgresQueryResult {
+        guard !isClosed else {
+            throw PostgresRecordsError.unreachable(url: "(connection \(id))", reason: "the connection is closed")
+        }
+        // The answer, or — should the connection close without the query's future ever being
+        // completed (seen when the server shuts down under a statement) — a failure within a
+        // second, instead of a records thread blocked for ever: the connection is looked at
+        // every second, and a statement unanswered after `statementDeadline` closes it.
+        let promise = eventLoop.makePromise(of: PostgresQueryResult.self)
+        let once = Once()
+        let started = NIODeadline.now()
+        let watch = eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [self] task in
+            if isClosed, once.claim() {
+                promise.fail(StatementAbandoned(reason: "the connection closed under the statement"))
+            } else if NIODeadline.now() - started > Self.statementDeadline, once.claim() {
+                promise.fail(StatementAbandoned(reason: "no answer within \(Self.statementDeadline.nanoseconds / 1_000_000_000) s"))
+                close(promise: nil)
+            }
+        }
+        self.query(query, logger: logger).whenComplete { result in
+            if once.claim() { promise.completeWith(result) }
+        }
+        defer { watch.cancel() }
         do {
-            return try self.query(query, logger: logger).wait()
+            return try promise.futureResult.wait()
+        } catch let abandoned as StatementAbandoned {
+            throw PostgresRecordsError.unreachable(url: "(connection \(id))", reason: abandoned.reason)
         } catch let error as PSQLError {
             switch error.code {
             case .server:
@@ -247,6 +279,24 @@ extension PostgresConnection {
             default:
                 throw PostgresRecordsError.unreachable(url: "(connection \(id))", reason: PostgresPool.describe(error))
             }
+        }
+    }
+}
+
+/// A statement given up on (`PostgresConnection.result`).
+struct StatementAbandoned: Error {
+    var reason: String
+}
+
+/// Lets one of several racing completions through.
+final class Once: Sendable {
+    private let done = Mutex(false)
+
+    /// True the first time only.
+    func claim() -> Bool {
+        done.withLock { done in
+            defer { done = true }
+            return !done
         }
     }
 }

@@ -250,6 +250,24 @@ import Testing
 
 /// The `records:` connection settings (no server needed).
 @Suite struct PostgresSettingsTests {
+    /// What the agent waits out (the server away) and what it does not (a wrong request).
+    @Test(arguments: [
+        (PostgresRecordsError.unreachable(url: "u", reason: "refused"), true),
+        (.poolExhausted(url: "u", size: 2), true),
+        (.server(operation: "commit", sqlState: "57P01", message: "terminating connection due to administrator command"), true),
+        (.server(operation: "claim", sqlState: "57P03", message: "the database system is starting up"), true),
+        (.server(operation: "claim", sqlState: "08006", message: "connection failure"), true),
+        (.server(operation: "claim", sqlState: "53300", message: "too many connections"), true),
+        (.server(operation: "enqueue", sqlState: "23505", message: "duplicate key"), false),
+        (.server(operation: "claim", sqlState: nil, message: "?"), false),
+        (.leaseLost(id: "m", agent: "a"), false),
+        (.schemaTooNew(found: 9, known: 1), false),
+    ])
+    func whatIsWorthWaitingFor(_ error: PostgresRecordsError, _ transient: Bool) {
+        #expect(error.isTransient == transient)
+        #expect((error as any Error).isTransientRecordsError == transient)
+    }
+
     @Test func aURLGivesEverySetting() throws {
         let settings = try PostgresSettings.parse(url: "postgres://smsagent@db.example:6543/shops?sslmode=verify-full&sslrootcert=/etc/ca.pem",
                                                   agentID: "lyon-1")
