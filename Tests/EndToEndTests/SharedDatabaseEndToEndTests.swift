@@ -12,7 +12,7 @@ import Testing
         let installation: AgentInstallation
 
         init(_ name: String, ownNumber: String, url: String, schema: String, lease: String = "3s",
-             simulatorArguments: [String] = [], passwordFile: String? = nil) async throws {
+             simulatorArguments: [String] = [], passwordFile: String? = nil, httpPort: Int? = nil) async throws {
             let directory = try TemporaryDirectory()
             simulator = try await SimulatorProcess(name: name, in: directory, ownNumber: ownNumber, extraArguments: simulatorArguments)
             installation = try AgentInstallation(config: """
@@ -27,6 +27,8 @@ import Testing
                 compliance: { quiet_hours: none }
                 credits: { opening_balance: 100000 }
                 inbound: { poll_interval: 1s }
+                http:
+                  listen: \(httpPort.map { "\"127.0.0.1:\($0)\"" } ?? "null")
                 sending:
                   retry: { initial_backoff: 100ms, max_backoff: 400ms, unhealthy_retry_interval: 2s }
                 records:
@@ -56,6 +58,17 @@ import Testing
         }
         // A schema of its own in the throw-away cluster (left there; the cluster goes at the end).
         return (url, "e2e_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12))
+    }
+
+    /// POSTs a JSON body with `curl` (the API as any program calls it); returns the HTTP status.
+    static func post(port: Int, token: String, path: String, body: String) async throws -> Int {
+        let child = try ChildProcess(name: "curl", executable: URL(fileURLWithPath: "/usr/bin/curl"), arguments: [
+            "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer \(token)",
+            "-H", "Content-Type: application/json", "--data-binary", body, "http://127.0.0.1:\(port)\(path)"])
+        child.closeStdin()
+        _ = try await child.waitForExit(timeout: .seconds(20))
+        try? await Wait.until("curl's output drained", timeout: .milliseconds(500)) { !child.stdout.isEmpty }
+        return Int(child.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
     /// The queue counts of a site's `status.json` (nil before the first).
@@ -93,23 +106,33 @@ import Testing
         return path
     }
 
-    /// 400 messages queued through both sites' CLIs are each delivered once across the two SIMs.
+    /// 400 messages queued through both sites' CLIs and Nantes' HTTP API are each delivered once
+    /// across the two SIMs.
     @Test func messagesQueuedOnBothSitesAreEachDeliveredOnce() async throws {
         let (url, schema) = try Self.database()
+        let port = Int.random(in: 40_000..<50_000)
         let lyon = try await Site("a", ownNumber: "+33600000001", url: url, schema: schema)
-        let nantes = try await Site("b", ownNumber: "+33600000002", url: url, schema: schema)
+        let nantes = try await Site("b", ownNumber: "+33600000002", url: url, schema: schema, httpPort: port)
         defer { lyon.stop(); nantes.stop() }
         let migrate = try await lyon.installation.run(["records", "migrate"])
         #expect(migrate.status == 0, "\(migrate.stderr)")
         try await lyon.installation.startAgent()
-        try await nantes.installation.startAgent()
+        let nantesAgent = try await nantes.installation.startAgent()
+        let created = try await nantes.installation.run(["token", "create", "shop-site"])
+        let token = try #require(created.stdout.split(separator: "\n").last.map(String.init), "\(created.stderr)")
+        try await nantesAgent.waitForOutput(containing: "HTTP API and dashboard listening", timeout: .seconds(20))
 
-        let first = try await lyon.installation.run(["campaign", try Self.csv(0..<200, in: lyon, name: "lyon.csv"),
+        let first = try await lyon.installation.run(["campaign", try Self.csv(0..<150, in: lyon, name: "lyon.csv"),
                                                      "--template", "Bonjour {name}, votre commande est prête.", "--class", "notification", "--name", "lyon"])
         #expect(first.status == 0, "\(first.stderr)")
-        let second = try await nantes.installation.run(["campaign", try Self.csv(200..<400, in: nantes, name: "nantes.csv"),
+        let second = try await nantes.installation.run(["campaign", try Self.csv(150..<300, in: nantes, name: "nantes.csv"),
                                                         "--template", "Bonjour {name}, votre colis est arrivé.", "--class", "notification", "--name", "nantes"])
         #expect(second.status == 0, "\(second.stderr)")
+        for i in 300..<400 {
+            let status = try await Self.post(port: port, token: token, path: "/api/v1/messages",
+                                             body: #"{"to": "\#(Self.number(i))", "text": "Rendez-vous confirmé (\#(i))", "class": "notification"}"#)
+            #expect(status == 202, "POST /api/v1/messages for \(i): \(status)")
+        }
 
         try await Wait.until("400 messages delivered across the two SIMs", timeout: .seconds(120), every: .milliseconds(100),
                              diagnostics: { lyon.installation.transcripts + nantes.installation.transcripts }) {
