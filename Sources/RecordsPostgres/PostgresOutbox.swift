@@ -323,11 +323,14 @@ public final class PostgresOutbox: LedgerAwareOutbox, RequestImporting, Sendable
 
     /// Extends this agent's leases (the timer of `PostgresRecords`).
     public func renewLeases() throws -> Int {
-        try pool.withConnection { connection in
-            try connection.run("""
+        let held = heldIDs()
+        return try pool.withConnection { connection in
+            let renewed = try connection.run("""
                 UPDATE smsagent_outbox SET lease_expires = now() + make_interval(secs => \(lease))
-                WHERE folder = 'sending' AND lease_owner = \(agentID) AND id = ANY(\(heldIDs()))
+                WHERE folder = 'sending' AND lease_owner = \(agentID) AND id = ANY(\(held))
                 """, operation: "renew leases")
+            try PostgresCreditLedger.renewReservations(of: held, agent: agentID, lease: lease, on: connection)
+            return renewed
         }
     }
 

@@ -130,6 +130,38 @@ import Testing
         #expect(try a.outbox.find("own")?.folder == .sent)
     }
 
+    /// Credits set aside by one agent are not available to another: two sites cannot both count
+    /// on the last credits; a charged part uses its reservation up; a released one is free again.
+    @Test func reservationsAreSharedByTheAgents() throws {
+        let a = try RecordsUnderTest(.postgres, openingBalance: 10, agentID: "lyon")
+        let b = try RecordsUnderTest(.postgres, openingBalance: 10, agentID: "nantes", sharing: a)
+        try a.ledger.reserve(messageID: "m1", credits: 8)
+        #expect(try b.ledger.available() == 2)
+        #expect(throws: RecordsError.insufficientCredits(available: 2, requested: 5)) {
+            try b.ledger.reserve(messageID: "m2", credits: 5)
+        }
+        try b.ledger.reserve(messageID: "m2", credits: 2)
+        #expect(try a.ledger.available() == 0)
+        // Lyon's modem sends 3 of its 8: spent, no longer reserved.
+        try a.ledger.commit(row: LedgerRow(time: .fixed(), messageID: "m1", recipient: Self.number, messageClass: "notification",
+                                           credits: 3, modem: "lyon-sim", refs: [1], part: 1))
+        #expect(try b.ledger.balance() == 7)
+        #expect(try b.ledger.available() == 0)
+        a.ledger.release(messageID: "m1")
+        #expect(try b.ledger.available() == 5)
+        try b.ledger.reserve(messageID: "m3", credits: 5)
+    }
+
+    /// A dead agent's reservation lapses with its lease: the credits are free again.
+    @Test func aDeadAgentsReservationLapses() throws {
+        let a = try RecordsUnderTest(.postgres, openingBalance: 10, agentID: "lyon", leaseSeconds: 1)
+        let b = try RecordsUnderTest(.postgres, openingBalance: 10, agentID: "nantes", sharing: a, leaseSeconds: 1)
+        try a.ledger.reserve(messageID: "m1", credits: 10)
+        #expect(try b.ledger.available() == 0)
+        try Self.eventually("Lyon's reservation lapses") { try b.ledger.available() == 10 }
+        try b.ledger.reserve(messageID: "m2", credits: 10)
+    }
+
     /// While an agent works on a message its lease is renewed; nobody else takes it.
     @Test func aRenewedLeaseKeepsTheMessage() throws {
         let a = try RecordsUnderTest(.postgres, agentID: "lyon", leaseSeconds: 1)
