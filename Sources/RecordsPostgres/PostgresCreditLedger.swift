@@ -10,7 +10,7 @@ import Synchronization
 /// row read whatever the ledger's length. Every agent sees every other's spending at once.
 ///
 /// Reservations are shared too (`smsagent_reservations`, one row per message in flight): an
-/// agent reserves under the lock of the running total, against the balance less every other
+/// agent reserves under an advisory lock, against the balance less every other
 /// agent's live reservation, so two sites can never both count on the same last credits. A
 /// reservation lives one lease (renewed with the leases of the messages in hand); a row charged
 /// uses it up in the row's transaction; a dead agent's reservations lapse with its leases.
@@ -43,12 +43,16 @@ public final class PostgresCreditLedger: CreditLedger, Sendable {
         let agent = pool.settings.agentID
         let lease = pool.settings.leaseSeconds
         try pool.transaction { connection in
-            // Under the total's lock: reservations and charges of every agent take turns here.
-            let spent = try connection.rows("SELECT spent FROM smsagent_ledger_total WHERE id = 1 FOR UPDATE",
-                                            operation: "reserve credits").first?.decode(Int.self) ?? 0
-            let others = try connection.rows("""
-                SELECT coalesce(sum(credits), 0)::bigint FROM smsagent_reservations WHERE expires_at > now() AND message_id <> \(messageID)
-                """, operation: "reserve credits").first?.decode(Int.self) ?? 0
+            // Reservations take turns (a transaction-scoped advisory lock); charges need not wait
+            // for them: a charge moves credits from reserved to spent in one transaction, and the
+            // two sums are read in one statement (one snapshot), so spent + reserved is exact.
+            try connection.run("SELECT pg_advisory_xact_lock(\(Self.reservationLock))", operation: "reserve credits")
+            let row = try connection.rows("""
+                SELECT (SELECT spent FROM smsagent_ledger_total WHERE id = 1),
+                       (SELECT coalesce(sum(credits), 0)::bigint FROM smsagent_reservations
+                         WHERE expires_at > now() AND message_id <> \(messageID))
+                """, operation: "reserve credits").first
+            let (spent, others) = try row?.decode((Int, Int).self) ?? (0, 0)
             let free = openingBalance - spent - others
             guard credits <= free else { throw RecordsError.insufficientCredits(available: max(0, free), requested: credits) }
             try connection.run("""
@@ -58,6 +62,9 @@ public final class PostgresCreditLedger: CreditLedger, Sendable {
                 """, operation: "reserve credits")
         }
     }
+
+    /// `pg_advisory_xact_lock` key of the reservations ("smsreser" in ASCII).
+    static let reservationLock: Int = 0x736D_7372_6573_6572
 
     /// Gives a reservation back; if the database cannot be reached it lapses with its lease.
     public func release(messageID: String) {
