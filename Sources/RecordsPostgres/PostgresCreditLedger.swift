@@ -9,12 +9,14 @@ import Synchronization
 /// total sits in `smsagent_ledger_total`, updated in the row's transaction, so a balance is one
 /// row read whatever the ledger's length. Every agent sees every other's spending at once.
 ///
-/// Reservations stay in this agent's memory, as on files: each agent sets aside what its own
-/// messages in flight need, and the balance they all share is the database's.
+/// Reservations are shared too (`smsagent_reservations`, one row per message in flight): an
+/// agent reserves under an advisory lock, against the balance less every other
+/// agent's live reservation, so two sites can never both count on the same last credits. A
+/// reservation lives one lease (renewed with the leases of the messages in hand); a row charged
+/// uses it up in the row's transaction; a dead agent's reservations lapse with its leases.
 public final class PostgresCreditLedger: CreditLedger, Sendable {
     let pool: PostgresPool
     public let openingBalance: Int
-    private let reserved = Mutex<[String: Int]>([:])
 
     public init(pool: PostgresPool, openingBalance: Int) {
         self.pool = pool
@@ -26,29 +28,60 @@ public final class PostgresCreditLedger: CreditLedger, Sendable {
     }
 
     public func available() throws -> Int {
-        let balance = try balance()
-        return balance - reserved.withLock { $0.values.reduce(0, +) }
+        try pool.withConnection { connection in
+            let row = try connection.rows("""
+                SELECT (SELECT spent FROM smsagent_ledger_total WHERE id = 1),
+                       (SELECT coalesce(sum(credits), 0)::bigint FROM smsagent_reservations WHERE expires_at > now())
+                """, operation: "available credits").first
+            let (spent, reserved) = try row?.decode((Int, Int).self) ?? (0, 0)
+            return openingBalance - spent - reserved
+        }
     }
 
     public func reserve(messageID: String, credits: Int) throws {
         guard credits >= 0 else { throw RecordsError.invalidRecord("cannot reserve \(credits) credits") }
-        let balance = try balance()
-        try reserved.withLock { reserved in
-            let free = balance - reserved.values.reduce(0, +) + (reserved[messageID] ?? 0)
+        let agent = pool.settings.agentID
+        let lease = pool.settings.leaseSeconds
+        try pool.transaction { connection in
+            // Reservations take turns (a transaction-scoped advisory lock); charges need not wait
+            // for them: a charge moves credits from reserved to spent in one transaction, and the
+            // two sums are read in one statement (one snapshot), so spent + reserved is exact.
+            try connection.run("SELECT pg_advisory_xact_lock(\(Self.reservationLock))", operation: "reserve credits")
+            let row = try connection.rows("""
+                SELECT (SELECT spent FROM smsagent_ledger_total WHERE id = 1),
+                       (SELECT coalesce(sum(credits), 0)::bigint FROM smsagent_reservations
+                         WHERE expires_at > now() AND message_id <> \(messageID))
+                """, operation: "reserve credits").first
+            let (spent, others) = try row?.decode((Int, Int).self) ?? (0, 0)
+            let free = openingBalance - spent - others
             guard credits <= free else { throw RecordsError.insufficientCredits(available: max(0, free), requested: credits) }
-            reserved[messageID] = credits
+            try connection.run("""
+                INSERT INTO smsagent_reservations (message_id, agent, credits, expires_at)
+                VALUES (\(messageID), \(agent), \(credits), now() + make_interval(secs => \(lease)))
+                ON CONFLICT (message_id) DO UPDATE SET agent = EXCLUDED.agent, credits = EXCLUDED.credits, expires_at = EXCLUDED.expires_at
+                """, operation: "reserve credits")
         }
     }
 
+    /// `pg_advisory_xact_lock` key of the reservations ("smsreser" in ASCII).
+    static let reservationLock: Int = 0x736D_7372_6573_6572
+
+    /// Gives a reservation back; if the database cannot be reached it lapses with its lease.
     public func release(messageID: String) {
-        reserved.withLock { $0[messageID] = nil }
+        _ = try? pool.withConnection { connection in
+            try connection.run("DELETE FROM smsagent_reservations WHERE message_id = \(messageID)", operation: "release credits")
+        }
     }
 
-    /// What a committed row used of its message's reservation.
-    func consumeReservation(messageID: String, credits: Int) {
-        reserved.withLock { reserved in
-            if let left = reserved[messageID] { reserved[messageID] = left - credits > 0 ? left - credits : nil }
-        }
+    /// Kept for the outbox's calls: a charged row uses its reservation up in its own transaction (`insert`).
+    func consumeReservation(messageID: String, credits: Int) {}
+
+    /// Extends the reservations of the messages in hand (with their leases).
+    static func renewReservations(of ids: [String], agent: String, lease: Int, on connection: PostgresConnection) throws {
+        try connection.run("""
+            UPDATE smsagent_reservations SET expires_at = now() + make_interval(secs => \(lease))
+            WHERE agent = \(agent) AND message_id = ANY(\(ids))
+            """, operation: "renew reservations")
     }
 
     @discardableResult
@@ -85,7 +118,13 @@ public final class PostgresCreditLedger: CreditLedger, Sendable {
                     RETURNING credits)
             UPDATE smsagent_ledger_total SET spent = spent + inserted.credits FROM inserted WHERE id = 1 RETURNING spent
             """, operation: "ledger row of \(row.messageID)")
-        return !rows.isEmpty
+        guard !rows.isEmpty else { return false }
+        // What the row charged is no longer set aside: it is spent.
+        try connection.run("""
+            UPDATE smsagent_reservations SET credits = credits - least(credits, \(max(0, row.credits)))
+            WHERE message_id = \(row.messageID)
+            """, operation: "ledger row of \(row.messageID)")
+        return true
     }
 
     public func isCommitted(messageID: String, part: Int) throws -> Bool {

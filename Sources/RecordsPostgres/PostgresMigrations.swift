@@ -120,6 +120,17 @@ public enum PostgresMigrations {
             """,
             "CREATE TABLE smsagent_settings (name text PRIMARY KEY, value text NOT NULL)",
         ]),
+        Step(version: 2, description: "credit reservations shared by the agents", sql: [
+            """
+            CREATE TABLE smsagent_reservations (
+                message_id text PRIMARY KEY,
+                agent      text NOT NULL,
+                credits    bigint NOT NULL CHECK (credits >= 0),
+                expires_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX smsagent_reservations_expiry ON smsagent_reservations (expires_at)",
+        ]),
     ]
 
     /// The newest version this binary knows.

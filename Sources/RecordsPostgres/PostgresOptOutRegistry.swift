@@ -41,15 +41,7 @@ public final class PostgresOptOutRegistry: OptOutRegistry, Sendable {
 
     @discardableResult
     public func record(_ event: OptOutEvent) throws -> Bool {
-        var stored = event
-        if HMACKey.isIdentifier(event.number) {
-            guard key != nil else { throw RecordsError.invalidRecord("cannot record \(event.number): no HMAC key") }
-        } else {
-            let e164 = try E164.validated(event.number)
-            if storeHashed, let key { stored.number = key.identifier(forE164: e164) }
-        }
-        stored.text = textLimit == 0 ? "" : String(event.text.prefix(textLimit))
-        stored.recordedAt = Date(timeIntervalSince1970: (event.recordedAt.timeIntervalSince1970 * 1000).rounded() / 1000)
+        let stored = try event.storable(key: key, storeHashed: storeHashed, textLimit: textLimit)
         let identity = try self.identity(of: event.number)
         let optedOut = stored.event == .optout
         let agent = pool.settings.agentID
@@ -118,8 +110,7 @@ public final class PostgresOptOutRegistry: OptOutRegistry, Sendable {
 
     /// How a number is written in the list (`hmac:…` in hashed mode).
     public func storedIdentifier(for number: PhoneNumber) -> String {
-        if storeHashed, let key { return key.identifier(forE164: number.e164) }
-        return number.e164
+        OptOutEvent.storedIdentifier(for: number, key: key, storeHashed: storeHashed)
     }
 
     private func identity(of number: String) throws -> String {

@@ -18,7 +18,7 @@ import Synchronization
 /// - Parts of one message stay on one modem: a message given back with parts accepted keeps an
 ///   affinity to its agent for one lease, so the agent that holds its first parts sends the rest.
 /// - `NOTIFY smsagent_outbox` on every enqueue and requeue wakes idle agents at once.
-public final class PostgresOutbox: LedgerAwareOutbox, Sendable {
+public final class PostgresOutbox: LedgerAwareOutbox, RequestImporting, Sendable {
     let pool: PostgresPool
     let agentID: String
     let lease: Int
@@ -26,6 +26,12 @@ public final class PostgresOutbox: LedgerAwareOutbox, Sendable {
     let logger: Logger
     /// The ambiguous-window policy used when this agent takes over another agent's expired message.
     let policy: Mutex<AmbiguousSendPolicy>
+    /// The messages this process claimed and has not yet completed or given back — those its
+    /// modems hold. Only these leases are renewed and only these are spared by this agent's own
+    /// takeovers: a message whose completion or requeue could not be written (the database away)
+    /// leaves the set, its lease runs out, and the next claim settles it by the recovery rules
+    /// instead of it staying `sending` for ever.
+    let inHand = Mutex<Set<String>>([])
     /// The ledger row of each charged part of a message settled by a takeover (nil: no row).
     let charge: (@Sendable (OutboxMessage, SendAttempt) -> LedgerRow?)?
 
@@ -66,6 +72,31 @@ public final class PostgresOutbox: LedgerAwareOutbox, Sendable {
         }
     }
 
+    /// Queues a request a producer dropped in an agent's `outbox/new/` (`DropBoxImporter`): like
+    /// `enqueue`, and a request already stored under its id — the same recipient, text, class,
+    /// campaign and creation time — is `.alreadyQueued` (the agent stopped after the commit and
+    /// before removing the file), not an error.
+    public func importRequest(_ message: OutboxMessage) throws -> RequestImportOutcome {
+        do {
+            try enqueue(message)
+            return .queued
+        } catch let RecordsError.duplicateMessageID(id, folder) {
+            let rows = try pool.withConnection { connection in
+                try connection.rows("SELECT message::text FROM smsagent_outbox WHERE id = \(id)", operation: "find \(id)")
+            }
+            guard let document = try rows.first?.decode(String.self), let stored = try? Self.decode(document),
+                  Self.isSameRequest(stored, message) else {
+                throw RecordsError.duplicateMessageID(id: id, folder: folder)
+            }
+            return .alreadyQueued
+        }
+    }
+
+    static func isSameRequest(_ a: OutboxMessage, _ b: OutboxMessage) -> Bool {
+        a.to == b.to && a.text == b.text && a.messageClass == b.messageClass && a.campaign == b.campaign
+            && abs(a.createdAt.timeIntervalSince(b.createdAt)) < 0.001
+    }
+
     /// Inserts a message with its full record straight into `folder` (`smsagent records import`).
     public func store(_ message: OutboxMessage, in folder: OutboxFolder) throws {
         try FileOutbox.validateID(message.id)
@@ -103,6 +134,7 @@ public final class PostgresOutbox: LedgerAwareOutbox, Sendable {
                 do {
                     var message = try Self.decode(document)
                     message.id = id
+                    inHand.withLock { _ = $0.insert(id) }
                     return ClaimedMessage(claimed: message)
                 } catch {
                     // Only a hand edit can make a stored document unreadable: failed, with the reason.
@@ -123,7 +155,7 @@ public final class PostgresOutbox: LedgerAwareOutbox, Sendable {
             let rows = try connection.rows("""
                 SELECT (SELECT min(not_before) FROM smsagent_outbox WHERE folder IN ('new', 'queued') AND not_before IS NOT NULL),
                        (SELECT extract(epoch FROM min(lease_expires) - now())::float8 FROM smsagent_outbox
-                         WHERE folder = 'sending' AND lease_owner <> \(agentID))
+                         WHERE folder = 'sending' AND NOT (lease_owner = \(agentID) AND id = ANY(\(heldIDs()))))
                 """, operation: "earliest held")
             guard let row = rows.first else { return nil }
             let (held, leaseLeft) = try row.decode((Date?, Double?).self)
@@ -179,6 +211,7 @@ public final class PostgresOutbox: LedgerAwareOutbox, Sendable {
     }
 
     public func complete(_ id: String, result: SendResult, sentText: String?) throws {
+        defer { inHand.withLock { _ = $0.remove(id) } }
         try pool.transaction { connection in
             var message = try loadSending(id, on: connection)
             message.result = result
@@ -194,6 +227,7 @@ public final class PostgresOutbox: LedgerAwareOutbox, Sendable {
     }
 
     public func requeue(_ id: String, notBefore: Date?) throws {
+        defer { inHand.withLock { _ = $0.remove(id) } }
         try pool.transaction { connection in
             var message = try loadSending(id, on: connection)
             message.notBefore = notBefore
@@ -220,7 +254,9 @@ public final class PostgresOutbox: LedgerAwareOutbox, Sendable {
         return try settle(includingOwn: true, policy: policy)
     }
 
-    /// Settles the messages of agents whose lease expired (a `kill -9`, a lost host).
+    /// Settles the messages whose lease expired: another agent's (a `kill -9`, a lost host), or
+    /// this agent's own that no modem of it holds any more (`inHand`). A message a modem holds —
+    /// perhaps with an answer to write once the database is back — is never settled under it.
     @discardableResult
     public func takeOverExpired() throws -> RecoveryReport {
         try settle(includingOwn: false, policy: policy.withLock { $0 })
@@ -239,6 +275,7 @@ public final class PostgresOutbox: LedgerAwareOutbox, Sendable {
                     : try connection.rows("""
                         SELECT id, message::text, lease_owner FROM smsagent_outbox
                         WHERE folder = 'sending' AND lease_expires < now()
+                          AND NOT (lease_owner = \(agentID) AND id = ANY(\(heldIDs())))
                         ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
                         """, operation: "find expired leases")
                 guard let row = rows.first else { return nil }
@@ -286,11 +323,14 @@ public final class PostgresOutbox: LedgerAwareOutbox, Sendable {
 
     /// Extends this agent's leases (the timer of `PostgresRecords`).
     public func renewLeases() throws -> Int {
-        try pool.withConnection { connection in
-            try connection.run("""
+        let held = heldIDs()
+        return try pool.withConnection { connection in
+            let renewed = try connection.run("""
                 UPDATE smsagent_outbox SET lease_expires = now() + make_interval(secs => \(lease))
-                WHERE folder = 'sending' AND lease_owner = \(agentID)
+                WHERE folder = 'sending' AND lease_owner = \(agentID) AND id = ANY(\(held))
                 """, operation: "renew leases")
+            try PostgresCreditLedger.renewReservations(of: held, agent: agentID, lease: lease, on: connection)
+            return renewed
         }
     }
 
@@ -387,6 +427,9 @@ public final class PostgresOutbox: LedgerAwareOutbox, Sendable {
                 """, operation: "\(operation) \(id)")
         }
     }
+
+    /// The ids of `inHand`, for a statement.
+    func heldIDs() -> [String] { inHand.withLock { Array($0) } }
 
     static func encode(_ message: OutboxMessage) throws -> String {
         String(decoding: try RecordCoding.encoder().encode(message), as: UTF8.self)

@@ -4,9 +4,11 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import Records
+import Synchronization
 
 /// What went wrong with the database, in words a person can act on.
-public enum PostgresRecordsError: Error, Sendable, CustomStringConvertible {
+public enum PostgresRecordsError: TransientRecordsError, Sendable, CustomStringConvertible {
     /// No connection could be made (server down, network, authentication, TLS).
     case unreachable(url: String, reason: String)
     /// Every connection stayed busy for longer than the connect timeout.
@@ -21,6 +23,23 @@ public enum PostgresRecordsError: Error, Sendable, CustomStringConvertible {
     case leaseLost(id: String, agent: String)
     /// The hashed opt-out mode's key differs from the one the database was started with.
     case hmacKeyMismatch
+
+    /// The server down, the network, every connection busy: the agent waits and tries again.
+    public var isTransient: Bool {
+        switch self {
+        case .unreachable, .poolExhausted: true
+        // The server going away under a statement (57P01 admin shutdown, 57P02 crash shutdown,
+        // 57P03 starting up, 08… connection exceptions, 53300 too many connections): the
+        // statement did not take effect, the same one may succeed once the server is back.
+        case .server(_, let state?, _): state.hasPrefix("57P") || state.hasPrefix("08") || state == "53300"
+        case .server, .schemaTooNew, .schemaTooOld, .leaseLost, .hmacKeyMismatch: false
+        }
+    }
+
+    public var isLeaseLost: Bool {
+        if case .leaseLost = self { return true }
+        return false
+    }
 
     public var description: String {
         switch self {
@@ -114,7 +133,12 @@ public final class PostgresPool: @unchecked Sendable {
     public func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         let connection = try checkOut()
         defer { checkIn(connection) }
-        return try body(connection)
+        do {
+            return try body(connection)
+        } catch PostgresRecordsError.unreachable(_, let reason) {
+            // A connection that broke mid-statement: name the database, not the connection.
+            throw PostgresRecordsError.unreachable(url: settings.redactedURL, reason: reason)
+        }
     }
 
     /// Runs `body` in a transaction (BEGIN … COMMIT; ROLLBACK when it throws).
@@ -217,9 +241,36 @@ extension PostgresConnection {
         try result(query, operation: operation).metadata.rows ?? 0
     }
 
+    /// The longest a statement may go unanswered on a connection that is still open.
+    static let statementDeadline: TimeAmount = .seconds(60)
+
     func result(_ query: PostgresQuery, operation: String) throws -> PostgresQueryResult {
+        guard !isClosed else {
+            throw PostgresRecordsError.unreachable(url: "(connection \(id))", reason: "the connection is closed")
+        }
+        // The answer, or — should the connection close without the query's future ever being
+        // completed (seen when the server shuts down under a statement) — a failure within a
+        // second, instead of a records thread blocked for ever: the connection is looked at
+        // every second, and a statement unanswered after `statementDeadline` closes it.
+        let promise = eventLoop.makePromise(of: PostgresQueryResult.self)
+        let once = Once()
+        let started = NIODeadline.now()
+        let watch = eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [self] task in
+            if isClosed, once.claim() {
+                promise.fail(StatementAbandoned(reason: "the connection closed under the statement"))
+            } else if NIODeadline.now() - started > Self.statementDeadline, once.claim() {
+                promise.fail(StatementAbandoned(reason: "no answer within \(Self.statementDeadline.nanoseconds / 1_000_000_000) s"))
+                close(promise: nil)
+            }
+        }
+        self.query(query, logger: logger).whenComplete { result in
+            if once.claim() { promise.completeWith(result) }
+        }
+        defer { watch.cancel() }
         do {
-            return try self.query(query, logger: logger).wait()
+            return try promise.futureResult.wait()
+        } catch let abandoned as StatementAbandoned {
+            throw PostgresRecordsError.unreachable(url: "(connection \(id))", reason: abandoned.reason)
         } catch let error as PSQLError {
             switch error.code {
             case .server:
@@ -228,6 +279,24 @@ extension PostgresConnection {
             default:
                 throw PostgresRecordsError.unreachable(url: "(connection \(id))", reason: PostgresPool.describe(error))
             }
+        }
+    }
+}
+
+/// A statement given up on (`PostgresConnection.result`).
+struct StatementAbandoned: Error {
+    var reason: String
+}
+
+/// Lets one of several racing completions through.
+final class Once: Sendable {
+    private let done = Mutex(false)
+
+    /// True the first time only.
+    func claim() -> Bool {
+        done.withLock { done in
+            defer { done = true }
+            return !done
         }
     }
 }

@@ -6,8 +6,8 @@ import Records
 import RecordsPostgres
 import Synchronization
 
-/// Issue 15: the bookkeeping of one message (claim, attempt, accepted part + ledger row,
-/// complete) with 1, 2 and 4 agents on one PostgreSQL database, against the files backend; the
+/// Issue 15: the bookkeeping of one message (claim, credit reservation, attempt, accepted part +
+/// ledger row, complete, release) with 1, 2 and 4 agents on one PostgreSQL database, against the files backend; the
 /// claim latency; and the delay between an opt-out committed by agent A and agent B's first check
 /// that sees it. No modem: this is the records' own cost (a modem's CMGS takes 1–3 s).
 enum SharedRecordsBenchmark {
@@ -17,16 +17,18 @@ enum SharedRecordsBenchmark {
         }
         let messages = arguments.int("-n", 2000)
         let probes = arguments.int("--optout-probes", 200)
+        // --no-reservations: without the credit reservation (what it costs, by difference).
+        let reserving = !arguments.values.contains("--no-reservations")
         let report = Report(name: "shared-records", command: command)
         let base = try PostgresSettings.parse(url: url, agentID: "bench")
-        report.line("PostgreSQL at \(base.redactedURL) (loopback, fsync and synchronous_commit on); \(messages) one-part messages per run")
+        report.line("PostgreSQL at \(base.redactedURL) (loopback, fsync and synchronous_commit on); \(messages) one-part messages per run\(reserving ? "" : ", no credit reservations")")
 
         // Files: one agent (a data directory has one).
         let root = try makeTemporaryDirectory("smsagent-bench-shared")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let files = try DataDirectory(path: root + "/data", options: .init(openingBalance: 10_000_000, logger: quietLogger()))
         for i in 0..<messages { try files.outbox.enqueue(message(i)) }
-        let filesRun = try drain([(files.outbox, files.ledger, nil)], threadsPerAgent: 1)
+        let filesRun = try drain([(files.outbox, files.ledger, nil)], threadsPerAgent: 1, reserving: reserving)
         report.line("files,    1 agent : \(filesRun.rate) messages/s; claim \(filesRun.claim.millisecondsSummary); per message \(filesRun.perMessage.millisecondsSummary)")
         var figures: [String: Any] = ["files_1": filesRun.json]
 
@@ -45,7 +47,7 @@ enum SharedRecordsBenchmark {
                 drop(schema: schema, base: base)
             }
             for i in 0..<messages { try opened[0].outbox.enqueue(message(i)) }
-            let run = try drain(opened.map { ($0.outbox, $0.ledger, $0.outbox) }, threadsPerAgent: 1)
+            let run = try drain(opened.map { ($0.outbox, $0.ledger, $0.outbox) }, threadsPerAgent: 1, reserving: reserving)
             report.line("postgres, \(agents) agent\(agents == 1 ? " " : "s"): \(run.rate) messages/s; claim \(run.claim.millisecondsSummary); per message \(run.perMessage.millisecondsSummary)")
             figures["postgres_\(agents)"] = run.json
         }
@@ -117,9 +119,9 @@ enum SharedRecordsBenchmark {
         var json: [String: Any] { ["messages_per_second": rate, "claim": claim.json, "per_message": perMessage.json] }
     }
 
-    /// Every agent drains the shared queue from its own thread: claim, attempt, accepted (+ ledger
-    /// row, in one transaction on the database), complete.
-    static func drain(_ agents: [(any Outbox, any CreditLedger, PostgresOutbox?)], threadsPerAgent: Int) throws -> Run {
+    /// Every agent drains the shared queue from its own thread: claim, reserve, attempt, accepted
+    /// (+ ledger row, in one transaction on the database), complete, release.
+    static func drain(_ agents: [(any Outbox, any CreditLedger, PostgresOutbox?)], threadsPerAgent: Int, reserving: Bool = true) throws -> Run {
         let claims = Mutex<[Double]>([])
         let totals = Mutex<[Double]>([])
         let failure = Mutex<String?>(nil)
@@ -137,6 +139,7 @@ enum SharedRecordsBenchmark {
                         guard let claimed = try outbox.claimNext(now: Date()) else { break }
                         let t1 = monotonicSeconds()
                         let id = claimed.message.id
+                        if reserving { try ledger.reserve(messageID: id, credits: 1) }   // as the dispatcher does before sending
                         try outbox.recordAttempt(id, SendAttempt(part: 1, parts: 1, modem: "sim-\(index)", concatReference: 0, promptSeenAt: Date()))
                         reference = (reference + 1) % 256
                         let row = LedgerRow(messageID: id, recipient: claimed.message.to, messageClass: "notification", credits: 1,
@@ -148,6 +151,7 @@ enum SharedRecordsBenchmark {
                             _ = try ledger.commit(row: row)
                         }
                         try outbox.complete(id, result: SendResult(status: .sent, refs: [reference], modem: "sim-\(index)", segments: 1, credits: 1))
+                        if reserving { ledger.release(messageID: id) }
                         let t2 = monotonicSeconds()
                         claims.withLock { $0.append(t1 - t0) }
                         totals.withLock { $0.append(t2 - t0) }

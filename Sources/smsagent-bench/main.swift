@@ -21,7 +21,7 @@ let usage = """
       modem   [-n 2000]                       AT engine cost per AT+CMGS part (in memory, pty), zero latency
       records [-n 300] [--backlog 1000] [--optouts 100000]
                                               outbox/ledger/opt-out bookkeeping with real fsync
-      shared-records [-n 2000] [--optout-probes 200]   (SMSAGENT_TEST_POSTGRES_URL)
+      shared-records [-n 2000] [--optout-probes 200] [--no-reservations]   (SMSAGENT_TEST_POSTGRES_URL)
                                               1, 2, 4 agents on one PostgreSQL database vs files; opt-out propagation
       agent   [-m 40] [--drops 50] [--idle 10] [--cmgs-ms 300] [--other-ms 20] [--modems 1]
                                               modem utilisation, intake latency, idle cost of the real agent

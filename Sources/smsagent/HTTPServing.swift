@@ -15,6 +15,11 @@ enum HTTPServing {
                              Logger(label: "smsagent.http").info("HTTP API and dashboard listening", metadata: ["http.address": "\(host):\(port)"])
                          }) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         guard configuration.http.listen != nil else { return [] }
+        if configuration.records.backend != .files {
+            // The database may be down at start: the API waits for it as the agent does.
+            return [.init(service: SharedRecordsHTTP(configuration: configuration, clock: clock, logger: logger, onListening: onListening),
+                          successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)]
+        }
         let data: DataDirectory
         do {
             var options = DataDirectory.Options(
@@ -32,6 +37,53 @@ enum HTTPServing {
                 .map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore) }
         } catch {
             throw CLIError("\(error)")
+        }
+    }
+}
+
+/// The HTTP API over shared records (`records.backend: postgres`): it opens the database when it
+/// answers — at once, or after the same growing pauses as the agent (1 s doubling to 30 s) while
+/// it does not — then serves until the group shuts down.
+struct SharedRecordsHTTP: Service {
+    let configuration: AgentConfiguration
+    let clock: any AgentClock
+    let logger: Logger
+    let onListening: @Sendable (String, Int) async -> Void
+
+    func run() async throws {
+        let configuration = self.configuration
+        let logger = self.logger
+        let url = configuration.records.displayURL ?? "(no records.url)"
+        var pause: Duration = .seconds(1)
+        var opened: RecordsBackends.Opened?
+        while opened == nil {
+            do {
+                opened = try await AgentRuntime.onOwnThread {
+                    try RecordsBackends.openShared(configuration, agent: false, logger: logger)
+                }
+            } catch where error.isTransientRecordsError {
+                logger.warning("HTTP API waits for the records database", metadata: [
+                    "database": "\(url)", "error": "\(error)", "retry_in": "\(DurationText.format(pause))"])
+                let wait = pause
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+                } catch {
+                    return   // shutting down before the database answered
+                }
+                pause = min(.seconds(30), pause * 2)
+            }
+        }
+        guard let opened else { return }
+        defer { opened.close() }
+        var options = DataDirectory.Options(
+            hashOptOuts: configuration.inbound.hashOptOuts, openingBalance: configuration.credits.openingBalance,
+            permissions: .matching(dataDirectory: configuration.dataDirectory), logger: logger)
+        options.shared = opened.records
+        let data = try DataDirectory.shared(path: configuration.dataDirectory, options: options)
+        let services = try HTTPAPIServer.services(configuration: configuration, data: data, clock: clock, logger: logger, onListening: onListening)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services { group.addTask { try await service.run() } }
+            try await group.waitForAll()
         }
     }
 }

@@ -36,7 +36,7 @@ struct AgentConfigOptions: ParsableArguments {
         do {
             shared = try RecordsBackends.openShared(configuration, agent: false, logger: Logger(label: "smsagent.records"))
         } catch {
-            throw CLIError("cannot open the records database \(configuration.records.url ?? ""): \(error)")
+            throw CLIError("cannot open the records database \(configuration.records.displayURL ?? ""): \(error)")
         }
         do {
             var options = DataDirectory.Options(

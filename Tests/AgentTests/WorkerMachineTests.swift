@@ -274,6 +274,16 @@ import Testing
         #expect(machine.statusText == "parked")
     }
 
+    /// A shared database away at the prompt: nothing was sent, the message goes back without
+    /// using an attempt, and the modem stays in service (it claims again once the records answer).
+    @Test func aMarkerLostToAnUnreachableDatabaseGivesTheMessageBackAndKeepsTheModem() {
+        var machine = Self.sending(parts: 2)
+        let action = machine.handle(.recordsUnreachable(part: 1, reason: "database down"), now: Self.t0)
+        #expect(action == .settle(.giveBack(part: .notSent(part: 1, reason: "not sent: database down"), countsAttempt: false, reason: "database down")))
+        #expect(machine.handle(.settled, now: Self.t0) == .work)
+        #expect(machine.statusText != "parked")
+    }
+
     // MARK: the health ladder
 
     /// A modem that sets up fine but never sends climbs the whole ladder: re-initialise, reset,

@@ -214,6 +214,14 @@ import Testing
         #expect(try r.isOptedOut(alice) && r.isOptedOut(bob))
     }
 
+    /// A time read from the file whose milliseconds do not fit an `Int64` is a reported row,
+    /// never a trap (`Int64(exactly:)`).
+    @Test func aTimeOutOfRangeIsRefusedNotATrap() {
+        #expect(FileOptOutRegistry.Folder.millis(of: Date(timeIntervalSince1970: 1e300)) == nil)
+        #expect(FileOptOutRegistry.Folder.millis(of: Date(timeIntervalSince1970: -1e300)) == nil)
+        #expect(FileOptOutRegistry.Folder.millis(of: Date(timeIntervalSince1970: 1_764_000_000.1234)) == 1_764_000_000_123)
+    }
+
     @Test func exportListsOptedOutNumbers() throws {
         let r = try registry()
         try r.optOut(alice, keyword: "STOP", source: "sms:1", at: .fixed())

@@ -12,6 +12,32 @@ import Testing
 @Suite struct PostgresSharingTests {
     static let number = "+33612345678"
 
+    /// Polls `condition` until it holds, failing after `timeout` (synchronising on the event
+    /// itself — a lease expiring on the database's clock — rather than on a guessed sleep).
+    static func eventually(_ what: String, timeout: TimeInterval = 15, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while try !condition() {
+            guard Date() < deadline else {
+                Issue.record("timed out after \(timeout) s waiting until \(what)")
+                throw CancellationError()
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
+    static func databaseNow(_ records: PostgresRecords) throws -> Date {
+        try records.pool.withConnection { connection in
+            try #require(try connection.rows("SELECT now()", operation: "now").first).decode(Date.self)
+        }
+    }
+
+    static func leaseExpiry(of id: String, in records: PostgresRecords) throws -> Date {
+        try records.pool.withConnection { connection in
+            try #require(try connection.rows("SELECT lease_expires FROM smsagent_outbox WHERE id = \(id)", operation: "lease").first)
+                .decode(Date.self)
+        }
+    }
+
     /// Two agents claiming from one queue at the same time each get distinct messages, and
     /// together every message once.
     @Test func twoAgentsNeverClaimTheSameMessage() throws {
@@ -65,8 +91,13 @@ import Testing
         #expect(try b.outbox.claimNext(now: .fixed()) == nil)
         let held = try #require(try b.outbox.earliestHeldUntil())
         #expect(held > Date() && held < Date().addingTimeInterval(2))   // B will look again when A's lease ends
-        Thread.sleep(forTimeInterval: 1.3)
-        let report = try #require(b.postgres).outbox.takeOverExpired()
+        // B takes the message over as soon as A's lease has expired (the database's clock).
+        let pgB = try #require(b.postgres)
+        var report = RecoveryReport()
+        try Self.eventually("A's lease expires and B takes campaign-1 over") {
+            report = try pgB.outbox.takeOverExpired()
+            return !report.entries.isEmpty
+        }
         #expect(report.entries.map(\.id) == ["campaign-1"])
         #expect(report.entries.first?.action == .sent)   // assume-sent: the last part is not sent again
         #expect(report.entries.first?.ambiguousParts == [2])
@@ -79,6 +110,58 @@ import Testing
         }
     }
 
+    /// An agent's own message whose lease ran out (the database was away while its modem held
+    /// the answer) is not settled under that modem by the agent's own claims: the modem writes its
+    /// answer once the database is back (the agent's next start settles what it left).
+    @Test func anAgentDoesNotTakeOverItsOwnMessage() throws {
+        let a = try RecordsUnderTest(.postgres, agentID: "lyon", leaseSeconds: 1)
+        let pgA = try #require(a.postgres)
+        try a.outbox.enqueue(OutboxMessage(id: "own", to: Self.number, text: "x", createdAt: .fixed()))
+        _ = try #require(try a.outbox.claimNext(now: .fixed()))
+        try a.outbox.recordAttempt("own", SendAttempt(part: 1, parts: 1, modem: "lyon-sim", startedAt: .fixed(), promptSeenAt: .fixed()))
+        let expiry = try Self.leaseExpiry(of: "own", in: pgA)
+        try Self.eventually("the lease runs out") { try Self.databaseNow(pgA) > expiry }
+        #expect(try pgA.outbox.takeOverExpired().entries.isEmpty)
+        #expect(try a.outbox.claimNext(now: .fixed()) == nil)
+        #expect(try a.outbox.find("own")?.folder == .sending)
+        #expect(try pgA.outbox.renewLeases() == 1)
+        try a.outbox.recordPartAccepted("own", part: 1, reference: 9, at: .fixed(1), next: nil)
+        try a.outbox.complete("own", result: SendResult(status: .sent, refs: [9], modem: "lyon-sim", segments: 1, credits: 1))
+        #expect(try a.outbox.find("own")?.folder == .sent)
+    }
+
+    /// Credits set aside by one agent are not available to another: two sites cannot both count
+    /// on the last credits; a charged part uses its reservation up; a released one is free again.
+    @Test func reservationsAreSharedByTheAgents() throws {
+        let a = try RecordsUnderTest(.postgres, openingBalance: 10, agentID: "lyon")
+        let b = try RecordsUnderTest(.postgres, openingBalance: 10, agentID: "nantes", sharing: a)
+        try a.ledger.reserve(messageID: "m1", credits: 8)
+        #expect(try b.ledger.available() == 2)
+        #expect(throws: RecordsError.insufficientCredits(available: 2, requested: 5)) {
+            try b.ledger.reserve(messageID: "m2", credits: 5)
+        }
+        try b.ledger.reserve(messageID: "m2", credits: 2)
+        #expect(try a.ledger.available() == 0)
+        // Lyon's modem sends 3 of its 8: spent, no longer reserved.
+        try a.ledger.commit(row: LedgerRow(time: .fixed(), messageID: "m1", recipient: Self.number, messageClass: "notification",
+                                           credits: 3, modem: "lyon-sim", refs: [1], part: 1))
+        #expect(try b.ledger.balance() == 7)
+        #expect(try b.ledger.available() == 0)
+        a.ledger.release(messageID: "m1")
+        #expect(try b.ledger.available() == 5)
+        try b.ledger.reserve(messageID: "m3", credits: 5)
+    }
+
+    /// A dead agent's reservation lapses with its lease: the credits are free again.
+    @Test func aDeadAgentsReservationLapses() throws {
+        let a = try RecordsUnderTest(.postgres, openingBalance: 10, agentID: "lyon", leaseSeconds: 1)
+        let b = try RecordsUnderTest(.postgres, openingBalance: 10, agentID: "nantes", sharing: a, leaseSeconds: 1)
+        try a.ledger.reserve(messageID: "m1", credits: 10)
+        #expect(try b.ledger.available() == 0)
+        try Self.eventually("Lyon's reservation lapses") { try b.ledger.available() == 10 }
+        try b.ledger.reserve(messageID: "m2", credits: 10)
+    }
+
     /// While an agent works on a message its lease is renewed; nobody else takes it.
     @Test func aRenewedLeaseKeepsTheMessage() throws {
         let a = try RecordsUnderTest(.postgres, agentID: "lyon", leaseSeconds: 1)
@@ -86,9 +169,11 @@ import Testing
         let pgA = try #require(a.postgres)
         try a.outbox.enqueue(OutboxMessage(id: "slow", to: Self.number, text: "x", createdAt: .fixed()))
         _ = try #require(try a.outbox.claimNext(now: .fixed()))
-        for _ in 0..<3 {
-            Thread.sleep(forTimeInterval: 0.5)
+        let firstExpiry = try Self.leaseExpiry(of: "slow", in: pgA)
+        // A renews while the database's clock passes the lease it first got (1 s).
+        try Self.eventually("the first lease would have expired") {
             #expect(try pgA.outbox.renewLeases() == 1)
+            return try Self.databaseNow(pgA) > firstExpiry
         }
         #expect(try #require(b.postgres).outbox.takeOverExpired().entries.isEmpty)
         #expect(try b.outbox.find("slow")?.folder == .sending)
@@ -107,8 +192,10 @@ import Testing
         #expect(try b.outbox.claimNext(now: .fixed()) == nil)
         #expect(try a.outbox.claimNext(now: .fixed())?.message.partsDone == [1])
         try a.outbox.requeue("long", notBefore: nil)
-        Thread.sleep(forTimeInterval: 1.2)
-        #expect(try b.outbox.claimNext(now: .fixed())?.message.id == "long")
+        // Once the affinity (one lease) is over, B may claim it.
+        try Self.eventually("B claims the message after the affinity") {
+            try b.outbox.claimNext(now: .fixed())?.message.id == "long"
+        }
     }
 
     /// A message queued by one agent wakes the others at once (LISTEN/NOTIFY), no polling.
@@ -195,6 +282,24 @@ import Testing
 
 /// The `records:` connection settings (no server needed).
 @Suite struct PostgresSettingsTests {
+    /// What the agent waits out (the server away) and what it does not (a wrong request).
+    @Test(arguments: [
+        (PostgresRecordsError.unreachable(url: "u", reason: "refused"), true),
+        (.poolExhausted(url: "u", size: 2), true),
+        (.server(operation: "commit", sqlState: "57P01", message: "terminating connection due to administrator command"), true),
+        (.server(operation: "claim", sqlState: "57P03", message: "the database system is starting up"), true),
+        (.server(operation: "claim", sqlState: "08006", message: "connection failure"), true),
+        (.server(operation: "claim", sqlState: "53300", message: "too many connections"), true),
+        (.server(operation: "enqueue", sqlState: "23505", message: "duplicate key"), false),
+        (.server(operation: "claim", sqlState: nil, message: "?"), false),
+        (.leaseLost(id: "m", agent: "a"), false),
+        (.schemaTooNew(found: 9, known: 1), false),
+    ])
+    func whatIsWorthWaitingFor(_ error: PostgresRecordsError, _ transient: Bool) {
+        #expect(error.isTransient == transient)
+        #expect((error as any Error).isTransientRecordsError == transient)
+    }
+
     @Test func aURLGivesEverySetting() throws {
         let settings = try PostgresSettings.parse(url: "postgres://smsagent@db.example:6543/shops?sslmode=verify-full&sslrootcert=/etc/ca.pem",
                                                   agentID: "lyon-1")

@@ -46,6 +46,14 @@ public struct RecordsSettings: Sendable, Equatable {
 
     public init() {}
 
+    /// `url` without its password (for errors and logs); nil without a URL.
+    public var displayURL: String? {
+        guard let url else { return nil }
+        guard var components = URLComponents(string: url) else { return "(an unreadable records.url)" }
+        components.password = nil
+        return components.string ?? "(an unreadable records.url)"
+    }
+
     /// The agent id in force: `agent_id`, or the host name.
     public var effectiveAgentID: String {
         if let agentID { return agentID }

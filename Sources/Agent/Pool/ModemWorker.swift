@@ -56,6 +56,8 @@ public actor ModemWorker {
     private var jobReferences: [Int: Int] = [:]
     /// Parts whose attempt (with its prompt marker) is on disk.
     private var jobMarked: Set<Int> = []
+    /// `stop()` was called (a record waiting for the database is then given up).
+    private var stopRequested = false
 
     public init(endpoint: ModemEndpoint, dispatcher: Dispatcher, configuration: AgentConfiguration, clock: any AgentClock,
                 inbound: (any InboundDrainer)?, sentToday: Int = 0, modemOptions: ModemOptions = ModemOptions(), logger: Logger,
@@ -83,6 +85,7 @@ public actor ModemWorker {
 
     /// Finish the message in hand, then stop.
     public func stop() async {
+        stopRequested = true
         machine.note(.stopRequested, now: clock.now())
         doorbell.ring()
     }
@@ -485,13 +488,16 @@ public actor ModemWorker {
                     try await dispatcher.willSubmit(job, part: part, modem: modemID, concatReference: reference)
                 } catch {
                     markerFailure.value.withLock { $0 = "\(error)" }
+                    markerFailure.transient.withLock { $0 = error.isTransientRecordsError }
                     throw error
                 }
             }
             jobMarked.insert(part)
             jobReferences[part] = mr
             do {
-                try await dispatcher.accepted(job, part: part, reference: mr, modem: modemID)
+                try await persist("the accepted part", of: job) {
+                    try await dispatcher.accepted(job, part: part, reference: mr, modem: modemID)
+                }
             } catch {
                 logger.error("cannot record an accepted part; this modem stops taking work", metadata: ["id": "\(job.id)", "part": "\(part)", "error": "\(error)"])
                 self.job = nil
@@ -500,6 +506,10 @@ public actor ModemWorker {
             return .accepted(part: part)
         } catch {
             if let problem = markerFailure.value.withLock({ $0 }) {
+                if markerFailure.transient.withLock({ $0 }) {
+                    logger.warning("the records cannot be reached; not sending", metadata: ["id": "\(job.id)", "error": "\(problem)"])
+                    return .recordsUnreachable(part: part, reason: problem)
+                }
                 logger.error("cannot record the send attempt; not sending", metadata: ["id": "\(job.id)", "error": "\(problem)"])
                 return .recordFailed(part: part, reason: problem)
             }
@@ -518,8 +528,10 @@ public actor ModemWorker {
             switch settlement {
             case .sent(let assumedPart):
                 if let assumedPart {
-                    try await dispatcher.recordPart(job, part: assumedPart, status: .assumedSent,
-                                                    reason: "no answer; assumed sent (policy assume-sent)")
+                    try await persist("the assumed part", of: job) {
+                        try await dispatcher.recordPart(job, part: assumedPart, status: .assumedSent,
+                                                        reason: "no answer; assumed sent (policy assume-sent)")
+                    }
                     logger.warning("no answer to the last part; counted as sent (ambiguous_window: assume-sent)",
                                    metadata: ["id": "\(job.id)", "part": "\(assumedPart)"])
                 }
@@ -528,20 +540,32 @@ public actor ModemWorker {
                 throttle.recordSend(at: clock.now(), segments: job.partCount)
                 status.throttle.sentToday = throttle.sentToday
                 status.sent += 1
-                try await dispatcher.sent(job, modem: endpoint.id, references: references, assumed: assumed)
+                try await persist("the sent message", of: job) {
+                    try await dispatcher.sent(job, modem: endpoint.id, references: references, assumed: assumed)
+                }
                 logger.debug("sent", metadata: ["id": "\(job.id)", "to": "\(job.recipient.e164)", "parts": "\(job.partCount)", "refs": "\(references)"])
             case .failed(let reason, let part):
                 if let part { try await record(part, of: job) }
                 status.failed += 1
-                try await dispatcher.failed(job, modem: endpoint.id, reason: reason)
+                try await persist("the failed message", of: job) {
+                    try await dispatcher.failed(job, modem: endpoint.id, reason: reason)
+                }
             case .giveBack(let part, let countsAttempt, let reason):
                 if let part { try await record(part, of: job) }
                 if countsAttempt {
-                    try await dispatcher.retryLater(job, modem: endpoint.id, reason: reason, backoff: .zero)
+                    try await persist("the message given back", of: job) {
+                        try await dispatcher.retryLater(job, modem: endpoint.id, reason: reason, backoff: .zero)
+                    }
                 } else {
-                    try await dispatcher.giveBack(job)
+                    try await persist("the message given back", of: job) { try await dispatcher.giveBack(job) }
                 }
             }
+            return .settled
+        } catch where error.isLeaseLostRecordsError {
+            // The database was away for longer than the lease: another agent settled the message
+            // by the ambiguous-window rules. Nothing is left to record here; the modem goes on.
+            logger.warning("another agent took this message over after its lease expired; its outcome here is dropped",
+                           metadata: ["id": "\(job.id)", "error": "\(error)"])
             return .settled
         } catch {
             logger.error("cannot record the outcome of a message; this modem stops taking work",
@@ -555,9 +579,34 @@ public actor ModemWorker {
         guard jobMarked.contains(outcome.part) else { return }
         switch outcome {
         case .notSent(let part, let reason), .refused(let part, let reason):
-            try await dispatcher.recordPart(job, part: part, status: .rejected, reason: reason)
+            try await persist("the part's outcome", of: job) { try await dispatcher.recordPart(job, part: part, status: .rejected, reason: reason) }
         case .interrupted(let part, let reason):
-            try await dispatcher.recordPart(job, part: part, status: .interrupted, reason: reason)
+            try await persist("the part's outcome", of: job) { try await dispatcher.recordPart(job, part: part, status: .interrupted, reason: reason) }
+        }
+    }
+
+    /// Writes a record about the message in hand, waiting while the shared records (a database)
+    /// cannot be reached: the modem's answer is known only here, so it is kept until it can be
+    /// written (1/4 s doubling to 5 s between attempts; no other work meanwhile). Any other error,
+    /// or a stop requested while waiting, is thrown: the lease then expires and the message is
+    /// settled by the ambiguous-window policy, as after a crash.
+    private func persist(_ what: String, of job: SendJob, _ write: () async throws -> Void) async throws {
+        var pause: Duration = .milliseconds(250)
+        var waited = false
+        while true {
+            do {
+                try await write()
+                if waited { logger.notice("records reachable again; \(what) is recorded", metadata: ["id": "\(job.id)"]) }
+                return
+            } catch where error.isTransientRecordsError && !stopRequested {
+                if !waited {
+                    logger.warning("the records cannot be reached; holding \(what) until they answer",
+                                   metadata: ["id": "\(job.id)", "error": "\(error)"])
+                    waited = true
+                }
+                try? await Task.sleep(for: pause)
+                pause = min(.seconds(5), pause * 2)
+            }
         }
     }
 
@@ -664,4 +713,6 @@ public actor ModemWorker {
 /// What the durable marker's write threw, seen from the submit's closure.
 private final class MarkerFailure: Sendable {
     let value = Mutex<String?>(nil)
+    /// The shared records could not be reached (a database away), rather than refusing the write.
+    let transient = Mutex(false)
 }

@@ -147,6 +147,9 @@ public struct WorkerMachine: Sendable {
         case submitFailed(part: Int, SubmitErrorClass, reason: String)
         /// The durable marker could not be written: the submit was abandoned at the prompt.
         case recordFailed(part: Int, reason: String)
+        /// The marker could not be written because the shared records (a database) cannot be
+        /// reached for now: nothing was sent; the message goes back and the modem stays in service.
+        case recordsUnreachable(part: Int, reason: String)
         case settled
         case settleFailed(String)
         case resetDone
@@ -257,6 +260,10 @@ public struct WorkerMachine: Sendable {
             lastError = problem
             state = .settling(.giveBack(part: .notSent(part: part, reason: "not sent: \(reason)"), countsAttempt: false, reason: reason),
                               then: .parked(problem))
+        case .recordsUnreachable(let part, let reason):
+            lastError = "the records cannot be reached (\(reason)): nothing is sent until they answer"
+            state = .settling(.giveBack(part: .notSent(part: part, reason: "not sent: \(reason)"), countsAttempt: false, reason: reason),
+                              then: .ready)
         case .settled:
             if case .settling(_, let then) = state { state = then }
         case .settleFailed(let reason):

@@ -13,6 +13,11 @@ public enum AgentStartError: Error, CustomStringConvertible {
     case locked(path: String, holderPID: Int32?)
     case noModems
     case missingBrand
+    /// The shared records database could not be opened for a reason waiting will not cure
+    /// (schema, key, settings). `url` is shown without its password.
+    case records(url: String, underlying: String)
+    /// The agent was stopped while it waited for an unreachable records database.
+    case recordsUnreachable(url: String, reason: String, attempts: Int)
 
     public var description: String {
         switch self {
@@ -21,6 +26,9 @@ public enum AgentStartError: Error, CustomStringConvertible {
             "another smsagent\(pid.map { " (pid \($0))" } ?? "") is running on this data directory (\(path)); stop it first"
         case .noModems: "no modem configured or discovered: add modems.devices, modems.simulated, or plug a modem in with modems.discovery on"
         case .missingBrand: "sender.brand is required: every marketing SMS must name the advertiser (CPCE L34-5)"
+        case .records(let url, let underlying): "cannot open the records database \(url): \(underlying)"
+        case .recordsUnreachable(let url, let reason, let attempts):
+            "the records database \(url) could not be reached (\(attempts) attempt\(attempts == 1 ? "" : "s")): \(reason)"
         }
     }
 }
@@ -66,18 +74,17 @@ public final class AgentRuntime: Service, Sendable {
         }
         let dataDirectory: DataDirectory
         // A shared database (records.backend: postgres) instead of the files: RecordsBackends.
-        let shared: RecordsBackends.Opened?
-        do {
-            shared = try RecordsBackends.openShared(configuration, agent: true, logger: logger)
-        } catch {
-            throw AgentStartError.dataDirectory(path: configuration.records.url ?? configuration.dataDirectory, underlying: "\(error)")
+        // An unreachable database is waited for (with a growing pause), not a reason to stop.
+        guard let shared = try await openSharedRecords() else {
+            logger.info("agent stopped")
+            return
         }
-        defer { shared?.close() }
+        defer { shared.records?.close() }
         do {
             var options = DataDirectory.Options(
                 hashOptOuts: configuration.inbound.hashOptOuts, openingBalance: configuration.credits.openingBalance,
                 permissions: .matching(dataDirectory: configuration.dataDirectory), logger: logger)
-            options.shared = shared?.records
+            options.shared = shared.records?.records
             // The HTTP API opens the same directory: one set of indexes for both (opt-out list loaded once).
             dataDirectory = try DataDirectory.shared(path: configuration.dataDirectory, options: options)
         } catch {
@@ -112,6 +119,8 @@ public final class AgentRuntime: Service, Sendable {
                         statusChanged: { statusBell.ring() })
         }
         let watcher = try OutboxWatcher(directory: dataDirectory.outbox.path(.new), also: [dataDirectory.outbox.path(.queued)], logger: logger)
+        // Shared records: what producers drop in outbox/new/ is carried into the shared outbox.
+        let dropBox = dropBoxImport(dataDirectory)
         let startedAt = clock.now()
 
         let endpoints = configuredEndpoints() + extraEndpoints
@@ -132,8 +141,12 @@ public final class AgentRuntime: Service, Sendable {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await _ in watcher.events {
+                        dropBox?.ring()
                         await pool.wakeAll()
                     }
+                }
+                if let dropBox {
+                    group.addTask { await dropBox.run() }
                 }
                 if let wakeups = records.wakeups {
                     group.addTask {
@@ -174,6 +187,77 @@ public final class AgentRuntime: Service, Sendable {
 
     // MARK: - Start-up
 
+    /// The shared records (`records?` nil: the files), or nil when the agent was asked to stop
+    /// while it waited for them.
+    struct SharedRecords { var records: RecordsBackends.Opened? }
+
+    /// The first pause between two attempts to reach the records database, and the longest.
+    static let recordsRetry: (first: Duration, longest: Duration) = (.seconds(1), .seconds(30))
+
+    /// Opens the shared records of `records.backend` (nothing to do on files). While the database
+    /// cannot be reached the agent says so — in the log and in `status.json`, naming the URL
+    /// without its password — and tries again after 1 s, 2 s, 4 s … up to 30 s, until it answers
+    /// or the agent is stopped. Errors that waiting will not cure stop the start.
+    func openSharedRecords() async throws -> SharedRecords? {
+        guard configuration.records.backend != .files else { return SharedRecords(records: nil) }
+        let configuration = self.configuration
+        let logger = self.logger
+        let url = configuration.records.displayURL ?? "(no records.url)"
+        let startedAt = clock.now()
+        var pause = Self.recordsRetry.first
+        var attempts = 0
+        while true {
+            attempts += 1
+            do {
+                let opened = try await Self.onOwnThread {
+                    try RecordsBackends.openShared(configuration, agent: true, logger: logger)
+                }
+                if attempts > 1 { logger.notice("records database reachable; starting", metadata: ["database": "\(url)", "attempts": "\(attempts)"]) }
+                return SharedRecords(records: opened)
+            } catch where error.isTransientRecordsError {
+                let waiting = AgentStartError.recordsUnreachable(url: url, reason: "\(error)", attempts: attempts)
+                logger.error("records database unreachable: nothing is sent or deleted from the SIMs until it answers; retrying", metadata: [
+                    "database": "\(url)", "error": "\(error)", "attempt": "\(attempts)", "retry_in": "\(DurationText.format(pause))"])
+                writeWaitingStatus(url: url, error: "\(waiting)", startedAt: startedAt)
+                let stopBell = self.stopBell
+                let stopped = await withGracefulShutdownHandler {
+                    await stopBell.rang(within: pause)
+                } onGracefulShutdown: {
+                    stopBell.ring()
+                }
+                if stopped || Task.isCancelled { return nil }
+                pause = min(Self.recordsRetry.longest, pause * 2)
+            } catch {
+                throw AgentStartError.records(url: url, underlying: "\(error)")
+            }
+        }
+    }
+
+    /// `status.json` while the agent waits for its records database (no modem is started yet).
+    private func writeWaitingStatus(url: String, error: String, startedAt: Date) {
+        let snapshot = StatusSnapshot(
+            updatedAt: clock.now(), pid: getpid(), startedAt: startedAt, state: "waiting for the records database", modems: [],
+            queue: QueueStatus(new: 0, sending: 0, sent: 0, failed: 0, waitingForCredits: false),
+            credits: CreditStatus(balance: 0, reserved: 0, low: false, exhausted: false), optOuts: 0,
+            records: RecordsStatus(location: url, reachable: false, error: error))
+        do {
+            try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            try snapshot.write(dataDirectory: configuration.dataDirectory)
+        } catch {
+            logger.debug("cannot write status.json", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Runs blocking work (connecting to a database) on a thread of its own, off the cooperative pool.
+    public static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try body() }) }
+            thread.name = "smsagent-open-records"
+            thread.start()
+        }
+    }
+
     /// Settles `outbox/sending/` after a crash with the configured ambiguous-window policy, and
     /// makes sure every part the modems accepted is in the ledger (commits are idempotent).
     func recover(_ dataDirectory: DataDirectory) throws {
@@ -194,6 +278,18 @@ public final class AgentRuntime: Service, Sendable {
             "requeued": "\(actions["requeued"] ?? 0)", "sent": "\(actions["sent"] ?? 0)", "failed": "\(actions["failed"] ?? 0)",
             "ambiguous_parts": "\(ambiguous)", "policy": "\(configuration.sending.ambiguousWindow.rawValue)",
         ])
+    }
+
+    /// The drop box's import into shared records (nil on files, where the drop box is the queue).
+    func dropBoxImport(_ dataDirectory: DataDirectory) -> DropBoxImport? {
+        let records = dataDirectory.records
+        guard records.isShared else { return nil }
+        guard let target = records.outbox as? any RequestImporting else {
+            logger.warning("the shared outbox cannot take files from the drop box; outbox/new/ is not read",
+                           metadata: ["drop_box": "\(dataDirectory.outbox.path(.new))"])
+            return nil
+        }
+        return DropBoxImport(importer: DropBoxImporter(files: dataDirectory.outbox, into: target, logger: logger), logger: logger)
     }
 
     /// Puts in the ledger every part of a recovered message the network took or may have taken:

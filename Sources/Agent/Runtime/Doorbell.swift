@@ -41,6 +41,25 @@ public final class Doorbell: Sendable {
         }
     }
 
+    /// Like `wait(upTo:)`, and says whether it rang (false: `timeout` passed, or the task was cancelled).
+    public func rang(within timeout: Duration) async -> Bool {
+        if takePending() { return true }
+        if Task.isCancelled { return false }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            group.addTask {
+                await self.waitForRing()
+                return !Task.isCancelled
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
     private func takePending() -> Bool {
         state.withLock { state in
             guard state.pending else { return false }

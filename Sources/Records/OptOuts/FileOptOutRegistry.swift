@@ -175,8 +175,7 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
 
     /// How a number is written in this registry's file (`hmac:…` in hashed mode).
     public func storedIdentifier(for number: PhoneNumber) -> String {
-        if storeHashed, let key { return key.identifier(forE164: number.e164) }
-        return number.e164
+        OptOutEvent.storedIdentifier(for: number, key: key, storeHashed: storeHashed)
     }
 
     // MARK: Import / export
@@ -272,17 +271,6 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
         return report
     }
 
-    /// The current list as CSV (`number,state,since,keyword,modem,source`): opted-out numbers
-    /// only unless `includeOptedIn`. In hashed mode the numbers are `hmac:` identifiers.
-    public func exportCSV(includeOptedIn: Bool = false) throws -> String {
-        var out = CSV.record(["number", "state", "since", "keyword", "modem", "source"])
-        for entry in try current() where entry.optedOut || includeOptedIn {
-            out += CSV.record([entry.number, entry.lastEvent.event.rawValue, RecordCoding.timestamp(entry.lastEvent.recordedAt),
-                               entry.lastEvent.keyword, entry.lastEvent.modem, entry.lastEvent.source])
-        }
-        return out
-    }
-
     // MARK: Internals
 
     /// The keys a number may be indexed under: its own form, and its HMAC when a key exists (a
@@ -328,16 +316,7 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
 
     /// The event as this registry writes it: number hashed in hashed mode, text cut, time to the ms.
     private func storable(_ event: OptOutEvent) throws -> OptOutEvent {
-        var stored = event
-        if HMACKey.isIdentifier(event.number) {
-            guard key != nil else { throw RecordsError.invalidRecord("cannot record \(event.number): no HMAC key") }
-        } else {
-            let e164 = try E164.validated(event.number)
-            if storeHashed, let key { stored.number = key.identifier(forE164: e164) }
-        }
-        stored.text = textLimit == 0 ? "" : String(event.text.prefix(textLimit))
-        stored.recordedAt = Date(timeIntervalSince1970: (event.recordedAt.timeIntervalSince1970 * 1000).rounded() / 1000)
-        return stored
+        try event.storable(key: key, storeHashed: storeHashed, textLimit: textLimit)
     }
 
     /// The same event from the same SMS (same number in either form, kind and `sms:` source) is
@@ -385,7 +364,7 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
     }
 
     /// Folds rows into an index, collecting every malformed one.
-    private struct Folder {
+    struct Folder {
         let path: String
         let hasKey: Bool
         var problems: [RecordIssue] = []
@@ -416,9 +395,17 @@ public final class FileOptOutRegistry: OptOutRegistry, Sendable {
                 guard let number = StoredNumber(event.number) else {
                     return problems.append(RecordIssue(path: path, line: record.line, reason: "number \(event.number) is unreadable"))
                 }
-                let millis = Int64((event.recordedAt.timeIntervalSince1970 * 1000).rounded())
+                guard let millis = Self.millis(of: event.recordedAt) else {
+                    return problems.append(RecordIssue(path: path, line: record.line,
+                                                       reason: "time \(event.recordedAt.timeIntervalSince1970) s since 1970 is out of range"))
+                }
                 add(number, millis: millis, optedOut: event.event == .optout, record: record, offset: offset, into: &index)
             }
+        }
+
+        /// Milliseconds since 1970 of a time read from the file; nil when they do not fit an `Int64`.
+        static func millis(of date: Date) -> Int64? {
+            Int64(exactly: (date.timeIntervalSince1970 * 1000).rounded())
         }
 
         private mutating func add(_ number: StoredNumber, millis: Int64, optedOut: Bool, record: CSV.RawRecord, offset: Int,

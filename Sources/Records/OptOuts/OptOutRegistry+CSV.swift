@@ -1,8 +1,9 @@
 import Compliance
 import Foundation
 
-/// `smsagent optouts import` / `export` on any registry (the files, or the shared database):
-/// the same rules as `FileOptOutRegistry.importNumbers` / `exportCSV`, through the protocol.
+/// `smsagent optouts import` / `export` on any registry (the files, or the shared database),
+/// through the protocol: the one `exportCSV` of every backend; `importNumbers` follows the same
+/// rules as `FileOptOutRegistry.importNumbers` (which the files answer in one batched append).
 extension OptOutRegistry {
     /// Records `event` for every number of a CSV file: the first column, or the column named
     /// `number`/`phone`/`msisdn`/`mobile` when the first line is a header. National numbers are

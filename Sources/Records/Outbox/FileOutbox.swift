@@ -444,7 +444,7 @@ public final class FileOutbox: Outbox, Sendable {
 
     // MARK: Internals
 
-    private struct SpoolProblem: Error { var reason: String }
+    struct SpoolProblem: Error { var reason: String }
 
     static func id(fromFileName name: String) -> String {
         name.hasSuffix(".json") ? String(name.dropLast(5)) : name
@@ -493,12 +493,12 @@ public final class FileOutbox: Outbox, Sendable {
     }
 
     /// `nil` when the file is gone (claimed or moved meanwhile).
-    private struct SpoolFile {
+    struct SpoolFile {
         var bytes: [UInt8]
         var modified: Date
     }
 
-    private func readSpoolFile(_ file: String) throws -> SpoolFile? {
+    func readSpoolFile(_ file: String) throws -> SpoolFile? {
         let fd: Int32
         do {
             fd = try FileSystem.open(file, O_RDONLY | O_NOFOLLOW)
@@ -523,7 +523,7 @@ public final class FileOutbox: Outbox, Sendable {
 
     /// A file of the drop box `new/` is a producer's request and nothing more (`OutboxRequest`);
     /// a file of the agent's own folders is its full record (attempts, result).
-    private func decodeSpoolFile(_ file: SpoolFile, id: String, in folder: OutboxFolder = .sending) throws -> OutboxMessage {
+    func decodeSpoolFile(_ file: SpoolFile, id: String, in folder: OutboxFolder = .sending) throws -> OutboxMessage {
         if folder == .new {
             guard (try? Self.validateID(id)) != nil else { throw SpoolProblem(reason: "file name is not a usable message id") }
             // smstools3's outgoing format (headers, blank line, text) is a request too: it carries
@@ -602,7 +602,7 @@ public final class FileOutbox: Outbox, Sendable {
     }
 
     /// Moves an unusable file to `failed/` (under a free name) with a `.reason` file beside it.
-    private func reject(_ source: String, name: String, id: String, reason: String) throws -> RejectedSpoolFile? {
+    func reject(_ source: String, name: String, id: String, reason: String) throws -> RejectedSpoolFile? {
         var targetName = (try? Self.validateID(id)) != nil ? id + ".json" : "rejected-" + OutboxMessage.makeID() + ".json"
         if FileSystem.exists(path(.failed) + "/" + targetName) {
             targetName = Self.id(fromFileName: targetName) + "-" + FileSystem.randomHex(3) + ".json"
