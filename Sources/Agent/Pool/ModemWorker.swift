@@ -490,8 +490,10 @@ public actor ModemWorker {
             }
             jobMarked.insert(part)
             jobReferences[part] = mr
+            // The machine settles the message as sent next when no part is left.
+            let completes = jobPDUs.allSatisfy { job.doneParts.contains($0.partNumber) || jobReferences[$0.partNumber] != nil }
             do {
-                try await dispatcher.accepted(job, part: part, reference: mr, modem: modemID)
+                try await dispatcher.accepted(job, part: part, reference: mr, modem: modemID, completesMessage: completes)
             } catch {
                 logger.error("cannot record an accepted part; this modem stops taking work", metadata: ["id": "\(job.id)", "part": "\(part)", "error": "\(error)"])
                 self.job = nil
