@@ -196,9 +196,9 @@ import Testing
     }
 }
 
-/// Issue 11 (group commit): the last part's ledger row is written at once, its acceptance with
-/// the message's result (one write of the spool) — or, if the message takes another way, with
-/// whatever settles it: never dropped. A middle part's acceptance is written at once (a stop
+/// Issue 11 (group commit): the last part's acceptance is written with the message's result (one
+/// write of the spool, its ledger row flushed meanwhile and before the message is filed) — or, if
+/// the message takes another way, by whatever settles it: never dropped. A middle part's acceptance is written at once (a stop
 /// while the next prompt is awaited must not leave it unanswered: `PromptMarkerCrashTests`).
 @Suite struct AcceptanceWithTheResultTests {
     let long = String(repeating: "Une offre exceptionnelle. ", count: 8)   // two segments
@@ -213,7 +213,7 @@ import Testing
         #expect(try f.data.outbox.find("m1")?.message.attempts.map(\.status) == [.accepted], "a middle part: at once")
         try await f.dispatcher.willSubmit(job, part: 2, modem: "a", concatReference: 3)
         try await f.dispatcher.accepted(job, part: 2, reference: 11, modem: "a", completesMessage: true)
-        #expect(try f.data.ledger.isCommitted(messageID: "m1", part: 2), "the row at once")
+        #expect(try !f.data.ledger.isCommitted(messageID: "m1", part: 2), "the row goes with the result")
         #expect(try f.data.outbox.find("m1")?.message.attempts.map(\.status) == [.accepted, nil], "the acceptance waits for the result")
         try await f.dispatcher.sent(job, modem: "a", references: [10, 11], assumed: false)
         let (folder, message) = try #require(try f.data.outbox.find("m1"))
@@ -221,6 +221,8 @@ import Testing
         #expect(message.attempts.map(\.status) == [.accepted, .accepted])
         #expect(message.acceptedReferences == [10, 11])
         #expect(try f.data.ledger.rows().map(\.part) == [1, 2])
+        #expect(try f.data.ledger.balance() == 100 - f.data.ledger.rows().reduce(0) { $0 + $1.credits })
+        #expect(try f.data.ledger.available() == f.data.ledger.balance(), "the reservation released")
     }
 
     @Test func theLastAcceptanceIsWrittenWhenTheMessageGoesBackToTheQueue() async throws {
@@ -237,6 +239,7 @@ import Testing
         #expect(folder == .queued)
         #expect(message.partsDone == [1, 2], "no part is sent twice")
         #expect(message.acceptedReferences == [10, 11])
+        #expect(try f.data.ledger.rows().map(\.part) == [1, 2], "both parts charged")
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Records
 
@@ -140,7 +141,7 @@ import Testing
         try leftInSending(outbox, parts: 1, [(1, nil)])
         let stale = try tmp.read("sending/m.json")
         try outbox.complete("m", result: SendResult(status: .sent, refs: [10], modem: "sim0", segments: 1, credits: 1),
-                            sentText: nil, accepting: [AcceptedPart(part: 1, reference: 10, at: .fixed(1))])
+                            sentText: nil, accepting: [AcceptedPart(part: 1, reference: 10, at: .fixed(1))]) {}
         try tmp.write("sending/m.json", stale)   // the removal never reached the disk
         var handedOver: [OutboxMessage] = []
         let report = try FileOutbox(root: tmp.path).recoverAfterCrash(policy: policy) { handedOver.append($0) }
@@ -159,7 +160,7 @@ import Testing
         let outbox = try FileOutbox(root: tmp.path)
         try leftInSending(outbox, parts: 2, [(1, 10), (2, nil)])
         try outbox.complete("m", result: SendResult(status: .sent, refs: [10, 11], modem: "sim0", segments: 2, credits: 2),
-                            sentText: "x", accepting: [AcceptedPart(part: 2, reference: 11, at: .fixed(2))])
+                            sentText: "x", accepting: [AcceptedPart(part: 2, reference: 11, at: .fixed(2))]) {}
         let (folder, message) = try #require(try outbox.find("m"))
         #expect(folder == .sent)
         #expect(message.attempts.map(\.status) == [.accepted, .accepted])
@@ -175,9 +176,33 @@ import Testing
         try leftInSending(outbox, parts: 1, [])
         #expect(throws: RecordsError.self) {
             try outbox.complete("m", result: SendResult(status: .sent, refs: [10], segments: 1),
-                                sentText: nil, accepting: [AcceptedPart(part: 1, reference: 10, at: .fixed(1))])
+                                sentText: nil, accepting: [AcceptedPart(part: 1, reference: 10, at: .fixed(1))]) {}
         }
         #expect(try outbox.find("m")?.folder == .sending)
+    }
+
+    struct LedgerDown: Error {}
+
+    /// The charge (the ledger rows) runs while the result is flushed and must succeed before the
+    /// message is filed: when it fails, the message stays in `sending/` as it was.
+    @Test func aChargeThatFailsLeavesTheMessageInSending() throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        try leftInSending(outbox, parts: 1, [(1, nil)])
+        let ran = Mutex(false)
+        #expect(throws: LedgerDown.self) {
+            try outbox.complete("m", result: SendResult(status: .sent, refs: [10], segments: 1), sentText: nil,
+                                accepting: [AcceptedPart(part: 1, reference: 10, at: .fixed(1))]) {
+                ran.withLock { $0 = true }
+                throw LedgerDown()
+            }
+        }
+        #expect(ran.withLock { $0 })
+        let (folder, message) = try #require(try outbox.find("m"))
+        #expect(folder == .sending)
+        #expect(message.result == nil)
+        #expect(message.attempts.map(\.status) == [nil])
+        #expect(tmp.list("sent").isEmpty)
+        #expect(tmp.list("tmp").isEmpty, "its temporary file removed")
     }
 
     @Test func recoveryIsIdempotent() throws {

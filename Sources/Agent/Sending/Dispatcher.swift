@@ -40,7 +40,7 @@ public actor Dispatcher {
     private var failures: [String: Int] = [:]
     /// Last parts the modem accepted whose acceptance goes to the outbox with the message's
     /// completion (`sent`), by message id; their ledger rows are already written.
-    private var acceptedUnrecorded: [String: [AcceptedPart]] = [:]
+    private var acceptedUnrecorded: [String: [(accepted: AcceptedPart, row: LedgerRow)]] = [:]
     /// Which modems may carry marketing (`Dispatcher+Marketing.swift`).
     var route: MarketingRoute
     /// Marketing messages claimed by a modem that may not carry them, for one that may (they stay
@@ -225,11 +225,12 @@ public actor Dispatcher {
     /// ledger that silently misses an accepted part is worse than a modem that stops).
     ///
     /// `completesMessage`: no part of the message is left to send (the worker settles it as sent
-    /// next). Then only the ledger row is written now, and the acceptance goes to the outbox with
-    /// the message's result in `sent` — one write of the spool instead of two. Until then the
-    /// part is, on disk, one whose PDU was written with no answer (the ambiguous window, which
-    /// recovery settles by policy; its row is not charged twice, commits being idempotent per
-    /// part); nothing reports the message sent before `sent` has made it durable.
+    /// next). Then nothing is written now: the acceptance goes to the outbox with the message's
+    /// result in `sent` — one write of the spool instead of two — and its ledger row is written
+    /// while that write is flushed, before the message is filed. Until then the part is, on
+    /// disk, one whose PDU was written with no answer (the ambiguous window, which recovery
+    /// settles by policy; a row is never charged twice, commits being idempotent per part);
+    /// nothing reports the message sent before `sent` has made it durable.
     public func accepted(_ job: SendJob, part: Int, reference: Int, modem: String, completesMessage: Bool = false) throws {
         let now = clock.now()
         let row = LedgerRow(time: now, messageID: job.id, recipient: job.recipient.e164,
@@ -240,8 +241,8 @@ public actor Dispatcher {
             // A database: the part's state and its ledger row in one transaction.
             charged = try outbox.recordPartAccepted(job.id, part: part, reference: reference, at: now, charging: row)
         } else if completesMessage {
-            charged = try ledger.commit(row: row)
-            acceptedUnrecorded[job.id, default: []].append(AcceptedPart(part: part, reference: reference, at: now))
+            acceptedUnrecorded[job.id, default: []].append((AcceptedPart(part: part, reference: reference, at: now), row))
+            return
         } else {
             try recordAcceptedUnrecorded(job.id)
             try outbox.recordPartAccepted(job.id, part: part, reference: reference, at: now, next: nil)
@@ -292,7 +293,10 @@ public actor Dispatcher {
     /// Every part is done: the message goes to `sent/`. `assumed`: a part was counted without an
     /// answer (policy assume-sent); `refs` then lists only the parts the network confirmed.
     public func sent(_ job: SendJob, modem: String, references: [Int], assumed: Bool) throws {
-        ledger.release(messageID: job.id)
+        defer { ledger.release(messageID: job.id) }   // after the rows below consumed their part
+        let unrecorded = acceptedUnrecorded[job.id] ?? []
+        let rows = unrecorded.map(\.row)
+        let (ledger, logger) = (self.ledger, self.logger)
         sentSinceSummary += 1
         partsSinceSummary += job.partCount
         logSendSummary(queueEmpty: false)
@@ -301,18 +305,41 @@ public actor Dispatcher {
                                                   credits: references.count * job.creditsPerSegment,
                                                   reason: assumed ? "a part had no answer; assumed sent (policy assume-sent)" : nil,
                                                   finishedAt: clock.now()),
-                          sentText: job.plan.text, accepting: acceptedUnrecorded[job.id] ?? [])
+                          sentText: job.plan.text, accepting: unrecorded.map(\.accepted),
+                          charge: { @Sendable in try Self.charge(rows, to: ledger, logger: logger) })
         acceptedUnrecorded[job.id] = nil
+        if !rows.isEmpty { warnIfLow() }
+    }
+
+    /// Commits ledger rows; a part already charged (the message moved to this modem mid-way and
+    /// went again whole: the network took it twice) is charged again by a row without part number.
+    private static func charge(_ rows: [LedgerRow], to ledger: any CreditLedger, logger: Logger) throws {
+        for row in rows where try !ledger.commit(row: row) {
+            var again = row
+            again.part = nil
+            try ledger.commit(row: again)
+            logger.notice("part sent again on another modem; charged again",
+                          metadata: ["id": "\(row.messageID)", "part": "\(row.part ?? 0)", "modem": "\(row.modem)"])
+        }
+    }
+
+    private func warnIfLow() {
+        if !lowBalanceWarned, let balance = try? ledger.balance(), balance < configuration.credits.lowBalanceWarning {
+            lowBalanceWarned = true
+            logger.warning("credit balance is low", metadata: ["balance": "\(balance)", "warning_below": "\(configuration.credits.lowBalanceWarning)"])
+        }
     }
 
     /// Writes the acceptances `accepted(completesMessage: true)` left for the completion, when the
     /// message takes another way (a failure, a requeue, another part).
     private func recordAcceptedUnrecorded(_ id: String) throws {
         guard let parts = acceptedUnrecorded[id] else { return }
-        for accepted in parts {
+        for (accepted, row) in parts {
             try outbox.recordPartAccepted(id, part: accepted.part, reference: accepted.reference, at: accepted.at, next: nil)
+            try Self.charge([row], to: ledger, logger: logger)
         }
         acceptedUnrecorded[id] = nil
+        warnIfLow()
     }
 
     /// The message cannot be sent: `failed/` with the reason.
@@ -361,8 +388,8 @@ public actor Dispatcher {
     }
 
     private func settleOrThrow(_ message: OutboxMessage, _ result: SendResult, sentText: String? = nil,
-                               accepting: [AcceptedPart] = []) throws {
-        try outbox.complete(message.id, result: result, sentText: sentText, accepting: accepting)
+                               accepting: [AcceptedPart] = [], charge: @Sendable () throws -> Void = {}) throws {
+        try outbox.complete(message.id, result: result, sentText: sentText, accepting: accepting, charge: charge)
         guard let hooks else { return }
         var fields: [(name: String, value: String)] = [
             ("id", message.id), ("to", message.to), ("status", result.status.rawValue), ("modem", result.modem ?? ""),

@@ -312,7 +312,7 @@ public final class FileOutbox: Outbox, Sendable {
     }
 
     public func complete(_ id: String, result: SendResult, sentText: String?) throws {
-        try complete(id, result: result, sentText: sentText, accepting: [])
+        try complete(id, result: result, sentText: sentText, accepting: []) {}
     }
 
     /// A sent message is written straight into `sent/` (one fsync of its data, one of `sent/`,
@@ -321,7 +321,10 @@ public final class FileOutbox: Outbox, Sendable {
     /// leaves a stale copy in `sending/`, which recovery recognises: a message in `sent/` is
     /// never claimed again, so its copy in `sending/` is only ever that (`recoverAfterCrash`).
     /// A failed message moves as before (rare; `failed/` may hold an older file of that name).
-    public func complete(_ id: String, result: SendResult, sentText: String?, accepting: [AcceptedPart]) throws {
+    /// `charge` runs on another thread while the new file's data is flushed, and both are done
+    /// before the file is renamed into `sent/`.
+    public func complete(_ id: String, result: SendResult, sentText: String?, accepting: [AcceptedPart],
+                         charge: @Sendable () throws -> Void) throws {
         try gate.withLock { spool in
             var message = try loadSending(id)
             for accepted in accepting {
@@ -331,13 +334,16 @@ public final class FileOutbox: Outbox, Sendable {
             if let sentText { message.sentText = sentText }
             let bytes = try encode(message)
             if result.status == .sent, !FileSystem.exists(path(.sent, id: id)) {
-                try FileSystem.writeAtomically(bytes, to: path(.sent, id: id), temporaryDirectory: path(.tmp), mode: fileMode,
-                                               syncDirectory: false)
+                try withoutActuallyEscaping(charge) { charge in
+                    try FileSystem.writeAtomically(bytes, to: path(.sent, id: id), temporaryDirectory: path(.tmp), mode: fileMode,
+                                                   syncDirectory: false, alongsideFsync: charge)
+                }
                 try syncFolders(targets: [.sent], &spool)
                 try FileSystem.unlink(path(.sending, id: id))
                 spool.unsynced.insert(.sending)
                 return
             }
+            try charge()
             try FileSystem.writeAtomically(bytes, to: path(.sending, id: id), temporaryDirectory: path(.tmp), mode: fileMode)
             try move(id, from: .sending, to: result.status == .sent ? .sent : .failed, &spool)
         }
@@ -700,10 +706,31 @@ public final class FileOutbox: Outbox, Sendable {
         try gate.withLock { spool in
             var message = try loadSending(id)
             try change(&message)
+            // What a claim left unsynced is synced while the new content is flushed, before its
+            // rename: the moment the new content is visible (a prompt marker: the PDU follows at
+            // once) is followed by one fsync only, as before claims stopped syncing.
+            let (first, second) = pendingRounds(spool)
+            let (firstPaths, secondPaths) = (first.map { path($0) }, second.map { path($0) })
+            var flushPending: (@Sendable () throws -> Void)?
+            if !first.isEmpty || !second.isEmpty {
+                flushPending = {
+                    try FileSystem.fsyncDirectories(firstPaths)
+                    try FileSystem.fsyncDirectories(secondPaths)
+                }
+            }
             try FileSystem.writeAtomically(try encode(message), to: path(.sending, id: message.id), temporaryDirectory: path(.tmp),
-                                           mode: fileMode, syncDirectory: false)
+                                           mode: fileMode, syncDirectory: false, alongsideFsync: flushPending)
+            spool.unsynced.subtract(first + second)
+            spool.unsyncedSources.subtract(second)
             try syncFolders(targets: [.sending], &spool)
         }
+    }
+
+    /// The folders left unsynced, in the two rounds `syncFolders` syncs them in.
+    private func pendingRounds(_ spool: Spool) -> (first: [OutboxFolder], second: [OutboxFolder]) {
+        let first = OutboxFolder.allCases.filter { spool.unsynced.contains($0) && !spool.unsyncedSources.contains($0) }
+        let second = OutboxFolder.allCases.filter { spool.unsyncedSources.contains($0) }
+        return (first, second)
     }
 
     /// Makes the changes of `targets` (files renamed or written in) and `sources` (files renamed

@@ -40,9 +40,12 @@ public protocol Outbox: Sendable {
     /// encoding included — beside the request's text (the proof that the footer went out).
     func complete(_ id: String, result: SendResult, sentText: String?) throws
     /// `complete`, also recording `accepting` — parts the modem accepted whose acceptance was
-    /// not written yet (their ledger rows are) — in the same durable step: the message's last
-    /// part costs one write of the outbox instead of two.
-    func complete(_ id: String, result: SendResult, sentText: String?, accepting: [AcceptedPart]) throws
+    /// not written yet — in the same durable step: the message's last part costs one write of the
+    /// outbox instead of two. `charge` (their ledger rows) is done and durable before the message
+    /// is filed; the file spool runs it while its own write is flushed (one journal commit for
+    /// both). A throw from `charge` leaves the message in `sending`.
+    func complete(_ id: String, result: SendResult, sentText: String?, accepting: [AcceptedPart],
+                  charge: @Sendable () throws -> Void) throws
     /// Moves a claimed message back to `new`, optionally not to be claimed before `notBefore`.
     func requeue(_ id: String, notBefore: Date?) throws
     /// Settles the files left in `sending` by a crash (call once at start, before claiming).
@@ -75,8 +78,10 @@ extension Outbox {
         try complete(id, result: result)
     }
 
-    /// One write per accepted part, then the completion: a store without a combined form.
-    public func complete(_ id: String, result: SendResult, sentText: String?, accepting: [AcceptedPart]) throws {
+    /// The charge, one write per accepted part, then the completion: a store without a combined form.
+    public func complete(_ id: String, result: SendResult, sentText: String?, accepting: [AcceptedPart],
+                         charge: @Sendable () throws -> Void) throws {
+        try charge()
         for accepted in accepting {
             try recordPartAccepted(id, part: accepted.part, reference: accepted.reference, at: accepted.at, next: nil)
         }
@@ -104,7 +109,7 @@ extension Outbox {
 }
 
 /// A part the modem accepted (`+CMGS: reference` at `at`) whose acceptance is recorded with the
-/// message's completion (`Outbox.complete(_:result:sentText:accepting:)`).
+/// message's completion (`Outbox.complete(_:result:sentText:accepting:charge:)`).
 public struct AcceptedPart: Sendable, Equatable {
     public var part: Int
     public var reference: Int

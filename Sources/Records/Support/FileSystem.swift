@@ -208,8 +208,12 @@ enum FileSystem {
     /// next start. On the send path this is one fsync less per state change of a message.
     /// `syncDirectory: false` leaves the rename's durability to the caller, who must fsync the
     /// folder (`fsyncDirectories`) before anything relies on the new content being there.
+    /// `alongsideFsync` runs on another thread while the temporary file is flushed (a journalling
+    /// file system serves its own fsync and this one with one commit); the rename waits for both,
+    /// and does not happen if it throws.
     static func writeAtomically(_ bytes: [UInt8], to path: String, temporaryDirectory: String? = nil,
-                                mode: mode_t = fileMode, syncDirectory: Bool = true) throws {
+                                mode: mode_t = fileMode, syncDirectory: Bool = true,
+                                alongsideFsync: (@Sendable () throws -> Void)? = nil) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let tmpDir = temporaryDirectory ?? directory
@@ -218,7 +222,19 @@ enum FileSystem {
         do {
             try fchmod(fd, mode, path: tmp)
             try writeAll(fd, bytes, path: tmp)
-            try fsync(fd, path: tmp)
+            if let alongsideFsync {
+                let failures = Mutex<[Int: any Error]>([:])
+                DispatchQueue.concurrentPerform(iterations: 2) { index in
+                    do {
+                        if index == 0 { try fsync(fd, path: tmp) } else { try alongsideFsync() }
+                    } catch {
+                        failures.withLock { $0[index] = error }
+                    }
+                }
+                if let first = failures.withLock({ $0.sorted { $0.key < $1.key }.first?.value }) { throw first }
+            } else {
+                try fsync(fd, path: tmp)
+            }
             close(fd)
         } catch {
             close(fd)
