@@ -196,6 +196,53 @@ import Testing
     }
 }
 
+/// Issue 11 (group commit): the last part's acceptance is written with the message's result (one
+/// write of the spool, its ledger row flushed meanwhile and before the message is filed) — or, if
+/// the message takes another way, by whatever settles it: never dropped. A middle part's acceptance is written at once (a stop
+/// while the next prompt is awaited must not leave it unanswered: `PromptMarkerCrashTests`).
+@Suite struct AcceptanceWithTheResultTests {
+    let long = String(repeating: "Une offre exceptionnelle. ", count: 8)   // two segments
+
+    @Test func theLastAcceptanceGoesWithTheResult() async throws {
+        let f = try DispatcherFixture()
+        defer { f.remove() }
+        try f.enqueue("m1", text: long, class: .notification)
+        let job = try #require(await f.dispatcher.nextJob(modemID: "a", policy: f.policy))
+        try await f.dispatcher.willSubmit(job, part: 1, modem: "a", concatReference: 3)
+        try await f.dispatcher.accepted(job, part: 1, reference: 10, modem: "a")
+        #expect(try f.data.outbox.find("m1")?.message.attempts.map(\.status) == [.accepted], "a middle part: at once")
+        try await f.dispatcher.willSubmit(job, part: 2, modem: "a", concatReference: 3)
+        try await f.dispatcher.accepted(job, part: 2, reference: 11, modem: "a", completesMessage: true)
+        #expect(try !f.data.ledger.isCommitted(messageID: "m1", part: 2), "the row goes with the result")
+        #expect(try f.data.outbox.find("m1")?.message.attempts.map(\.status) == [.accepted, nil], "the acceptance waits for the result")
+        try await f.dispatcher.sent(job, modem: "a", references: [10, 11], assumed: false)
+        let (folder, message) = try #require(try f.data.outbox.find("m1"))
+        #expect(folder == .sent)
+        #expect(message.attempts.map(\.status) == [.accepted, .accepted])
+        #expect(message.acceptedReferences == [10, 11])
+        #expect(try f.data.ledger.rows().map(\.part) == [1, 2])
+        #expect(try f.data.ledger.balance() == 100 - f.data.ledger.rows().reduce(0) { $0 + $1.credits })
+        #expect(try f.data.ledger.available() == f.data.ledger.balance(), "the reservation released")
+    }
+
+    @Test func theLastAcceptanceIsWrittenWhenTheMessageGoesBackToTheQueue() async throws {
+        let f = try DispatcherFixture()
+        defer { f.remove() }
+        try f.enqueue("m1", text: long, class: .notification)
+        let job = try #require(await f.dispatcher.nextJob(modemID: "a", policy: f.policy))
+        for part in 1...2 {
+            try await f.dispatcher.willSubmit(job, part: part, modem: "a", concatReference: 3)
+            try await f.dispatcher.accepted(job, part: part, reference: 9 + part, modem: "a", completesMessage: part == 2)
+        }
+        try await f.dispatcher.giveBack(job)
+        let (folder, message) = try #require(try f.data.outbox.find("m1"))
+        #expect(folder == .queued)
+        #expect(message.partsDone == [1, 2], "no part is sent twice")
+        #expect(message.acceptedReferences == [10, 11])
+        #expect(try f.data.ledger.rows().map(\.part) == [1, 2], "both parts charged")
+    }
+}
+
 @Suite struct LedgerOnModemSwitchTests {
     @Test func aPartSentAgainByAnotherModemIsChargedAgain() async throws {
         let f = try DispatcherFixture()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Records
 
@@ -128,6 +129,80 @@ import Testing
         let report = try outbox.recoverAfterCrash(policy: .assumeSent)
         #expect(report.entries.map(\.action) == [.failed])
         #expect(tmp.list("failed") == ["broken.json", "broken.json.reason"])
+    }
+
+    /// Issue 11 (group commit): `complete` writes a sent message into `sent/` first and removes its
+    /// copy in `sending/` after, that removal being made durable by a later step. A stop between
+    /// the two leaves the copy: recovery removes it — never sends or requeues it — and hands the
+    /// `sent/` version over for charging (idempotent).
+    @Test(arguments: AmbiguousSendPolicy.allCases)
+    func aCopyLeftInSendingOfASentMessageIsRemoved(_ policy: AmbiguousSendPolicy) throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        try leftInSending(outbox, parts: 1, [(1, nil)])
+        let stale = try tmp.read("sending/m.json")
+        try outbox.complete("m", result: SendResult(status: .sent, refs: [10], modem: "sim0", segments: 1, credits: 1),
+                            sentText: nil, accepting: [AcceptedPart(part: 1, reference: 10, at: .fixed(1))]) {}
+        try tmp.write("sending/m.json", stale)   // the removal never reached the disk
+        var handedOver: [OutboxMessage] = []
+        let report = try FileOutbox(root: tmp.path).recoverAfterCrash(policy: policy) { handedOver.append($0) }
+        #expect(report.entries.map(\.action) == [.sent])
+        #expect(report.entries.first?.ambiguousParts == [])
+        #expect(handedOver.map { $0.attempts.map(\.status) } == [[.accepted]])
+        #expect(tmp.list("sending").isEmpty)
+        #expect(try outbox.counts() == OutboxCounts(sent: 1))
+        #expect(try outbox.find("m")?.message.result?.refs == [10])
+        #expect(try outbox.claimNext(now: .fixed()) == nil)
+    }
+
+    /// The last part's acceptance goes with the result in one write (`accepting:`), straight to
+    /// `sent/`: nothing of the message is left in `sending/`.
+    @Test func completingWithAnAcceptedPartRecordsBothInSent() throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        try leftInSending(outbox, parts: 2, [(1, 10), (2, nil)])
+        try outbox.complete("m", result: SendResult(status: .sent, refs: [10, 11], modem: "sim0", segments: 2, credits: 2),
+                            sentText: "x", accepting: [AcceptedPart(part: 2, reference: 11, at: .fixed(2))]) {}
+        let (folder, message) = try #require(try outbox.find("m"))
+        #expect(folder == .sent)
+        #expect(message.attempts.map(\.status) == [.accepted, .accepted])
+        #expect(message.acceptedReferences == [10, 11])
+        #expect(message.result?.refs == [10, 11])
+        #expect(tmp.list("sending").isEmpty)
+        #expect(try outbox.recoverAfterCrash(policy: .resend).entries.isEmpty)
+    }
+
+    /// A part accepted without an attempt on record is an error, not a silent completion.
+    @Test func completingWithAnAcceptanceThatHasNoAttemptIsRefused() throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        try leftInSending(outbox, parts: 1, [])
+        #expect(throws: RecordsError.self) {
+            try outbox.complete("m", result: SendResult(status: .sent, refs: [10], segments: 1),
+                                sentText: nil, accepting: [AcceptedPart(part: 1, reference: 10, at: .fixed(1))]) {}
+        }
+        #expect(try outbox.find("m")?.folder == .sending)
+    }
+
+    struct LedgerDown: Error {}
+
+    /// The charge (the ledger rows) runs while the result is flushed and must succeed before the
+    /// message is filed: when it fails, the message stays in `sending/` as it was.
+    @Test func aChargeThatFailsLeavesTheMessageInSending() throws {
+        let outbox = try FileOutbox(root: tmp.path)
+        try leftInSending(outbox, parts: 1, [(1, nil)])
+        let ran = Mutex(false)
+        #expect(throws: LedgerDown.self) {
+            try outbox.complete("m", result: SendResult(status: .sent, refs: [10], segments: 1), sentText: nil,
+                                accepting: [AcceptedPart(part: 1, reference: 10, at: .fixed(1))]) {
+                ran.withLock { $0 = true }
+                throw LedgerDown()
+            }
+        }
+        #expect(ran.withLock { $0 })
+        let (folder, message) = try #require(try outbox.find("m"))
+        #expect(folder == .sending)
+        #expect(message.result == nil)
+        #expect(message.attempts.map(\.status) == [nil])
+        #expect(tmp.list("sent").isEmpty)
+        #expect(tmp.list("tmp").isEmpty, "its temporary file removed")
     }
 
     @Test func recoveryIsIdempotent() throws {

@@ -96,6 +96,7 @@ extension AgentConfiguration {
         out.append("  keep_settled_for: \(sending.keepSettledFor.map(d) ?? "null")")
         out.append("inbound:")
         out.append("  poll_interval: \(d(inbound.pollInterval))")
+        out.append("  announced_poll_interval: \(d(inbound.announcedPollInterval))")
         out.append("  reassembly_timeout: \(d(inbound.reassemblyTimeout))")
         out.append("  confirmations: \(inbound.confirmations)")
         out.append("  help_replies: \(inbound.helpReplies)")

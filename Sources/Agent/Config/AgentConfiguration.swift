@@ -225,8 +225,13 @@ public struct SendingSettings: Sendable, Equatable {
 
 /// The `inbound:` section, read by the receiving side (`InboundProcessor`).
 public struct InboundSettings: Sendable, Equatable {
-    /// Fallback poll of SIM storage; `+CMTI` is the main trigger.
+    /// Fallback poll of SIM storage on a modem that takes no `AT+CNMI` (nothing announces new
+    /// messages), or whose announcements were seen to miss one; `+CMTI` is the main trigger.
     public var pollInterval: Duration = .seconds(30)
+    /// The same poll on a modem that accepted `AT+CNMI`: a safety net only (issue 11: one
+    /// `AT+CMGL` per 5 min instead of 2 a minute on the wire). A poll there that finds a message
+    /// no `+CMTI` announced puts that modem back on `pollInterval`.
+    public var announcedPollInterval: Duration = .seconds(300)
     /// Incomplete multi-part messages are archived as incomplete after this.
     public var reassemblyTimeout: Duration = .seconds(24 * 3600)
     /// One confirmation SMS per opt-out (at most one per number per 24 h).

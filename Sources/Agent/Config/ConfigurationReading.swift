@@ -370,9 +370,10 @@ enum ConfigurationReading {
     }
 
     static func readInbound(_ node: ConfigNode, into i: inout InboundSettings) throws {
-        for (key, value) in try node.mapping(allowed: ["poll_interval", "reassembly_timeout", "confirmations", "help_replies", "keyword_locales", "hash_opt_outs"]) {
+        for (key, value) in try node.mapping(allowed: ["poll_interval", "announced_poll_interval", "reassembly_timeout", "confirmations", "help_replies", "keyword_locales", "hash_opt_outs"]) {
             switch key {
             case "poll_interval": i.pollInterval = try positive(value)
+            case "announced_poll_interval": i.announcedPollInterval = try positive(value)
             case "reassembly_timeout": i.reassemblyTimeout = try positive(value)
             case "confirmations": i.confirmations = try value.bool()
             case "help_replies": i.helpReplies = try value.bool()

@@ -29,6 +29,9 @@ public actor ModemWorker {
     private var throttle: SIMThrottle
     private var inboundDue = true
     private var nextPoll = Date.distantPast
+    /// A poll found a message no `+CMTI` announced: this modem's announcements are not trusted,
+    /// it is polled every `inbound.poll_interval` from then on.
+    private var announcementsMissed = false
     private var nextKeepalive = Date.distantFuture
     private var sendPolicy: SendPolicy?
     private var concatCounter = UInt8.random(in: 0...255)
@@ -411,15 +414,30 @@ public actor ModemWorker {
         max(.milliseconds(5), Duration(timeInterval: nextPoll.timeIntervalSince(clock.now())))
     }
 
+    /// `inbound.announced_poll_interval` while `+CMTI` is known to work (the modem took
+    /// `AT+CNMI` and no poll found a message it did not announce), else `inbound.poll_interval`.
+    private var pollInterval: Duration {
+        setup?.inbound == .announced && !announcementsMissed
+            ? max(configuration.inbound.announcedPollInterval, configuration.inbound.pollInterval)
+            : configuration.inbound.pollInterval
+    }
+
     private func drainInbound(_ modem: Modem) async {
+        let byPoll = !inboundDue
         inboundDue = false
-        nextPoll = clock.now().addingTimeInterval(configuration.inbound.pollInterval.timeInterval)
+        nextPoll = clock.now().addingTimeInterval(pollInterval.timeInterval)
         // No SMS storage over AT: there is nothing to list (said once at set-up), and asking is air time.
         if setup?.inbound.canReadReplies == false { return }
         guard let inbound else { return }
         do {
-            _ = try await inbound.drain(modem: modem, modemID: endpoint.id)
+            let report = try await inbound.drain(modem: modem, modemID: endpoint.id)
             inboundErrorLogged = false
+            if byPoll, report.listed > 0, !inboundDue, setup?.inbound == .announced, !announcementsMissed {
+                announcementsMissed = true
+                nextPoll = clock.now().addingTimeInterval(pollInterval.timeInterval)
+                logger.notice("a poll found an SMS no +CMTI announced: this modem is polled every inbound.poll_interval from now on",
+                              metadata: ["poll_interval": "\(configuration.inbound.pollInterval)"])
+            }
         } catch {
             if case .transportClosed(_, let reason)? = error as? ModemError {
                 machine.note(.portClosed(reason), now: clock.now())
@@ -494,9 +512,11 @@ public actor ModemWorker {
             }
             jobMarked.insert(part)
             jobReferences[part] = mr
+            // The machine settles the message as sent next when no part is left.
+            let completes = jobPDUs.allSatisfy { job.doneParts.contains($0.partNumber) || jobReferences[$0.partNumber] != nil }
             do {
                 try await persist("the accepted part", of: job) {
-                    try await dispatcher.accepted(job, part: part, reference: mr, modem: modemID)
+                    try await dispatcher.accepted(job, part: part, reference: mr, modem: modemID, completesMessage: completes)
                 }
             } catch {
                 logger.error("cannot record an accepted part; this modem stops taking work", metadata: ["id": "\(job.id)", "part": "\(part)", "error": "\(error)"])

@@ -38,6 +38,9 @@ public actor Dispatcher {
     private var lastSummary: Date?
     /// Per-message failure counts (message id → modem attempts that failed), in memory.
     private var failures: [String: Int] = [:]
+    /// Last parts the modem accepted whose acceptance goes to the outbox with the message's
+    /// completion (`sent`), by message id; their ledger rows are already written.
+    private var acceptedUnrecorded: [String: [(accepted: AcceptedPart, row: LedgerRow)]] = [:]
     /// Which modems may carry marketing (`Dispatcher+Marketing.swift`).
     var route: MarketingRoute
     /// Marketing messages claimed by a modem that may not carry them, for one that may (they stay
@@ -211,6 +214,7 @@ public actor Dispatcher {
     /// Durably notes that the `> ` prompt came for `part` and its PDU is about to be written to
     /// `modem` — the marker of invariant 2, written after the prompt and before the PDU's first byte.
     public func willSubmit(_ job: SendJob, part: Int, modem: String, concatReference: UInt8) throws {
+        try recordAcceptedUnrecorded(job.id)
         let now = clock.now()
         try outbox.recordAttempt(job.id, SendAttempt(part: part, parts: job.partCount, modem: modem, startedAt: now,
                                                      concatReference: Int(concatReference), promptSeenAt: now))
@@ -219,7 +223,15 @@ public actor Dispatcher {
     /// The modem accepted `part` (`+CMGS: reference`): outbox and ledger (one row per part).
     /// Throws when either could not be written: the caller stops taking work (invariant 3 — a
     /// ledger that silently misses an accepted part is worse than a modem that stops).
-    public func accepted(_ job: SendJob, part: Int, reference: Int, modem: String) throws {
+    ///
+    /// `completesMessage`: no part of the message is left to send (the worker settles it as sent
+    /// next). Then nothing is written now: the acceptance goes to the outbox with the message's
+    /// result in `sent` — one write of the spool instead of two — and its ledger row is written
+    /// while that write is flushed, before the message is filed. Until then the part is, on
+    /// disk, one whose PDU was written with no answer (the ambiguous window, which recovery
+    /// settles by policy; a row is never charged twice, commits being idempotent per part);
+    /// nothing reports the message sent before `sent` has made it durable.
+    public func accepted(_ job: SendJob, part: Int, reference: Int, modem: String, completesMessage: Bool = false) throws {
         let now = clock.now()
         let row = LedgerRow(time: now, messageID: job.id, recipient: job.recipient.e164,
                             messageClass: job.messageClass.rawValue, segments: 1, credits: job.creditsPerSegment,
@@ -228,7 +240,11 @@ public actor Dispatcher {
         if let outbox = outbox as? any LedgerAwareOutbox {
             // A database: the part's state and its ledger row in one transaction.
             charged = try outbox.recordPartAccepted(job.id, part: part, reference: reference, at: now, charging: row)
+        } else if completesMessage {
+            acceptedUnrecorded[job.id, default: []].append((AcceptedPart(part: part, reference: reference, at: now), row))
+            return
         } else {
+            try recordAcceptedUnrecorded(job.id)
             try outbox.recordPartAccepted(job.id, part: part, reference: reference, at: now, next: nil)
             charged = try ledger.commit(row: row)
         }
@@ -254,6 +270,7 @@ public actor Dispatcher {
     /// operator most likely billed it, so the balance follows the bill, and the empty `refs`
     /// column tells it from a confirmed part (README "The ambiguous window").
     public func recordPart(_ job: SendJob, part: Int, status: SendAttempt.Status, reason: String) throws {
+        try recordAcceptedUnrecorded(job.id)
         let now = clock.now()
         let row = status == .assumedSent || status == .interrupted
             ? LedgerRow(time: now, messageID: job.id, recipient: job.recipient.e164,
@@ -276,7 +293,10 @@ public actor Dispatcher {
     /// Every part is done: the message goes to `sent/`. `assumed`: a part was counted without an
     /// answer (policy assume-sent); `refs` then lists only the parts the network confirmed.
     public func sent(_ job: SendJob, modem: String, references: [Int], assumed: Bool) throws {
-        ledger.release(messageID: job.id)
+        defer { ledger.release(messageID: job.id) }   // after the rows below consumed their part
+        let unrecorded = acceptedUnrecorded[job.id] ?? []
+        let rows = unrecorded.map(\.row)
+        let (ledger, logger) = (self.ledger, self.logger)
         sentSinceSummary += 1
         partsSinceSummary += job.partCount
         logSendSummary(queueEmpty: false)
@@ -285,11 +305,46 @@ public actor Dispatcher {
                                                   credits: references.count * job.creditsPerSegment,
                                                   reason: assumed ? "a part had no answer; assumed sent (policy assume-sent)" : nil,
                                                   finishedAt: clock.now()),
-                          sentText: job.plan.text)
+                          sentText: job.plan.text, accepting: unrecorded.map(\.accepted),
+                          charge: { @Sendable in try Self.charge(rows, to: ledger, logger: logger) })
+        acceptedUnrecorded[job.id] = nil
+        if !rows.isEmpty { warnIfLow() }
+    }
+
+    /// Commits ledger rows; a part already charged (the message moved to this modem mid-way and
+    /// went again whole: the network took it twice) is charged again by a row without part number.
+    private static func charge(_ rows: [LedgerRow], to ledger: any CreditLedger, logger: Logger) throws {
+        for row in rows where try !ledger.commit(row: row) {
+            var again = row
+            again.part = nil
+            try ledger.commit(row: again)
+            logger.notice("part sent again on another modem; charged again",
+                          metadata: ["id": "\(row.messageID)", "part": "\(row.part ?? 0)", "modem": "\(row.modem)"])
+        }
+    }
+
+    private func warnIfLow() {
+        if !lowBalanceWarned, let balance = try? ledger.balance(), balance < configuration.credits.lowBalanceWarning {
+            lowBalanceWarned = true
+            logger.warning("credit balance is low", metadata: ["balance": "\(balance)", "warning_below": "\(configuration.credits.lowBalanceWarning)"])
+        }
+    }
+
+    /// Writes the acceptances `accepted(completesMessage: true)` left for the completion, when the
+    /// message takes another way (a failure, a requeue, another part).
+    private func recordAcceptedUnrecorded(_ id: String) throws {
+        guard let parts = acceptedUnrecorded[id] else { return }
+        for (accepted, row) in parts {
+            try outbox.recordPartAccepted(id, part: accepted.part, reference: accepted.reference, at: accepted.at, next: nil)
+            try Self.charge([row], to: ledger, logger: logger)
+        }
+        acceptedUnrecorded[id] = nil
+        warnIfLow()
     }
 
     /// The message cannot be sent: `failed/` with the reason.
     public func failed(_ job: SendJob, modem: String?, reason: String) throws {
+        try recordAcceptedUnrecorded(job.id)
         ledger.release(messageID: job.id)
         failures[job.id] = nil
         try settleOrThrow(job.message, SendResult(status: .failed, refs: [], modem: modem, segments: job.partCount, credits: 0,
@@ -301,6 +356,7 @@ public actor Dispatcher {
     /// The job could not go out because of the message itself (or a silence that may have been
     /// it): back to the queue, or to `failed/` once it has used `max_attempts_per_message`.
     public func retryLater(_ job: SendJob, modem: String, reason: String, backoff: Duration) throws {
+        try recordAcceptedUnrecorded(job.id)
         ledger.release(messageID: job.id)
         let count = (failures[job.id] ?? 0) + 1
         failures[job.id] = count
@@ -314,6 +370,7 @@ public actor Dispatcher {
     /// Gives the job back without using one of its attempts (shutdown, removal, a network or
     /// modem problem — invariant 9): another modem, or this one later, takes it.
     public func giveBack(_ job: SendJob) throws {
+        try recordAcceptedUnrecorded(job.id)
         ledger.release(messageID: job.id)
         try outbox.requeue(job.id, notBefore: nil)
     }
@@ -330,8 +387,9 @@ public actor Dispatcher {
         }
     }
 
-    private func settleOrThrow(_ message: OutboxMessage, _ result: SendResult, sentText: String? = nil) throws {
-        try outbox.complete(message.id, result: result, sentText: sentText)
+    private func settleOrThrow(_ message: OutboxMessage, _ result: SendResult, sentText: String? = nil,
+                               accepting: [AcceptedPart] = [], charge: @Sendable () throws -> Void = {}) throws {
+        try outbox.complete(message.id, result: result, sentText: sentText, accepting: accepting, charge: charge)
         guard let hooks else { return }
         var fields: [(name: String, value: String)] = [
             ("id", message.id), ("to", message.to), ("status", result.status.rawValue), ("modem", result.modem ?? ""),

@@ -36,6 +36,14 @@ public final class FileOutbox: Outbox, Sendable {
         var watchUnavailable = false
         /// Hidden files seen in `new/` (a producer writing in place), checked at each claim.
         var hidden: Set<String> = []
+        /// Folders whose entries changed with no fsync yet, synced by the next step that syncs a
+        /// folder (`syncFolders`): where a claim renamed a file to (`sending/`), and where a
+        /// completed message was removed from once its `sent/` file was durable (`sending/`)...
+        var unsynced: Set<OutboxFolder> = []
+        /// ... and where a claim renamed a file from (`new/`, `queued/`): synced after the
+        /// others, so that a file is never durably gone from its old folder before it is durably
+        /// in its new one (on a file system whose renames are not atomic across a crash).
+        var unsyncedSources: Set<OutboxFolder> = []
     }
 
     public init(root: String, permissions: RecordPermissions = .owner,
@@ -190,8 +198,11 @@ public final class FileOutbox: Outbox, Sendable {
                     continue
                 }
                 spool.index.remove(key)
-                try FileSystem.fsyncDirectory(path(.sending))
-                try FileSystem.fsyncDirectory(path(folder))
+                // Durable with the message's next step (its attempt's marker, its completion or
+                // its requeue), which syncs these folders with its own: nothing is sent or
+                // reported in between, and a crash before it leaves the message queued.
+                spool.unsynced.insert(.sending)
+                spool.unsyncedSources.insert(folder)
                 return ClaimedMessage(message: message, rejected: rejected)
             }
             return nil   // rejections (if any) were logged by `reject`
@@ -301,12 +312,40 @@ public final class FileOutbox: Outbox, Sendable {
     }
 
     public func complete(_ id: String, result: SendResult, sentText: String?) throws {
-        try gate.withLock { _ in
+        try complete(id, result: result, sentText: sentText, accepting: []) {}
+    }
+
+    /// A sent message is written straight into `sent/` (one fsync of its data, one of `sent/`,
+    /// shared with the folders a claim left unsynced), then its copy in `sending/` is removed;
+    /// that removal becomes durable with the next step that syncs `sending/`. A crash before
+    /// leaves a stale copy in `sending/`, which recovery recognises: a message in `sent/` is
+    /// never claimed again, so its copy in `sending/` is only ever that (`recoverAfterCrash`).
+    /// A failed message moves as before (rare; `failed/` may hold an older file of that name).
+    /// `charge` runs on another thread while the new file's data is flushed, and both are done
+    /// before the file is renamed into `sent/`.
+    public func complete(_ id: String, result: SendResult, sentText: String?, accepting: [AcceptedPart],
+                         charge: @Sendable () throws -> Void) throws {
+        try gate.withLock { spool in
             var message = try loadSending(id)
+            for accepted in accepting {
+                try message.noteAccepted(part: accepted.part, reference: accepted.reference, at: accepted.at, next: nil)
+            }
             message.result = result
             if let sentText { message.sentText = sentText }
-            try FileSystem.writeAtomically(try encode(message), to: path(.sending, id: id), temporaryDirectory: path(.tmp), mode: fileMode)
-            try move(id, from: .sending, to: result.status == .sent ? .sent : .failed)
+            let bytes = try encode(message)
+            if result.status == .sent, !FileSystem.exists(path(.sent, id: id)) {
+                try withoutActuallyEscaping(charge) { charge in
+                    try FileSystem.writeAtomically(bytes, to: path(.sent, id: id), temporaryDirectory: path(.tmp), mode: fileMode,
+                                                   syncDirectory: false, alongsideFsync: charge)
+                }
+                try syncFolders(targets: [.sent], &spool)
+                try FileSystem.unlink(path(.sending, id: id))
+                spool.unsynced.insert(.sending)
+                return
+            }
+            try charge()
+            try FileSystem.writeAtomically(bytes, to: path(.sending, id: id), temporaryDirectory: path(.tmp), mode: fileMode)
+            try move(id, from: .sending, to: result.status == .sent ? .sent : .failed, &spool)
         }
     }
 
@@ -315,7 +354,7 @@ public final class FileOutbox: Outbox, Sendable {
             var message = try loadSending(id)
             message.notBefore = notBefore
             try FileSystem.writeAtomically(try encode(message), to: path(.sending, id: id), temporaryDirectory: path(.tmp), mode: fileMode)
-            try move(id, from: .sending, to: .queued)
+            try move(id, from: .sending, to: .queued, &spool)
             spool.learn(id, in: .queued, notBefore: notBefore)
         }
     }
@@ -327,6 +366,8 @@ public final class FileOutbox: Outbox, Sendable {
     }
 
     public func recoverAfterCrash(policy: AmbiguousSendPolicy, beforeSettling: (OutboxMessage) throws -> Void) throws -> RecoveryReport {
+        // Recovery runs at start, before any claim: nothing is left unsynced, and it syncs each
+        // folder as it goes (no `Spool` here: `beforeSettling` is the caller's closure).
         try gate.withLock { _ in
             var report = RecoveryReport()
             removeStaleTemporaryFiles()
@@ -334,6 +375,18 @@ public final class FileOutbox: Outbox, Sendable {
             for name in names {
                 let source = path(.sending) + "/" + name
                 let id = Self.id(fromFileName: name)
+                if let settled = try settledCopy(of: id) {
+                    // Completed (`complete` writes `sent/` first), stopped before the removal of
+                    // this copy was durable. Charged again in case (commits are idempotent).
+                    try beforeSettling(settled)
+                    try FileSystem.unlink(source)
+                    try FileSystem.fsyncDirectory(path(.sending))
+                    report.entries.append(.init(id: id, action: .sent, ambiguousParts: [],
+                                                acceptedParts: settled.attempts.filter { $0.status == .accepted },
+                                                reason: "already in sent/; its copy left in sending/ was removed"))
+                    logger.notice("removed the copy left in sending/ of a message already in sent/", metadata: ["message.id": "\(id)"])
+                    continue
+                }
                 var message: OutboxMessage
                 do {
                     guard let file = try readSpoolFile(source) else { continue }
@@ -365,8 +418,18 @@ public final class FileOutbox: Outbox, Sendable {
         // for good (the message is no longer in sending/ for the next recovery to find).
         try beforeSettling(message)
         if settlement.rewrite { try rewriteSending(message) }
-        try move(message.id, from: .sending, to: settlement.destination)
+        var unsynced = Spool()   // recovery's own moves sync their folders at once
+        try move(message.id, from: .sending, to: settlement.destination, &unsynced)
         return settlement.entry
+    }
+
+    /// The message of that id in `sent/`, when it is there whole with its result: then a file of
+    /// that id in `sending/` is the copy a completion had not durably removed yet.
+    private func settledCopy(of id: String) throws -> OutboxMessage? {
+        guard (try? Self.validateID(id)) != nil, FileSystem.exists(path(.sent, id: id)) else { return nil }
+        guard let file = try? readSpoolFile(path(.sent, id: id)),
+              let message = try? decodeSpoolFile(file, id: id, in: .sent), message.result?.status == .sent else { return nil }
+        return message
     }
 
     /// Our own temporary files (`.<name>.<random>.tmp`) left by a crash before their rename, once
@@ -640,14 +703,53 @@ public final class FileOutbox: Outbox, Sendable {
     }
 
     private func updateSending(_ id: String, _ change: (inout OutboxMessage) throws -> Void) throws {
-        try gate.withLock { _ in
+        try gate.withLock { spool in
             var message = try loadSending(id)
             try change(&message)
-            try rewriteSending(message)
+            // What a claim left unsynced is synced while the new content is flushed, before its
+            // rename: the moment the new content is visible (a prompt marker: the PDU follows at
+            // once) is followed by one fsync only, as before claims stopped syncing.
+            let (first, second) = pendingRounds(spool)
+            let (firstPaths, secondPaths) = (first.map { path($0) }, second.map { path($0) })
+            var flushPending: (@Sendable () throws -> Void)?
+            if !first.isEmpty || !second.isEmpty {
+                flushPending = {
+                    try FileSystem.fsyncDirectories(firstPaths)
+                    try FileSystem.fsyncDirectories(secondPaths)
+                }
+            }
+            try FileSystem.writeAtomically(try encode(message), to: path(.sending, id: message.id), temporaryDirectory: path(.tmp),
+                                           mode: fileMode, syncDirectory: false, alongsideFsync: flushPending)
+            spool.unsynced.subtract(first + second)
+            spool.unsyncedSources.subtract(second)
+            try syncFolders(targets: [.sending], &spool)
         }
     }
 
-    private func move(_ id: String, from: OutboxFolder, to: OutboxFolder) throws {
+    /// The folders left unsynced, in the two rounds `syncFolders` syncs them in.
+    private func pendingRounds(_ spool: Spool) -> (first: [OutboxFolder], second: [OutboxFolder]) {
+        let first = OutboxFolder.allCases.filter { spool.unsynced.contains($0) && !spool.unsyncedSources.contains($0) }
+        let second = OutboxFolder.allCases.filter { spool.unsyncedSources.contains($0) }
+        return (first, second)
+    }
+
+    /// Makes the changes of `targets` (files renamed or written in) and `sources` (files renamed
+    /// out) durable together with those earlier steps left unsynced: first every folder that
+    /// received a file, then those a file left — each round one concurrent round of fsyncs
+    /// (`FileSystem.fsyncDirectories`), which a journalling file system serves with one commit.
+    private func syncFolders(targets: [OutboxFolder], sources: [OutboxFolder] = [], _ spool: inout Spool) throws {
+        spool.unsynced.formUnion(targets)
+        spool.unsyncedSources.formUnion(sources)
+        let first = OutboxFolder.allCases.filter { spool.unsynced.contains($0) && !spool.unsyncedSources.contains($0) }
+        try FileSystem.fsyncDirectories(first.map { path($0) })
+        spool.unsynced.subtract(first)
+        let second = OutboxFolder.allCases.filter { spool.unsynced.contains($0) || spool.unsyncedSources.contains($0) }
+        try FileSystem.fsyncDirectories(second.map { path($0) })
+        spool.unsynced.subtract(second)
+        spool.unsyncedSources.subtract(second)
+    }
+
+    private func move(_ id: String, from: OutboxFolder, to: OutboxFolder, _ spool: inout Spool) throws {
         if to == .failed, FileSystem.exists(path(.failed, id: id)) {
             // An earlier file of that name failed too (e.g. rejected, then fixed and dropped
             // again): keep it, under a name of its own.
@@ -658,8 +760,7 @@ public final class FileOutbox: Outbox, Sendable {
             }
         }
         try FileSystem.rename(path(from, id: id), path(to, id: id))
-        try FileSystem.fsyncDirectory(path(to))
-        try FileSystem.fsyncDirectory(path(from))
+        try syncFolders(targets: [to], sources: [from], &spool)
     }
 }
 

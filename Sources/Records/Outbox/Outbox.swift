@@ -6,7 +6,10 @@ import Foundation
 /// Life of a message: `enqueue` → `new` → `claimNext` → `sending` → (`recordAttempt` before each
 /// PDU, `recordPartAccepted`/`recordPartRejected` after its answer) → `complete` (`sent`/`failed`)
 /// or `requeue` (back to `new`). After a crash, `recoverAfterCrash` settles whatever was left in
-/// `sending`. Every transition is durable when the call returns.
+/// `sending`. Every transition is durable when the call returns, except a claim: it becomes
+/// durable with the next step of that message (its first attempt, its completion or its
+/// requeue) — nothing is sent or reported between the two, and a claim lost to a crash only
+/// leaves the message where it was.
 public protocol Outbox: Sendable {
     /// Adds a message to `new` (temporary file + fsync + rename + fsync of the folder).
     func enqueue(_ message: OutboxMessage) throws
@@ -36,6 +39,13 @@ public protocol Outbox: Sendable {
     /// `complete`, also keeping `sentText` — the text that went on the air, footer and smart
     /// encoding included — beside the request's text (the proof that the footer went out).
     func complete(_ id: String, result: SendResult, sentText: String?) throws
+    /// `complete`, also recording `accepting` — parts the modem accepted whose acceptance was
+    /// not written yet — in the same durable step: the message's last part costs one write of the
+    /// outbox instead of two. `charge` (their ledger rows) is done and durable before the message
+    /// is filed; the file spool runs it while its own write is flushed (one journal commit for
+    /// both). A throw from `charge` leaves the message in `sending`.
+    func complete(_ id: String, result: SendResult, sentText: String?, accepting: [AcceptedPart],
+                  charge: @Sendable () throws -> Void) throws
     /// Moves a claimed message back to `new`, optionally not to be claimed before `notBefore`.
     func requeue(_ id: String, notBefore: Date?) throws
     /// Settles the files left in `sending` by a crash (call once at start, before claiming).
@@ -68,6 +78,16 @@ extension Outbox {
         try complete(id, result: result)
     }
 
+    /// The charge, one write per accepted part, then the completion: a store without a combined form.
+    public func complete(_ id: String, result: SendResult, sentText: String?, accepting: [AcceptedPart],
+                         charge: @Sendable () throws -> Void) throws {
+        try charge()
+        for accepted in accepting {
+            try recordPartAccepted(id, part: accepted.part, reference: accepted.reference, at: accepted.at, next: nil)
+        }
+        try complete(id, result: result, sentText: sentText)
+    }
+
     public func claimNext() throws -> ClaimedMessage? { try claimNext(now: Date()) }
     public func recordPartAccepted(_ id: String, part: Int, reference: Int, at: Date = Date()) throws {
         try recordPartAccepted(id, part: part, reference: reference, at: at, next: nil)
@@ -85,6 +105,20 @@ extension Outbox {
             if let found = try find(entry.id) { try beforeSettling(found.message) }
         }
         return report
+    }
+}
+
+/// A part the modem accepted (`+CMGS: reference` at `at`) whose acceptance is recorded with the
+/// message's completion (`Outbox.complete(_:result:sentText:accepting:charge:)`).
+public struct AcceptedPart: Sendable, Equatable {
+    public var part: Int
+    public var reference: Int
+    public var at: Date
+
+    public init(part: Int, reference: Int, at: Date) {
+        self.part = part
+        self.reference = reference
+        self.at = at
     }
 }
 

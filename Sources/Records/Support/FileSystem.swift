@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import Synchronization
 
 /// Every libc call of the `Records` layer goes through here: each wrapper retries on `EINTR`
 /// and throws `RecordsError.system(operation:path:errno:)` naming the call and the path.
@@ -74,6 +75,26 @@ enum FileSystem {
         let fd = try open(directory, O_RDONLY | O_DIRECTORY)
         defer { close(fd) }
         try fsync(fd, path: directory)
+    }
+
+    /// Makes the changes inside several directories durable in one round: one fsync each, all
+    /// issued at once from their own threads, so that a journalling file system (ext4, xfs) serves
+    /// them with one journal commit instead of one commit after the other. Every directory is
+    /// synced even when one fails; the first error is thrown.
+    static func fsyncDirectories(_ directories: [String]) throws {
+        if directories.count <= 1 {
+            for directory in directories { try fsyncDirectory(directory) }
+            return
+        }
+        let failures = Mutex<[Int: any Error]>([:])
+        DispatchQueue.concurrentPerform(iterations: directories.count) { index in
+            do {
+                try fsyncDirectory(directories[index])
+            } catch {
+                failures.withLock { $0[index] = error }
+            }
+        }
+        if let first = failures.withLock({ $0.sorted { $0.key < $1.key }.first?.value }) { throw first }
     }
 
     static func rename(_ from: String, _ to: String) throws {
@@ -185,8 +206,14 @@ enum FileSystem {
     /// The temporary directory is not fsynced: that would only make the temporary name's removal
     /// durable, and a name that comes back after a crash is a stale temporary file, removed at the
     /// next start. On the send path this is one fsync less per state change of a message.
+    /// `syncDirectory: false` leaves the rename's durability to the caller, who must fsync the
+    /// folder (`fsyncDirectories`) before anything relies on the new content being there.
+    /// `alongsideFsync` runs on another thread while the temporary file is flushed (a journalling
+    /// file system serves its own fsync and this one with one commit); the rename waits for both,
+    /// and does not happen if it throws.
     static func writeAtomically(_ bytes: [UInt8], to path: String, temporaryDirectory: String? = nil,
-                                mode: mode_t = fileMode) throws {
+                                mode: mode_t = fileMode, syncDirectory: Bool = true,
+                                alongsideFsync: (@Sendable () throws -> Void)? = nil) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let tmpDir = temporaryDirectory ?? directory
@@ -195,7 +222,19 @@ enum FileSystem {
         do {
             try fchmod(fd, mode, path: tmp)
             try writeAll(fd, bytes, path: tmp)
-            try fsync(fd, path: tmp)
+            if let alongsideFsync {
+                let failures = Mutex<[Int: any Error]>([:])
+                DispatchQueue.concurrentPerform(iterations: 2) { index in
+                    do {
+                        if index == 0 { try fsync(fd, path: tmp) } else { try alongsideFsync() }
+                    } catch {
+                        failures.withLock { $0[index] = error }
+                    }
+                }
+                if let first = failures.withLock({ $0.sorted { $0.key < $1.key }.first?.value }) { throw first }
+            } else {
+                try fsync(fd, path: tmp)
+            }
             close(fd)
         } catch {
             close(fd)
@@ -208,7 +247,7 @@ enum FileSystem {
             _ = Glibc.unlink(tmp)
             throw error
         }
-        try fsyncDirectory(directory)
+        if syncDirectory { try fsyncDirectory(directory) }
     }
 
     /// Names in a directory (no `.` / `..`), unsorted.
