@@ -175,8 +175,13 @@ struct SendingEndToEndTests {
         #expect(Set(numbers).count == numbers.count, "assume-sent: no message was sent twice")
         // The ledger matches the network exactly: confirmed parts with their reference, parts
         // whose PDU was written with no answer (assumed) with an empty refs column (issue 9.8).
-        #expect(scenario.ledgerSegments() == numbers.count)
-        #expect(numbers.count == 240)
+        // One exception, the window no design closes: killed after the part's marker was on disk and
+        // before its Ctrl-Z byte was written — assumed sent, never sent. The simulator then holds that
+        // PDU's digits cancelled by the restart's ESC, which is the only excuse accepted here.
+        let cancelled = Set(scenario.simulators.flatMap { $0.abandonedPDUs() }.map(\.number))
+        let inWindow = cancelled.subtracting(numbers).count
+        #expect(scenario.ledgerSegments() == numbers.count + inWindow)
+        #expect(numbers.count + inWindow == 240, "cancelled PDUs: \(cancelled.sorted())")
         let rows = scenario.installation.csvRows("credits.csv").filter { !($0["part"] ?? "").isEmpty }
         #expect(Set(rows.map { "\($0["message_id"] ?? "")/\($0["part"] ?? "")" }).count == rows.count, "no part counted twice")
     }
