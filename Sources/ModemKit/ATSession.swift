@@ -321,7 +321,8 @@ struct ATSession: Sendable {
             }
             // The PDU's digits go at once; only its Ctrl-Z waits for the caller's durable marker. A
             // modem sends nothing before the Ctrl-Z, so the window in which a crash leaves a part
-            // marked and unsent is one byte's write, not the whole PDU's (hundreds of bytes on a slow
+            // marked and unsent (from the marker's write — a killed process does not undo it — through
+            // its fsync) ends with one byte's write, not the whole PDU's (hundreds of bytes on a slow
             // serial line). Withdrawn, or abandoned by a crash, the digits are cancelled by ESC.
             decoder.dataSent(pduHex)
             actions.append(.write(Array(payload.dropLast())))
