@@ -170,10 +170,10 @@ public actor SimulatedModem {
             case .schedule(let delay, let event):
                 schedule(delay, event)
             case .abandoned(let pdu):
-                await recordAbandoned(pdu)
+                await record(AbandonedRecord(pdu, modem: recordModem, profile: profile), what: "a cancelled PDU")
                 logger.debug("PDU cancelled before its Ctrl-Z", metadata: ["sms.to": "\(pdu.number ?? "?")", "sim": "\(name)"])
             case .submitted(let message):
-                await record(message)
+                await record(SubmissionRecord(message, modem: recordModem, profile: profile), what: "a submission")
                 submissionContinuation.yield(message)
                 logger.debug("submitted", metadata: ["sms.to": "\(message.number)", "sms.parts": "\(message.parts)",
                                                     "sms.refs": "\(message.references)"])
@@ -261,23 +261,17 @@ public actor SimulatedModem {
         recordName = port
     }
 
-    private func recordAbandoned(_ pdu: AbandonedPDU) async {
+    /// One line of the record file: a message that left, or a PDU cancelled before its Ctrl-Z.
+    private func record(_ line: some Encodable & Sendable, what: String) async {
         guard let recorder else { return }
         do {
-            try await recorder.append(AbandonedRecord(pdu, modem: recordName.isEmpty ? name : recordName, profile: profile))
+            try await recorder.append(line)
         } catch {
-            logger.error("cannot record a cancelled PDU", metadata: ["error": "\(error)", "file": "\(recorder.path)"])
+            logger.error("cannot record \(what)", metadata: ["error": "\(error)", "file": "\(recorder.path)"])
         }
     }
 
-    private func record(_ message: SubmittedMessage) async {
-        guard let recorder else { return }
-        do {
-            try await recorder.append(SubmissionRecord(message, modem: recordName.isEmpty ? name : recordName, profile: profile))
-        } catch {
-            logger.error("cannot record a submission", metadata: ["error": "\(error)", "file": "\(recorder.path)"])
-        }
-    }
+    private var recordModem: String { recordName.isEmpty ? name : recordName }
 
     // MARK: control
 
@@ -378,7 +372,7 @@ public actor SimulatedModem {
     public func flushIncompleteSubmissions() async -> [SubmittedMessage] {
         let flushed = engine.log.flushIncomplete()
         for message in flushed {
-            await record(message)
+            await record(SubmissionRecord(message, modem: recordModem, profile: profile), what: "a submission")
             submissionContinuation.yield(message)
         }
         return flushed

@@ -32,9 +32,7 @@ public struct SubmissionRecord: Codable, Sendable, Equatable {
     }
 
     public init(_ message: SubmittedMessage, modem: String, profile: ModemProfile) {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        time = formatter.string(from: message.submittedAt)
+        time = SubmissionRecorder.timestamp(message.submittedAt)
         self.modem = modem
         self.profile = profile.rawValue
         number = message.number
@@ -63,9 +61,7 @@ public struct AbandonedRecord: Codable, Sendable, Equatable {
     public var pdu: String
 
     public init(_ pdu: AbandonedPDU, modem: String, profile: ModemProfile) {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        time = formatter.string(from: pdu.at)
+        time = SubmissionRecorder.timestamp(pdu.at)
         self.modem = modem
         self.profile = profile.rawValue
         number = pdu.number ?? ""
@@ -103,6 +99,13 @@ public actor SubmissionRecorder {
         let written = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         guard written == line.count else { throw RecorderError(path: path, operation: "write", errno: errno) }
         guard fsync(fd) == 0 else { throw RecorderError(path: path, operation: "fsync", errno: errno) }
+    }
+
+    /// A record line's time: ISO 8601 with milliseconds.
+    nonisolated static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
     }
 
     /// Reads the messages of a record file back (for tests and tools).
